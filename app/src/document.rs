@@ -1,0 +1,424 @@
+//! The document: what the user set up (features, layers, dataset, hyperparameters, backend).
+//!
+//! Serialisable, mirrored to the URL fragment so a link reproduces the setup, and changed only
+//! through [`DocumentAction`]s in [`Document::apply`], a pure function tested natively. The
+//! fragment (`#…`) is never sent to any server.
+
+use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
+use agora_engine::shape::{MAX_UNITS, ShapeReport, SpecError, infer_shapes};
+use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
+use agora_engine::train::{Hyper, OptimizerKind, Regularization};
+use serde::{Deserialize, Serialize};
+
+/// Which device trains the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BackendChoice {
+    /// Measure both after a short warm-up and keep the faster.
+    Auto,
+    Cpu,
+    WebGpu,
+}
+
+impl BackendChoice {
+    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "Auto (fastest)",
+            BackendChoice::Cpu => "CPU",
+            BackendChoice::WebGpu => "WebGPU",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Cpu => "cpu",
+            BackendChoice::WebGpu => "webgpu",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<BackendChoice> {
+        BackendChoice::ALL.into_iter().find(|choice| choice.key() == key)
+    }
+}
+
+/// Learning rates offered, as in TensorFlow Playground.
+pub const LEARNING_RATES: [f64; 11] = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+/// Regularization rates offered.
+pub const REGULARIZATION_RATES: [f64; 10] = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+/// Largest batch size offered.
+pub const MAX_BATCH_SIZE: usize = 64;
+
+/// Everything a link reproduces.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Enabled input features, in [`Feature::ALL`] order.
+    pub features: Vec<Feature>,
+    pub layers: Vec<LayerSpec>,
+    pub dataset: DatasetConfig,
+    pub hyper: Hyper,
+    pub backend: BackendChoice,
+}
+
+impl Default for Document {
+    /// TensorFlow Playground's opening setup: circle data, x₁ and x₂, two tanh layers of 4 and 2.
+    fn default() -> Self {
+        Document {
+            features: vec![Feature::X1, Feature::X2],
+            layers: vec![
+                LayerSpec::Dense {
+                    units: 4,
+                    activation: Activation::Tanh,
+                },
+                LayerSpec::Dense {
+                    units: 2,
+                    activation: Activation::Tanh,
+                },
+            ],
+            dataset: DatasetConfig {
+                kind: DatasetKind::Circle,
+                noise_percent: 0,
+                train_percent: 50,
+                classes: 2,
+                seed: 1,
+            },
+            hyper: Hyper::default(),
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+/// A change the user makes. Indices count hidden layers from 0, left to right.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocumentAction {
+    /// Insert `layer` before position `index` (`index == len` appends).
+    InsertLayer { index: usize, layer: LayerSpec },
+    /// Move the layer at `from` so it ends up at `to`.
+    MoveLayer { from: usize, to: usize },
+    RemoveLayer { index: usize },
+    DuplicateLayer { index: usize },
+    SetUnits { index: usize, units: usize },
+    SetActivation { index: usize, activation: Activation },
+    ToggleFeature(Feature),
+    SetDataset(DatasetKind),
+    SetNoise(u32),
+    SetTrainPercent(u32),
+    SetClasses(usize),
+    /// New data and new starting weights.
+    SetSeed(u64),
+    SetLearningRate(f64),
+    SetBatchSize(usize),
+    SetOptimizer(OptimizerKind),
+    SetRegularization(Regularization),
+    SetRegularizationRate(f64),
+    SetBackend(BackendChoice),
+    /// Replace everything (a link was opened).
+    Load(Box<Document>),
+}
+
+impl Document {
+    /// The network as the engine sees it; the head follows the dataset.
+    pub fn spec(&self) -> NetworkSpec {
+        NetworkSpec {
+            features: self.features.clone(),
+            layers: self.layers.clone(),
+            head: self.dataset.head(),
+        }
+    }
+
+    /// Each layer's shape, or why the network cannot be trained.
+    ///
+    /// # Errors
+    /// The first problem in the network, with how to fix it.
+    pub fn shapes(&self) -> Result<ShapeReport, SpecError> {
+        infer_shapes(&self.spec())
+    }
+
+    /// Applies one change. Out-of-range indices change nothing.
+    #[must_use]
+    pub fn apply(mut self, action: DocumentAction) -> Document {
+        let len = self.layers.len();
+        match action {
+            DocumentAction::InsertLayer { index, layer } => {
+                self.layers.insert(index.min(len), layer);
+            }
+            DocumentAction::MoveLayer { from, to } => {
+                if from < len {
+                    let layer = self.layers.remove(from);
+                    self.layers.insert(to.min(len - 1), layer);
+                }
+            }
+            DocumentAction::RemoveLayer { index } => {
+                if index < len {
+                    self.layers.remove(index);
+                }
+            }
+            DocumentAction::DuplicateLayer { index } => {
+                if let Some(layer) = self.layers.get(index).cloned() {
+                    self.layers.insert(index + 1, layer);
+                }
+            }
+            DocumentAction::SetUnits { index, units } => {
+                if let Some(LayerSpec::Dense { units: current, .. }) = self.layers.get_mut(index) {
+                    // Allow one past the limits so the builder can show why they are limits.
+                    *current = units.min(MAX_UNITS + 1);
+                }
+            }
+            DocumentAction::SetActivation { index, activation } => {
+                if let Some(LayerSpec::Dense {
+                    activation: current,
+                    ..
+                }) = self.layers.get_mut(index)
+                {
+                    *current = activation;
+                }
+            }
+            DocumentAction::ToggleFeature(feature) => {
+                if self.features.contains(&feature) {
+                    self.features.retain(|f| *f != feature);
+                } else {
+                    self.features.push(feature);
+                    self.features
+                        .sort_by_key(|f| Feature::ALL.iter().position(|all| all == f));
+                }
+            }
+            DocumentAction::SetDataset(kind) => self.dataset.kind = kind,
+            DocumentAction::SetNoise(noise) => self.dataset.noise_percent = noise.min(50),
+            DocumentAction::SetTrainPercent(percent) => {
+                self.dataset.train_percent = percent.clamp(10, 90);
+            }
+            DocumentAction::SetClasses(classes) => {
+                self.dataset.classes = classes.clamp(2, MAX_DATASET_CLASSES);
+            }
+            DocumentAction::SetSeed(seed) => self.dataset.seed = seed,
+            DocumentAction::SetLearningRate(rate) => {
+                if rate.is_finite() && rate > 0.0 {
+                    self.hyper.learning_rate = rate;
+                }
+            }
+            DocumentAction::SetBatchSize(size) => {
+                self.hyper.batch_size = size.clamp(1, MAX_BATCH_SIZE);
+            }
+            DocumentAction::SetOptimizer(kind) => self.hyper.optimizer = kind,
+            DocumentAction::SetRegularization(kind) => self.hyper.regularization = kind,
+            DocumentAction::SetRegularizationRate(rate) => {
+                if rate.is_finite() && rate >= 0.0 {
+                    self.hyper.regularization_rate = rate;
+                }
+            }
+            DocumentAction::SetBackend(choice) => self.backend = choice,
+            DocumentAction::Load(document) => return *document,
+        }
+        self
+    }
+
+    /// Whether two documents train the same network on the same data from the same start
+    /// (hyperparameters and backend may differ: changing those does not reset training).
+    pub fn same_run(&self, other: &Document) -> bool {
+        self.features == other.features && self.layers == other.layers && self.dataset == other.dataset
+    }
+
+    /// The URL fragment (without `#`) that reproduces this document.
+    pub fn to_fragment(&self) -> String {
+        let features: Vec<&str> = self.features.iter().map(|f| f.key()).collect();
+        let layers: Vec<String> = self
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                LayerSpec::Dense { units, activation } => format!("{units}.{}", activation.key()),
+            })
+            .collect();
+        format!(
+            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&reg={}&regrate={}&backend={}",
+            self.dataset.kind.key(),
+            self.dataset.classes,
+            self.dataset.noise_percent,
+            self.dataset.train_percent,
+            self.dataset.seed,
+            features.join(","),
+            layers.join(","),
+            self.hyper.learning_rate,
+            self.hyper.batch_size,
+            self.hyper.optimizer.key(),
+            self.hyper.regularization.key(),
+            self.hyper.regularization_rate,
+            self.backend.key(),
+        )
+    }
+
+    /// Reads a fragment written by [`Document::to_fragment`]. Missing or unreadable entries
+    /// keep their defaults; the names of those that could not be read are returned so the UI
+    /// can say so.
+    pub fn from_fragment(fragment: &str) -> (Document, Vec<String>) {
+        let mut document = Document::default();
+        let mut unreadable = Vec::new();
+        let fragment = fragment.trim_start_matches('#');
+        if fragment.is_empty() {
+            return (document, unreadable);
+        }
+        for pair in fragment.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if !apply_entry(&mut document, key, value) {
+                unreadable.push(key.to_owned());
+            }
+        }
+        let clean = Document::default()
+            .apply(DocumentAction::Load(Box::new(document.clone())))
+            .apply(DocumentAction::SetBatchSize(document.hyper.batch_size))
+            .apply(DocumentAction::SetNoise(document.dataset.noise_percent))
+            .apply(DocumentAction::SetTrainPercent(document.dataset.train_percent))
+            .apply(DocumentAction::SetClasses(document.dataset.classes));
+        (clean, unreadable)
+    }
+}
+
+fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
+    match key {
+        "data" => DatasetKind::from_key(value).map(|kind| document.dataset.kind = kind).is_some(),
+        "classes" => value.parse().map(|c| document.dataset.classes = c).is_ok(),
+        "noise" => value.parse().map(|n| document.dataset.noise_percent = n).is_ok(),
+        "train" => value.parse().map(|t| document.dataset.train_percent = t).is_ok(),
+        "seed" => value.parse().map(|s| document.dataset.seed = s).is_ok(),
+        "features" => {
+            let parsed: Option<Vec<Feature>> = value
+                .split(',')
+                .filter(|key| !key.is_empty())
+                .map(Feature::from_key)
+                .collect();
+            parsed.map(|features| document.features = features).is_some()
+        }
+        "layers" => {
+            let parsed: Option<Vec<LayerSpec>> = value
+                .split(',')
+                .filter(|entry| !entry.is_empty())
+                .map(|entry| {
+                    let (units, activation) = entry.split_once('.')?;
+                    Some(LayerSpec::Dense {
+                        units: units.parse::<usize>().ok()?.min(MAX_UNITS + 1),
+                        activation: Activation::from_key(activation)?,
+                    })
+                })
+                .collect();
+            parsed.map(|layers| document.layers = layers).is_some()
+        }
+        "lr" => value
+            .parse::<f64>()
+            .ok()
+            .filter(|rate| rate.is_finite() && *rate > 0.0)
+            .map(|rate| document.hyper.learning_rate = rate)
+            .is_some(),
+        "batch" => value.parse().map(|b| document.hyper.batch_size = b).is_ok(),
+        "opt" => OptimizerKind::from_key(value).map(|o| document.hyper.optimizer = o).is_some(),
+        "reg" => Regularization::from_key(value)
+            .map(|r| document.hyper.regularization = r)
+            .is_some(),
+        "regrate" => value
+            .parse::<f64>()
+            .ok()
+            .filter(|rate| rate.is_finite() && *rate >= 0.0)
+            .map(|rate| document.hyper.regularization_rate = rate)
+            .is_some(),
+        "backend" => BackendChoice::from_key(value).map(|b| document.backend = b).is_some(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(units: usize) -> LayerSpec {
+        LayerSpec::Dense {
+            units,
+            activation: Activation::Relu,
+        }
+    }
+
+    #[test]
+    fn fragment_round_trips_every_field() {
+        let document = Document {
+            features: vec![Feature::X1, Feature::SinX2],
+            layers: vec![dense(8), LayerSpec::Dense { units: 3, activation: Activation::Sigmoid }],
+            dataset: DatasetConfig {
+                kind: DatasetKind::Spiral,
+                noise_percent: 25,
+                train_percent: 70,
+                classes: 3,
+                seed: 987_654_321,
+            },
+            hyper: Hyper {
+                learning_rate: 0.003,
+                batch_size: 17,
+                optimizer: OptimizerKind::Adam,
+                regularization: Regularization::L2,
+                regularization_rate: 0.01,
+            },
+            backend: BackendChoice::Cpu,
+        };
+        let (back, unreadable) = Document::from_fragment(&document.to_fragment());
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(back, document);
+    }
+
+    #[test]
+    fn bad_fragment_entries_are_reported_and_keep_defaults() {
+        let (document, unreadable) =
+            Document::from_fragment("#data=moon&lr=-1&layers=4.relu,x.tanh&batch=9999&zzz=1&noise=30");
+        assert_eq!(unreadable, ["data", "lr", "layers", "zzz"]);
+        let defaults = Document::default();
+        assert_eq!(document.dataset.kind, defaults.dataset.kind);
+        assert_eq!(document.hyper.learning_rate, defaults.hyper.learning_rate);
+        assert_eq!(document.layers, defaults.layers);
+        assert_eq!(document.hyper.batch_size, MAX_BATCH_SIZE);
+        assert_eq!(document.dataset.noise_percent, 30);
+    }
+
+    #[test]
+    fn layers_insert_move_duplicate_remove() {
+        let doc = Document {
+            layers: vec![],
+            ..Document::default()
+        };
+        let doc = doc
+            .apply(DocumentAction::InsertLayer { index: 0, layer: dense(1) })
+            .apply(DocumentAction::InsertLayer { index: 9, layer: dense(2) })
+            .apply(DocumentAction::InsertLayer { index: 1, layer: dense(3) });
+        assert_eq!(doc.layers, [dense(1), dense(3), dense(2)]);
+        let doc = doc.apply(DocumentAction::MoveLayer { from: 0, to: 2 });
+        assert_eq!(doc.layers, [dense(3), dense(2), dense(1)]);
+        let doc = doc.apply(DocumentAction::MoveLayer { from: 2, to: 0 });
+        assert_eq!(doc.layers, [dense(1), dense(3), dense(2)]);
+        let doc = doc.apply(DocumentAction::DuplicateLayer { index: 1 });
+        assert_eq!(doc.layers, [dense(1), dense(3), dense(3), dense(2)]);
+        let doc = doc
+            .apply(DocumentAction::RemoveLayer { index: 0 })
+            .apply(DocumentAction::RemoveLayer { index: 7 });
+        assert_eq!(doc.layers, [dense(3), dense(3), dense(2)]);
+    }
+
+    #[test]
+    fn invalid_edits_surface_as_spec_errors() {
+        let doc = Document::default().apply(DocumentAction::SetUnits { index: 0, units: 0 });
+        assert!(matches!(doc.shapes(), Err(SpecError::ZeroUnits { number: 1, .. })));
+        let doc = Document::default()
+            .apply(DocumentAction::ToggleFeature(Feature::X1))
+            .apply(DocumentAction::ToggleFeature(Feature::X2));
+        assert_eq!(doc.shapes(), Err(SpecError::NoFeatures));
+        let doc = doc.apply(DocumentAction::ToggleFeature(Feature::SinX2))
+            .apply(DocumentAction::ToggleFeature(Feature::X1));
+        assert_eq!(doc.features, [Feature::X1, Feature::SinX2], "kept in palette order");
+    }
+
+    #[test]
+    fn hyperparameters_do_not_change_the_run_but_layers_do() {
+        let doc = Document::default();
+        let faster = doc.clone().apply(DocumentAction::SetLearningRate(0.3));
+        assert!(doc.same_run(&faster));
+        assert_eq!(faster.hyper.learning_rate, 0.3);
+        let rejected = doc.clone().apply(DocumentAction::SetLearningRate(f64::NAN));
+        assert_eq!(rejected.hyper.learning_rate, doc.hyper.learning_rate);
+        let wider = doc.clone().apply(DocumentAction::SetUnits { index: 1, units: 5 });
+        assert!(!doc.same_run(&wider));
+    }
+}

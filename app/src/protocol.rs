@@ -1,0 +1,128 @@
+//! Messages between the page and the training worker: commands in, events out.
+//!
+//! Small and typed; encoded with postcard into a byte array, so a snapshot's heatmaps (tens of
+//! thousands of floats) cross the boundary as raw bytes rather than JSON text.
+
+use agora_engine::data::DatasetConfig;
+use agora_engine::spec::NetworkSpec;
+use agora_engine::train::{Hyper, Snapshot};
+use serde::{Deserialize, Serialize};
+
+use crate::document::BackendChoice;
+
+/// What to train: sent whenever the network or the data change (training restarts).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Setup {
+    pub spec: NetworkSpec,
+    pub dataset: DatasetConfig,
+    pub hyper: Hyper,
+    pub backend: BackendChoice,
+}
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Build the network from its starting weights on the chosen backend; stays paused.
+    Setup(Setup),
+    Play,
+    Pause,
+    /// One epoch, then pause.
+    Step,
+    /// Change settings without resetting the weights.
+    SetHyper(Hyper),
+    /// Move training to another backend, keeping the weights.
+    SetBackend(BackendChoice),
+}
+
+/// A backend that really ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackendKind {
+    Cpu,
+    WebGpu,
+}
+
+impl BackendKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendKind::Cpu => "CPU (wasm)",
+            BackendKind::WebGpu => "WebGPU",
+        }
+    }
+}
+
+/// Time per epoch on each backend, measured after a warm-up epoch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub cpu_ms_per_epoch: f64,
+    /// `None` when WebGPU is unavailable.
+    pub webgpu_ms_per_epoch: Option<f64>,
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The worker is listening. `webgpu` is the adapter's description, or why there is none.
+    Ready { webgpu: Result<String, String> },
+    /// Timing both backends before choosing one.
+    Measuring,
+    /// Which backend trains from now on, and why.
+    Backend {
+        active: BackendKind,
+        measurement: Option<Measurement>,
+        reason: String,
+    },
+    /// Whether epochs are being run.
+    Running(bool),
+    Snapshot(Box<Snapshot>),
+    /// The loss became NaN or infinite; training paused.
+    Diverged { epoch: usize },
+    /// Something went wrong; training paused. The text is for the user.
+    Failed { message: String },
+}
+
+/// Encodes a message for `postMessage`.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    postcard::to_stdvec(message).expect("postcard encodes every protocol type: no maps with non-string keys, no unsized data")
+}
+
+/// Decodes a message from `postMessage`.
+///
+/// # Errors
+/// The bytes are not a message of this version of the protocol.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, postcard::Error> {
+    postcard::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+
+    #[test]
+    fn commands_and_events_round_trip() {
+        let document = Document::default();
+        let command = Command::Setup(Setup {
+            spec: document.spec(),
+            dataset: document.dataset,
+            hyper: document.hyper,
+            backend: BackendChoice::Auto,
+        });
+        assert_eq!(decode::<Command>(&encode(&command)).expect("decodes"), command);
+        let event = Event::Backend {
+            active: BackendKind::WebGpu,
+            measurement: Some(Measurement {
+                cpu_ms_per_epoch: 3.5,
+                webgpu_ms_per_epoch: Some(1.25),
+            }),
+            reason: "faster".into(),
+        };
+        assert_eq!(decode::<Event>(&encode(&event)).expect("decodes"), event);
+        let failed = Event::Ready { webgpu: Err("no adapter".into()) };
+        assert_eq!(decode::<Event>(&encode(&failed)).expect("decodes"), failed);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(decode::<Command>(&[0xff, 0xff, 0xff]).is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! The page: stores, the link to the training worker, and the layout.
+//!
+//! Two stores: the [`Document`] (what the user set up; mirrored to the URL fragment) and the
+//! [`Session`] (what the worker last reported), so a loss tick does not re-render the builder's
+//! state logic. Both reduce through their pure `apply` functions.
+
+mod builder;
+mod canvas;
+mod panels;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, Worker};
+use yew::prelude::*;
+
+use crate::document::{Document, DocumentAction};
+use crate::protocol::{Command, Event, Setup, decode, encode};
+use crate::session::{Session, SessionAction, Status};
+
+impl Reducible for Document {
+    type Action = DocumentAction;
+
+    fn reduce(self: Rc<Self>, action: DocumentAction) -> Rc<Self> {
+        Rc::new((*self).clone().apply(action))
+    }
+}
+
+impl Reducible for Session {
+    type Action = SessionAction;
+
+    fn reduce(self: Rc<Self>, action: SessionAction) -> Rc<Self> {
+        Rc::new((*self).clone().apply(action))
+    }
+}
+
+/// Sends commands to the training worker.
+#[derive(Clone)]
+pub struct WorkerLink(Rc<RefCell<Option<Worker>>>);
+
+impl PartialEq for WorkerLink {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl WorkerLink {
+    pub fn send(&self, command: &Command) {
+        if let Some(worker) = self.0.borrow().as_ref() {
+            let bytes = encode(command);
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            if let Err(error) = worker.post_message(&array) {
+                web_sys::console::error_2(&"Agora: could not reach the worker".into(), &error);
+            }
+        }
+    }
+}
+
+fn spawn_worker(dispatcher: UseReducerDispatcher<Session>) -> Result<Worker, String> {
+    let worker = Worker::new("./worker-loader.js")
+        .map_err(|error| format!("The training worker could not start ({error:?}). Reload the page; if it happens again, this browser may block Web Workers."))?;
+    let events = dispatcher.clone();
+    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
+        let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
+        match decode::<Event>(&bytes) {
+            Ok(event) => events.dispatch(SessionAction::Worker(event)),
+            Err(error) => events.dispatch(SessionAction::WorkerCrashed(format!(
+                "The training worker sent a message the page could not read ({error}). Reload the page."
+            ))),
+        }
+    });
+    worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    let onerror = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |error: web_sys::ErrorEvent| {
+        dispatcher.dispatch(SessionAction::WorkerCrashed(format!(
+            "The training worker crashed: {}. Press Reset to start again; reload the page if it keeps happening.",
+            error.message()
+        )));
+    });
+    worker.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    onerror.forget();
+    Ok(worker)
+}
+
+fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default()
+}
+
+fn initial_document() -> (Document, Vec<String>) {
+    Document::from_fragment(&location_hash())
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let initial = use_memo((), |()| initial_document());
+    let document = use_reducer({
+        let initial = Rc::clone(&initial);
+        move || initial.0.clone()
+    });
+    let session = use_reducer(Session::default);
+    let worker_cell = use_mut_ref(|| None::<Worker>);
+    let link = WorkerLink(Rc::clone(&worker_cell));
+    let resets = use_state(|| 0_u32);
+
+    // Start the worker once; follow links pasted into this tab.
+    {
+        let cell = Rc::clone(&worker_cell);
+        let dispatcher = session.dispatcher();
+        let documents = document.dispatcher();
+        use_effect_with((), move |()| {
+            match spawn_worker(dispatcher.clone()) {
+                Ok(worker) => *cell.borrow_mut() = Some(worker),
+                Err(message) => dispatcher.dispatch(SessionAction::WorkerCrashed(message)),
+            }
+            let onhash = Closure::<dyn Fn()>::new(move || {
+                let (document, _) = Document::from_fragment(&location_hash());
+                documents.dispatch(DocumentAction::Load(Box::new(document)));
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.add_event_listener_with_callback("hashchange", onhash.as_ref().unchecked_ref());
+            }
+            onhash.forget();
+            move || {
+                if let Some(worker) = cell.borrow_mut().take() {
+                    worker.terminate();
+                }
+            }
+        });
+    }
+
+    // A new network or dataset restarts training from the seed's starting weights.
+    let worker_ready = session.webgpu.is_some();
+    {
+        let run = (
+            document.features.clone(),
+            document.layers.clone(),
+            document.dataset,
+            worker_ready,
+            *resets,
+        );
+        let document = (*document).clone();
+        let link = link.clone();
+        let dispatcher = session.dispatcher();
+        use_effect_with(run, move |(_, _, _, ready, _)| {
+            if *ready && document.shapes().is_ok() {
+                link.send(&Command::Setup(Setup {
+                    spec: document.spec(),
+                    dataset: document.dataset,
+                    hyper: document.hyper,
+                    backend: document.backend,
+                }));
+                dispatcher.dispatch(SessionAction::Restarted);
+            }
+        });
+    }
+    // Hyperparameters change in place: the network keeps its weights.
+    {
+        let link = link.clone();
+        use_effect_with(document.hyper, move |hyper| link.send(&Command::SetHyper(*hyper)));
+    }
+    {
+        let link = link.clone();
+        use_effect_with(document.backend, move |backend| {
+            link.send(&Command::SetBackend(*backend));
+        });
+    }
+    // Mirror the setup into the URL so the link reproduces it.
+    use_effect_with((*document).clone(), |document| {
+        if let Some(window) = web_sys::window()
+            && let Ok(history) = window.history()
+        {
+            let url = format!("#{}", document.to_fragment());
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    });
+
+    let on_reset = {
+        let resets = resets.clone();
+        Callback::from(move |()| resets.set(*resets + 1))
+    };
+
+    let shapes = document.shapes();
+    let banner = match (&session.status, &shapes) {
+        (Status::Failed { message }, _) => Some(html! {
+            <div class="banner error" role="alert" data-testid="failure">{ message }</div>
+        }),
+        (Status::Diverged { epoch }, _) => Some(html! {
+            <div class="banner error" role="alert" data-testid="diverged">
+                { format!(
+                    "Training diverged at epoch {epoch}: the loss became NaN or infinite, so training paused. \
+                     Lower the learning rate (now {}) and press Reset to start again.",
+                    document.hyper.learning_rate
+                ) }
+            </div>
+        }),
+        (_, Err(error)) => Some(html! {
+            <div class="banner warning" role="alert" data-testid="spec-error">
+                { format!("This network cannot be trained yet. {error}") }
+            </div>
+        }),
+        _ => None,
+    };
+    let unreadable = &initial.1;
+    let link_warning = (!unreadable.is_empty()).then(|| html! {
+        <div class="banner warning" role="status">
+            { format!("Some settings in this link could not be read and were set to their defaults: {}.", unreadable.join(", ")) }
+        </div>
+    });
+
+    html! {
+        <builder::DragLayer document={document.clone()}>
+            <header class="topbar">
+                <h1 class="logo">{ "Agora" }<span class="tagline">{ "a neural network playground in your browser" }</span></h1>
+                <panels::Controls document={document.clone()} session={session.clone()} link={link.clone()} valid={shapes.is_ok()} {on_reset} />
+            </header>
+            { for link_warning }
+            { for banner }
+            <main class="columns">
+                <panels::DataPanel document={document.clone()} />
+                <builder::NetworkPanel document={document.clone()} session={session.clone()} />
+                <panels::OutputPanel document={document.clone()} session={session.clone()} />
+            </main>
+            <footer class="footer">
+                { "Everything runs in this tab: your data and your networks never leave this device. \
+                   The link in the address bar holds your whole setup; share it to share the experiment." }
+            </footer>
+        </builder::DragLayer>
+    }
+}

@@ -1,0 +1,452 @@
+//! The training worker: runs in a dedicated Web Worker, owns the [`Trainer`], and talks to the
+//! page only through [`crate::protocol`] messages.
+//!
+//! One async loop does everything, so no state is borrowed across an `await`: it drains the
+//! inbox, trains a few epochs, reads one snapshot (one async round trip), posts it, and yields
+//! to the event loop so new commands can arrive. The number of epochs per tick adapts so a tick
+//! lasts about [`TICK_TARGET_MS`].
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use agora_engine::Device;
+use agora_engine::data::Dataset;
+use agora_engine::model::{LayerWeights, initial_weights};
+use agora_engine::shape::infer_shapes;
+use agora_engine::train::{Snapshot, TrainError, Trainer};
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::document::BackendChoice;
+use crate::protocol::{BackendKind, Command, Event, Measurement, Setup, decode, encode};
+
+/// How long one tick of training plus its snapshot should take.
+const TICK_TARGET_MS: f64 = 80.0;
+/// Most epochs between two snapshots.
+const MAX_EPOCHS_PER_TICK: usize = 64;
+
+#[derive(Default)]
+struct Inbox {
+    commands: VecDeque<Command>,
+    /// Resolves the promise the idle loop waits on.
+    wake: Option<js_sys::Function>,
+}
+
+/// Starts the worker: listens for commands and runs the training loop until the worker ends.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let inbox = Rc::new(RefCell::new(Inbox::default()));
+    let listener_inbox = Rc::clone(&inbox);
+    let listener_scope = scope.clone();
+    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
+        let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
+        match decode::<Command>(&bytes) {
+            Ok(command) => {
+                let mut inbox = listener_inbox.borrow_mut();
+                inbox.commands.push_back(command);
+                if let Some(wake) = inbox.wake.take() {
+                    let _ = wake.call0(&JsValue::NULL);
+                }
+            }
+            Err(error) => post(
+                &listener_scope,
+                &Event::Failed {
+                    message: format!("The page sent the worker a message it could not read ({error}). Reload the page."),
+                },
+            ),
+        }
+    });
+    scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    // The listener lives as long as the worker.
+    onmessage.forget();
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut worker = Worker::new(scope).await;
+        worker.run(inbox).await;
+    });
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
+    let bytes = encode(event);
+    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    let transfer = js_sys::Array::of1(&array.buffer());
+    if let Err(error) = scope.post_message_with_transfer(&array, &transfer) {
+        web_sys::console::error_2(&"Agora worker: postMessage failed".into(), &error);
+    }
+}
+
+fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
+    scope.performance().map_or(0.0, |performance| performance.now())
+}
+
+/// Resolves after the event loop has had a turn (a zero-delay timeout).
+async fn yield_now(scope: &DedicatedWorkerGlobalScope) {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Asks the browser for a WebGPU adapter and sets Burn's wgpu runtime up on it.
+async fn init_webgpu(scope: &DedicatedWorkerGlobalScope) -> Result<(Device, String), String> {
+    let navigator = scope.navigator();
+    let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser does not offer WebGPU".into());
+    }
+    let description = adapter_description(&gpu).await?;
+    let device = Device::wgpu_options()
+        .init_async()
+        .await
+        .map_err(|error| format!("WebGPU could not start: {error}"))?;
+    Ok((device, description))
+}
+
+/// "swiftshader (google), software" — read from the adapter the browser offers.
+async fn adapter_description(gpu: &JsValue) -> Result<String, String> {
+    let request = Reflect::get(gpu, &"requestAdapter".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or("this browser's WebGPU has no requestAdapter")?;
+    let promise: Promise = request
+        .call0(gpu)
+        .map_err(|_| "WebGPU refused to look for an adapter".to_owned())?
+        .unchecked_into();
+    let adapter = JsFuture::from(promise)
+        .await
+        .map_err(|_| "WebGPU refused to look for an adapter".to_owned())?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU found no usable GPU adapter".into());
+    }
+    let info = Reflect::get(&adapter, &"info".into()).unwrap_or(JsValue::UNDEFINED);
+    let field = |name: &str| {
+        Reflect::get(&info, &name.into())
+            .ok()
+            .and_then(|value| value.as_string())
+            .filter(|value| !value.is_empty())
+    };
+    let fallback = Reflect::get(&info, &"isFallbackAdapter".into())
+        .ok()
+        .and_then(|value| value.as_bool())
+        .unwrap_or(false);
+    let mut description = [field("architecture"), field("vendor"), field("description")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if description.is_empty() {
+        description = "GPU adapter".into();
+    }
+    if fallback {
+        description.push_str(" (software fallback, slow)");
+    }
+    Ok(description)
+}
+
+struct Worker {
+    scope: DedicatedWorkerGlobalScope,
+    webgpu: Option<Device>,
+    setup: Option<Setup>,
+    trainer: Option<Trainer>,
+    active: BackendKind,
+    /// Parameters of the network the last measurement timed.
+    measured_params: Option<usize>,
+    running: bool,
+    steps_pending: usize,
+    epochs_per_tick: usize,
+    last_layers: Option<Vec<LayerWeights>>,
+}
+
+impl Worker {
+    async fn new(scope: DedicatedWorkerGlobalScope) -> Worker {
+        let webgpu = init_webgpu(&scope).await;
+        let (device, status) = match webgpu {
+            Ok((device, description)) => (Some(device), Ok(description)),
+            Err(reason) => (None, Err(reason)),
+        };
+        post(&scope, &Event::Ready { webgpu: status });
+        Worker {
+            scope,
+            webgpu: device,
+            setup: None,
+            trainer: None,
+            active: BackendKind::Cpu,
+            measured_params: None,
+            running: false,
+            steps_pending: 0,
+            epochs_per_tick: 1,
+            last_layers: None,
+        }
+    }
+
+    async fn run(&mut self, inbox: Rc<RefCell<Inbox>>) {
+        loop {
+            let commands: Vec<Command> = inbox.borrow_mut().commands.drain(..).collect();
+            for command in commands {
+                self.handle(command).await;
+            }
+            let busy = self.trainer.is_some() && (self.running || self.steps_pending > 0);
+            if busy {
+                self.tick().await;
+                yield_now(&self.scope).await;
+            } else if inbox.borrow().commands.is_empty() {
+                let waiting = Rc::clone(&inbox);
+                let wake = Promise::new(&mut |resolve, _reject| {
+                    waiting.borrow_mut().wake = Some(resolve);
+                });
+                let _ = JsFuture::from(wake).await;
+            }
+        }
+    }
+
+    fn emit(&self, event: &Event) {
+        post(&self.scope, event);
+    }
+
+    fn set_running(&mut self, running: bool) {
+        self.running = running;
+        self.emit(&Event::Running(running));
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Setup(setup) => {
+                self.running = false;
+                self.steps_pending = 0;
+                self.epochs_per_tick = 1;
+                let backend = setup.backend;
+                self.setup = Some(setup);
+                self.last_layers = None;
+                self.start(backend, None).await;
+                self.emit(&Event::Running(false));
+            }
+            Command::Play => {
+                if self.trainer.is_some() {
+                    self.set_running(true);
+                }
+            }
+            Command::Pause => self.set_running(false),
+            Command::Step => {
+                self.running = false;
+                self.steps_pending += 1;
+            }
+            Command::SetHyper(hyper) => {
+                if let Some(setup) = &mut self.setup {
+                    setup.hyper = hyper;
+                }
+                if let Some(trainer) = &mut self.trainer {
+                    trainer.set_hyper(hyper);
+                }
+            }
+            Command::SetBackend(choice) => {
+                if let Some(setup) = &mut self.setup {
+                    setup.backend = choice;
+                }
+                if choice == BackendChoice::Auto {
+                    self.measured_params = None;
+                }
+                let weights = self.last_layers.clone();
+                let was_running = self.running;
+                self.start(choice, weights).await;
+                self.running = was_running && self.trainer.is_some();
+            }
+        }
+    }
+
+    /// Builds the trainer on the backend `choice` asks for, from `weights` or the seed's
+    /// starting weights, and posts its first snapshot.
+    async fn start(&mut self, choice: BackendChoice, weights: Option<Vec<LayerWeights>>) {
+        let Some(setup) = self.setup.clone() else {
+            return;
+        };
+        let epoch = self.trainer.as_ref().map_or(0, Trainer::epoch);
+        let resume = weights.is_some();
+        self.trainer = None;
+        let params = infer_shapes(&setup.spec).map(|report| report.total_params).unwrap_or(0);
+        let (kind, reason, measurement) = match choice {
+            BackendChoice::Cpu => (BackendKind::Cpu, "chosen by you".to_owned(), None),
+            BackendChoice::WebGpu if self.webgpu.is_some() => {
+                (BackendKind::WebGpu, "chosen by you".to_owned(), None)
+            }
+            BackendChoice::WebGpu => (
+                BackendKind::Cpu,
+                "WebGPU is not available in this browser, so the CPU trains".to_owned(),
+                None,
+            ),
+            BackendChoice::Auto => self.choose(&setup, params).await,
+        };
+        self.active = kind;
+        self.emit(&Event::Backend {
+            active: kind,
+            measurement,
+            reason,
+        });
+        let device = self.device(kind);
+        match build_trainer(&device, &setup, weights.as_deref()) {
+            Ok(mut trainer) => {
+                if resume {
+                    trainer.resume_at(epoch);
+                }
+                self.publish(&trainer).await;
+                self.trainer = Some(trainer);
+            }
+            Err(error) => self.emit(&Event::Failed {
+                message: error.to_string(),
+            }),
+        }
+    }
+
+    fn device(&self, kind: BackendKind) -> Device {
+        match (kind, &self.webgpu) {
+            (BackendKind::WebGpu, Some(device)) => device.clone(),
+            _ => Device::flex(),
+        }
+    }
+
+    /// Auto: keeps the last choice for networks of similar size, otherwise times an epoch on
+    /// each backend after a warm-up epoch and picks the faster.
+    async fn choose(&mut self, setup: &Setup, params: usize) -> (BackendKind, String, Option<Measurement>) {
+        if self.webgpu.is_none() {
+            return (
+                BackendKind::Cpu,
+                "WebGPU is not available in this browser".to_owned(),
+                None,
+            );
+        }
+        if let Some(measured) = self.measured_params {
+            let ratio = params.max(1) as f64 / measured.max(1) as f64;
+            if (0.25..=4.0).contains(&ratio) {
+                return (self.active, "faster when last measured".to_owned(), None);
+            }
+        }
+        self.emit(&Event::Measuring);
+        let cpu = self.time_epoch(&Device::flex(), setup).await;
+        let webgpu = match &self.webgpu {
+            Some(device) => self.time_epoch(&device.clone(), setup).await.ok(),
+            None => None,
+        };
+        self.measured_params = Some(params);
+        let Ok(cpu_ms) = cpu else {
+            return (BackendKind::WebGpu, "the CPU backend failed to train".to_owned(), None);
+        };
+        let measurement = Measurement {
+            cpu_ms_per_epoch: cpu_ms,
+            webgpu_ms_per_epoch: webgpu,
+        };
+        match webgpu {
+            Some(gpu_ms) if gpu_ms < cpu_ms => (
+                BackendKind::WebGpu,
+                format!("measured faster: {gpu_ms:.1} ms vs {cpu_ms:.1} ms per epoch"),
+                Some(measurement),
+            ),
+            Some(gpu_ms) => (
+                BackendKind::Cpu,
+                format!("measured faster: {cpu_ms:.1} ms vs {gpu_ms:.1} ms per epoch on WebGPU"),
+                Some(measurement),
+            ),
+            None => (
+                BackendKind::Cpu,
+                "WebGPU failed during the speed test".to_owned(),
+                Some(measurement),
+            ),
+        }
+    }
+
+    /// Milliseconds per epoch on `device`, after one warm-up epoch (shader compilation).
+    async fn time_epoch(&self, device: &Device, setup: &Setup) -> Result<f64, TrainError> {
+        let mut trainer = build_trainer(device, setup, None)?;
+        trainer.train_epoch();
+        trainer.snapshot().await?;
+        let start = now_ms(&self.scope);
+        trainer.train_epoch();
+        trainer.train_epoch();
+        trainer.snapshot().await?;
+        Ok((now_ms(&self.scope) - start) / 2.0)
+    }
+
+    async fn publish(&mut self, trainer: &Trainer) -> Option<Snapshot> {
+        match trainer.snapshot().await {
+            Ok(snapshot) => {
+                self.last_layers = Some(snapshot.layers.clone());
+                self.emit(&Event::Snapshot(Box::new(snapshot.clone())));
+                Some(snapshot)
+            }
+            Err(error) => {
+                let message = match self.active {
+                    BackendKind::WebGpu => format!(
+                        "The GPU stopped answering ({error}). Choose CPU under Backend to go on from the last weights."
+                    ),
+                    BackendKind::Cpu => error.to_string(),
+                };
+                self.emit(&Event::Failed { message });
+                self.running = false;
+                None
+            }
+        }
+    }
+
+    /// Trains a few epochs, then reads and posts one snapshot.
+    async fn tick(&mut self) {
+        let Some(mut trainer) = self.trainer.take() else {
+            return;
+        };
+        let start = now_ms(&self.scope);
+        let epochs = if self.steps_pending > 0 {
+            1
+        } else {
+            self.epochs_per_tick
+        };
+        for _ in 0..epochs {
+            trainer.train_epoch();
+        }
+        self.steps_pending = self.steps_pending.saturating_sub(1);
+        let snapshot = self.publish(&trainer).await;
+        let elapsed = now_ms(&self.scope) - start;
+        if self.steps_pending == 0 && epochs == self.epochs_per_tick {
+            if elapsed < TICK_TARGET_MS / 2.0 {
+                self.epochs_per_tick = (self.epochs_per_tick * 2).min(MAX_EPOCHS_PER_TICK);
+            } else if elapsed > TICK_TARGET_MS * 2.0 {
+                self.epochs_per_tick = (self.epochs_per_tick / 2).max(1);
+            }
+        }
+        match snapshot {
+            Some(snapshot) if !snapshot.is_finite() => {
+                self.running = false;
+                self.steps_pending = 0;
+                self.emit(&Event::Diverged {
+                    epoch: snapshot.epoch,
+                });
+                self.emit(&Event::Running(false));
+            }
+            Some(_) => {
+                if !self.running && self.steps_pending == 0 {
+                    self.emit(&Event::Running(false));
+                }
+            }
+            None => self.emit(&Event::Running(false)),
+        }
+        self.trainer = Some(trainer);
+    }
+}
+
+fn build_trainer(
+    device: &Device,
+    setup: &Setup,
+    weights: Option<&[LayerWeights]>,
+) -> Result<Trainer, TrainError> {
+    let dataset = Dataset::generate(setup.dataset);
+    let seed = setup.dataset.seed;
+    let initial;
+    let weights = match weights {
+        Some(weights) => weights,
+        None => {
+            initial = initial_weights(&setup.spec, seed)?;
+            &initial
+        }
+    };
+    Trainer::new(device, &setup.spec, &dataset, setup.hyper, weights, seed)
+}

@@ -1,0 +1,518 @@
+//! Training, one epoch at a time, pulled by the caller (TensorFlow Playground's `oneStep()`).
+//!
+//! [`Trainer::train_epoch`] queues work on the device and reads nothing back, so several epochs
+//! can run between two reads. [`Trainer::snapshot`] reads everything the UI shows (losses,
+//! accuracies, the output heatmap, every neuron's heatmap, the weights) in one async
+//! [`Transaction`], which is the only kind of read WebGPU allows in a browser.
+
+use burn::nn::Linear;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
+use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
+use burn::module::Module;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, Label, Point, Rng, feature_rows, grid_points};
+use crate::model::{LayerWeights, Mlp, forward_layers};
+use crate::shape::{SpecError, infer_shapes};
+use crate::spec::{Activation, Feature, Head, LayerSpec, NetworkSpec};
+
+/// Heatmap resolution: the output and every neuron are evaluated on a `GRID × GRID` grid.
+pub const GRID: usize = 48;
+
+/// How parameters are updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OptimizerKind {
+    Sgd,
+    /// SGD with momentum 0.9.
+    Momentum,
+    Adam,
+}
+
+impl OptimizerKind {
+    pub const ALL: [OptimizerKind; 3] = [
+        OptimizerKind::Sgd,
+        OptimizerKind::Momentum,
+        OptimizerKind::Adam,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "SGD",
+            OptimizerKind::Momentum => "SGD + momentum",
+            OptimizerKind::Adam => "Adam",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Momentum => "momentum",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<OptimizerKind> {
+        OptimizerKind::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+
+    fn init(self) -> ModuleOptimizer {
+        match self {
+            OptimizerKind::Sgd => SgdConfig::new().init(),
+            OptimizerKind::Momentum => SgdConfig::new()
+                .with_momentum(Some(MomentumConfig {
+                    momentum: 0.9,
+                    dampening: 0.0,
+                    nesterov: false,
+                }))
+                .init(),
+            OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+        }
+    }
+}
+
+/// A penalty on the weights (not the biases), added to the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Regularization {
+    None,
+    /// `rate · Σ|w|`
+    L1,
+    /// `rate · ½ Σw²`
+    L2,
+}
+
+impl Regularization {
+    pub const ALL: [Regularization; 3] = [Regularization::None, Regularization::L1, Regularization::L2];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Regularization::None => "None",
+            Regularization::L1 => "L1",
+            Regularization::L2 => "L2",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Regularization::None => "none",
+            Regularization::L1 => "l1",
+            Regularization::L2 => "l2",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Regularization> {
+        Regularization::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+}
+
+/// Settings that can change while training runs, without resetting the network.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hyper {
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub optimizer: OptimizerKind,
+    pub regularization: Regularization,
+    pub regularization_rate: f64,
+}
+
+impl Default for Hyper {
+    /// TensorFlow Playground's defaults.
+    fn default() -> Self {
+        Hyper {
+            learning_rate: 0.03,
+            batch_size: 10,
+            optimizer: OptimizerKind::Sgd,
+            regularization: Regularization::None,
+            regularization_rate: 0.0,
+        }
+    }
+}
+
+/// Why training could not start or go on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TrainError {
+    #[error("{0}")]
+    Spec(#[from] SpecError),
+    #[error(
+        "The dataset has no training points: raise the training share or regenerate the data."
+    )]
+    NoTrainingData,
+    #[error(
+        "This dataset is for {dataset}, but the network's output is set up for {network}: rebuild the network for this dataset."
+    )]
+    HeadMismatch { dataset: String, network: String },
+    #[error(
+        "The saved weights do not fit this network (layer {number}): reset the network to start again."
+    )]
+    WeightsMismatch { number: usize },
+    #[error("Reading results from the {backend} device failed: {message}")]
+    Readback { backend: String, message: String },
+}
+
+/// What one read of the network shows: losses, accuracies, heatmaps and weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Completed passes over the training set.
+    pub epoch: usize,
+    /// Mean data loss (cross-entropy or MSE, without the regularization term).
+    pub train_loss: f32,
+    pub test_loss: f32,
+    /// Share of points classified correctly; `None` for regression.
+    pub train_accuracy: Option<f32>,
+    pub test_accuracy: Option<f32>,
+    /// The output over the `GRID × GRID` plane, row-major from the top-left:
+    /// `[GRID², classes]` probabilities, or `[GRID²]` regression values.
+    pub output_grid: Vec<f32>,
+    /// Per hidden layer, the activations over the plane: `[GRID², units]`.
+    pub neuron_grids: Vec<Vec<f32>>,
+    /// Every layer's weights, hidden layers first.
+    pub layers: Vec<LayerWeights>,
+}
+
+impl Snapshot {
+    /// False when the loss became NaN or infinite: training diverged.
+    pub fn is_finite(&self) -> bool {
+        self.train_loss.is_finite() && self.test_loss.is_finite()
+    }
+
+    /// One neuron's heatmap: `GRID²` values.
+    pub fn neuron_heatmap(&self, layer: usize, neuron: usize) -> Option<Vec<f32>> {
+        let grid = self.neuron_grids.get(layer)?;
+        let units = grid.len() / (GRID * GRID);
+        (neuron < units).then(|| grid.iter().skip(neuron).step_by(units).copied().collect())
+    }
+}
+
+/// Points turned into tensors once, on the plain (inference) device.
+struct EvalSet {
+    inputs: Tensor<2>,
+    targets: Tensor<2>,
+    classes: Vec<usize>,
+}
+
+/// Trains one network on one dataset on one device.
+pub struct Trainer {
+    device: Device,
+    train_device: Device,
+    head: Head,
+    features: Vec<Feature>,
+    activations: Vec<Activation>,
+    layers: Vec<Linear>,
+    optimizer: ModuleOptimizer,
+    hyper: Hyper,
+    train_points: Vec<Point>,
+    train_eval: EvalSet,
+    test_eval: EvalSet,
+    grid_inputs: Tensor<2>,
+    rng: Rng,
+    epoch: usize,
+}
+
+impl Trainer {
+    /// Puts `dataset` and a network with `weights` on `device`.
+    ///
+    /// # Errors
+    /// An invalid spec, a spec whose head does not fit the dataset, weights of the wrong shape,
+    /// or a dataset with no training points.
+    pub fn new(
+        device: &Device,
+        spec: &NetworkSpec,
+        dataset: &Dataset,
+        hyper: Hyper,
+        weights: &[LayerWeights],
+        seed: u64,
+    ) -> Result<Trainer, TrainError> {
+        let report = infer_shapes(spec)?;
+        let dataset_head = dataset.config.head();
+        if dataset_head != spec.head {
+            return Err(TrainError::HeadMismatch {
+                dataset: describe_head(dataset_head),
+                network: describe_head(spec.head),
+            });
+        }
+        if dataset.train.is_empty() {
+            return Err(TrainError::NoTrainingData);
+        }
+        let mut fan_in = report.input_units;
+        if weights.len() != report.layers.len() {
+            return Err(TrainError::WeightsMismatch {
+                number: weights.len().min(report.layers.len()) + 1,
+            });
+        }
+        for (index, (layer, shape)) in weights.iter().zip(&report.layers).enumerate() {
+            if layer.fan_in != fan_in
+                || layer.units != shape.units
+                || layer.weights.len() != fan_in * shape.units
+                || layer.biases.len() != shape.units
+            {
+                return Err(TrainError::WeightsMismatch { number: index + 1 });
+            }
+            fan_in = shape.units;
+        }
+        let activations: Vec<Activation> = spec
+            .layers
+            .iter()
+            .map(|layer| match layer {
+                LayerSpec::Dense { activation, .. } => *activation,
+            })
+            .collect();
+        let train_device = device.clone().autodiff();
+        let model = Mlp::from_weights(weights, activations.clone(), &train_device);
+        let grid: Vec<Point> = grid_points(GRID)
+            .into_iter()
+            .map(|(x1, x2)| Point {
+                x1,
+                x2,
+                label: Label::Value(0.0),
+            })
+            .collect();
+        let features = spec.features.clone();
+        let grid_inputs = inputs_tensor(&grid, &features, device);
+        Ok(Trainer {
+            device: device.clone(),
+            train_device,
+            head: spec.head,
+            train_eval: eval_set(&dataset.train, &features, spec.head, device),
+            test_eval: eval_set(&dataset.test, &features, spec.head, device),
+            features,
+            activations,
+            layers: model.layers,
+            optimizer: hyper.optimizer.init(),
+            hyper,
+            train_points: dataset.train.clone(),
+            grid_inputs,
+            rng: Rng::new(seed ^ 0x00BA_7C4E),
+            epoch: 0,
+        })
+    }
+
+    pub fn epoch(&self) -> usize {
+        self.epoch
+    }
+
+    /// Continues the epoch count of an earlier run (after moving to another backend).
+    pub fn resume_at(&mut self, epoch: usize) {
+        self.epoch = epoch;
+    }
+
+    pub fn hyper(&self) -> Hyper {
+        self.hyper
+    }
+
+    /// Changes the settings; the weights stay. A new optimizer kind starts with fresh state.
+    pub fn set_hyper(&mut self, hyper: Hyper) {
+        if hyper.optimizer != self.hyper.optimizer {
+            self.optimizer = hyper.optimizer.init();
+        }
+        self.hyper = hyper;
+    }
+
+    /// One pass over the training points in shuffled mini-batches. Reads nothing back.
+    pub fn train_epoch(&mut self) {
+        let mut order: Vec<Point> = self.train_points.clone();
+        self.rng.shuffle(&mut order);
+        let count = order.len();
+        let inputs = inputs_tensor(&order, &self.features, &self.train_device);
+        let targets = targets_tensor(&order, self.head, &self.train_device);
+        let batch_size = self.hyper.batch_size.clamp(1, count);
+        let mut start = 0;
+        while start < count {
+            let len = batch_size.min(count - start);
+            let batch_inputs = inputs.clone().narrow(0, start, len);
+            let batch_targets = targets.clone().narrow(0, start, len);
+            self.step(batch_inputs, batch_targets);
+            start += len;
+        }
+        self.epoch += 1;
+    }
+
+    fn step(&mut self, inputs: Tensor<2>, targets: Tensor<2>) {
+        let output = self.forward_train(inputs);
+        let mut loss = data_loss(output, targets, self.head);
+        let rate = self.hyper.regularization_rate;
+        if rate > 0.0 {
+            let penalty = self.layers.iter().map(|layer| {
+                let weight = layer.weight.val();
+                match self.hyper.regularization {
+                    Regularization::None => None,
+                    Regularization::L1 => Some(weight.abs().sum()),
+                    Regularization::L2 => Some(weight.square().sum().mul_scalar(0.5)),
+                }
+            });
+            for term in penalty.flatten() {
+                loss = loss + term.mul_scalar(rate);
+            }
+        }
+        let gradients = loss.backward();
+        let gradients = GradientsParams::from_grads(gradients, &self.layers);
+        let layers = std::mem::take(&mut self.layers);
+        self.layers = self
+            .optimizer
+            .step(self.hyper.learning_rate, layers, gradients);
+    }
+
+    fn forward_train(&self, inputs: Tensor<2>) -> Tensor<2> {
+        forward_layers(&self.layers, &self.activations, inputs)
+            .pop()
+            .expect("a validated network has an output layer")
+    }
+
+    /// Reads losses, accuracies, heatmaps and weights in one async round trip.
+    ///
+    /// # Errors
+    /// The device failed to return the data (for example, a lost GPU).
+    pub async fn snapshot(&self) -> Result<Snapshot, TrainError> {
+        let layers = self.layers.valid();
+        let train_output = forward_layers(&layers, &self.activations, self.train_eval.inputs.clone())
+            .pop()
+            .expect("a validated network has an output layer");
+        let test_output = forward_layers(&layers, &self.activations, self.test_eval.inputs.clone())
+            .pop()
+            .expect("a validated network has an output layer");
+        let mut grid_outputs = forward_layers(&layers, &self.activations, self.grid_inputs.clone());
+        let grid_output = grid_outputs
+            .pop()
+            .expect("a validated network has an output layer");
+        let classification = matches!(self.head, Head::Classification { .. });
+        let mut transaction = Transaction::default()
+            .register(data_loss(train_output.clone(), self.train_eval.targets.clone(), self.head))
+            .register(data_loss(test_output.clone(), self.test_eval.targets.clone(), self.head));
+        if classification {
+            transaction = transaction
+                .register::<2, Int>(train_output.argmax(1))
+                .register::<2, Int>(test_output.argmax(1))
+                .register(softmax(grid_output, 1));
+        } else {
+            transaction = transaction.register(grid_output);
+        }
+        for neurons in grid_outputs {
+            transaction = transaction.register(neurons);
+        }
+        for layer in &layers {
+            transaction = transaction.register(layer.weight.val());
+            if let Some(bias) = &layer.bias {
+                transaction = transaction.register(bias.val());
+            }
+        }
+        let data = transaction
+            .execute_async()
+            .await
+            .map_err(|error| TrainError::Readback {
+                backend: format!("{:?}", self.device),
+                message: format!("{error:?}"),
+            })?;
+        let mut data = data.into_iter();
+        let mut next = || data.next().expect("one TensorData per registered tensor");
+        let scalar = |data: TensorData| data.iter::<f32>().next().unwrap_or(f32::NAN);
+        let train_loss = scalar(next());
+        let test_loss = scalar(next());
+        let (train_accuracy, test_accuracy) = if classification {
+            let train = accuracy(&next(), &self.train_eval.classes);
+            let test = accuracy(&next(), &self.test_eval.classes);
+            (Some(train), Some(test))
+        } else {
+            (None, None)
+        };
+        let output_grid = next().iter::<f32>().collect();
+        let neuron_grids = (0..self.activations.len())
+            .map(|_| next().iter::<f32>().collect())
+            .collect();
+        let layers = layers
+            .iter()
+            .map(|layer| {
+                let [fan_in, units] = layer.weight.val().dims();
+                LayerWeights {
+                    fan_in,
+                    units,
+                    weights: next().iter::<f32>().collect(),
+                    biases: next().iter::<f32>().collect(),
+                }
+            })
+            .collect();
+        Ok(Snapshot {
+            epoch: self.epoch,
+            train_loss,
+            test_loss,
+            train_accuracy,
+            test_accuracy,
+            output_grid,
+            neuron_grids,
+            layers,
+        })
+    }
+}
+
+fn describe_head(head: Head) -> String {
+    match head {
+        Head::Classification { classes } => format!("classification into {classes} classes"),
+        Head::Regression => "regression".to_owned(),
+    }
+}
+
+#[allow(clippy::cast_precision_loss)] // point counts are small
+fn accuracy(predictions: &TensorData, classes: &[usize]) -> f32 {
+    if classes.is_empty() {
+        return 0.0;
+    }
+    let correct = predictions
+        .iter::<i64>()
+        .zip(classes)
+        .filter(|&(predicted, &class)| usize::try_from(predicted).ok() == Some(class))
+        .count();
+    correct as f32 / classes.len() as f32
+}
+
+/// Mean cross-entropy of softmax(logits), or mean squared error.
+///
+/// # Shapes
+///   - output `[batch, outputs]`, targets `[batch, outputs]` (one-hot for classification)
+///   - returns `[1]`
+fn data_loss(output: Tensor<2>, targets: Tensor<2>, head: Head) -> Tensor<1> {
+    let [batch, _] = output.dims();
+    match head {
+        Head::Classification { .. } => {
+            #[allow(clippy::cast_precision_loss)]
+            let scale = -1.0 / batch.max(1) as f64;
+            (log_softmax(output, 1) * targets).sum().mul_scalar(scale)
+        }
+        Head::Regression => (output - targets).square().mean(),
+    }
+}
+
+fn inputs_tensor(points: &[Point], features: &[Feature], device: &Device) -> Tensor<2> {
+    Tensor::from_data(
+        TensorData::new(feature_rows(points, features), [points.len(), features.len()]),
+        device,
+    )
+}
+
+fn targets_tensor(points: &[Point], head: Head, device: &Device) -> Tensor<2> {
+    let outputs = head.outputs();
+    let mut values = vec![0.0_f32; points.len() * outputs];
+    for (row, point) in points.iter().enumerate() {
+        match point.label {
+            Label::Class(class) => {
+                if class < outputs {
+                    values[row * outputs + class] = 1.0;
+                }
+            }
+            Label::Value(value) => values[row * outputs] = value,
+        }
+    }
+    Tensor::from_data(TensorData::new(values, [points.len(), outputs]), device)
+}
+
+fn eval_set(points: &[Point], features: &[Feature], head: Head, device: &Device) -> EvalSet {
+    EvalSet {
+        inputs: inputs_tensor(points, features, device),
+        targets: targets_tensor(points, head, device),
+        classes: points
+            .iter()
+            .map(|point| match point.label {
+                Label::Class(class) => class,
+                Label::Value(_) => 0,
+            })
+            .collect(),
+    }
+}
