@@ -1,0 +1,174 @@
+//! Canvas drawings: heatmaps (with data points on top) and the loss chart.
+
+use std::rc::Rc;
+
+use agora_engine::data::DOMAIN;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+use yew::prelude::*;
+
+use crate::session::LossPoint;
+
+/// A data point to draw over a heatmap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotPoint {
+    pub x1: f32,
+    pub x2: f32,
+    pub rgb: [u8; 3],
+    /// Test points get a dark outline, training points a white one.
+    pub test: bool,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HeatmapProps {
+    /// RGBA, `resolution × resolution`; `None` draws a white background.
+    #[prop_or_default]
+    pub pixels: Option<Rc<Vec<u8>>>,
+    pub resolution: usize,
+    /// Drawn size in CSS pixels.
+    pub size: u32,
+    #[prop_or_default]
+    pub points: Option<Rc<Vec<PlotPoint>>>,
+    #[prop_or_default]
+    pub testid: Option<AttrValue>,
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
+}
+
+fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+/// A heatmap. Without points it is drawn at grid resolution and scaled by CSS (smooth); with
+/// points it is drawn at its full size so the points stay crisp.
+#[function_component(Heatmap)]
+pub fn heatmap(props: &HeatmapProps) -> Html {
+    let canvas_ref = use_node_ref();
+    let with_points = props.points.is_some();
+    let pixel_size = if with_points { props.size } else { u32::try_from(props.resolution).unwrap_or(1) };
+    {
+        let canvas_ref = canvas_ref.clone();
+        let pixels = props.pixels.clone();
+        let points = props.points.clone();
+        let resolution = props.resolution;
+        use_effect_with((pixels, points, pixel_size), move |(pixels, points, size)| {
+            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                draw_heatmap(&canvas, pixels.as_deref(), resolution, points.as_deref(), *size);
+            }
+        });
+    }
+    let style = format!("width: {0}px; height: {0}px;", props.size);
+    html! {
+        <canvas ref={canvas_ref} class="heatmap" width={pixel_size.to_string()} height={pixel_size.to_string()}
+            {style} data-testid={props.testid.clone()} aria-label={props.label.clone()} role={props.label.as_ref().map(|_| "img")} />
+    }
+}
+
+fn draw_heatmap(canvas: &HtmlCanvasElement, pixels: Option<&Vec<u8>>, resolution: usize, points: Option<&Vec<PlotPoint>>, size: u32) {
+    let Some(context) = context_2d(canvas) else {
+        return;
+    };
+    let side = f64::from(size);
+    let grid = u32::try_from(resolution).unwrap_or(1);
+    let image = pixels
+        .filter(|p| p.len() == resolution * resolution * 4)
+        .and_then(|p| ImageData::new_with_u8_clamped_array_and_sh(Clamped(p.as_slice()), grid, grid).ok());
+    match (image, points.is_some()) {
+        (Some(image), false) => {
+            let _ = context.put_image_data(&image, 0.0, 0.0);
+        }
+        (Some(image), true) => {
+            // Scale the grid up smoothly through a small canvas.
+            let scratch = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.create_element("canvas").ok())
+                .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
+            if let Some(scratch) = scratch {
+                scratch.set_width(grid);
+                scratch.set_height(grid);
+                if let Some(scratch_context) = context_2d(&scratch) {
+                    let _ = scratch_context.put_image_data(&image, 0.0, 0.0);
+                    context.set_image_smoothing_enabled(true);
+                    let _ = context.draw_image_with_html_canvas_element_and_dw_and_dh(&scratch, 0.0, 0.0, side, side);
+                }
+            }
+        }
+        (None, _) => {
+            context.set_fill_style_str("#ffffff");
+            context.fill_rect(0.0, 0.0, side, side);
+        }
+    }
+    if let Some(points) = points {
+        let scale = side / (2.0 * f64::from(DOMAIN));
+        for point in points {
+            let x = (f64::from(point.x1) + f64::from(DOMAIN)) * scale;
+            let y = (f64::from(DOMAIN) - f64::from(point.x2)) * scale;
+            let [r, g, b] = point.rgb;
+            context.begin_path();
+            let _ = context.arc(x, y, 3.0, 0.0, std::f64::consts::TAU);
+            context.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+            context.fill();
+            context.set_line_width(1.0);
+            context.set_stroke_style_str(if point.test { "#000000" } else { "#ffffff" });
+            context.stroke();
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LossChartProps {
+    pub history: Rc<Vec<LossPoint>>,
+}
+
+/// Train (grey) and test (black) loss over epochs.
+#[function_component(LossChart)]
+pub fn loss_chart(props: &LossChartProps) -> Html {
+    let canvas_ref = use_node_ref();
+    {
+        let canvas_ref = canvas_ref.clone();
+        use_effect_with(props.history.clone(), move |history| {
+            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                draw_losses(&canvas, history);
+            }
+        });
+    }
+    html! { <canvas ref={canvas_ref} class="loss-chart" width="300" height="80" data-testid="loss-chart"
+        role="img" aria-label="Training and test loss over epochs" /> }
+}
+
+fn draw_losses(canvas: &HtmlCanvasElement, history: &[LossPoint]) {
+    let Some(context) = context_2d(canvas) else {
+        return;
+    };
+    let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    context.clear_rect(0.0, 0.0, width, height);
+    if history.len() < 2 {
+        return;
+    }
+    let top = history
+        .iter()
+        .flat_map(|p| [p.train_loss, p.test_loss])
+        .filter(|v| v.is_finite())
+        .fold(0.0_f32, f32::max)
+        .max(1e-6);
+    let first = history[0].epoch;
+    let span = history.last().map_or(1, |p| p.epoch - first).max(1);
+    #[allow(clippy::cast_precision_loss)]
+    let x_of = |epoch: usize| (epoch - first) as f64 / span as f64 * (width - 4.0) + 2.0;
+    let y_of = |loss: f32| height - 2.0 - f64::from(loss / top) * (height - 6.0);
+    for (color, pick) in [("#9e9e9e", true), ("#111111", false)] {
+        context.begin_path();
+        context.set_stroke_style_str(color);
+        context.set_line_width(1.5);
+        for (index, point) in history.iter().enumerate() {
+            let loss = if pick { point.train_loss } else { point.test_loss };
+            let (x, y) = (x_of(point.epoch), y_of(loss));
+            if index == 0 {
+                context.move_to(x, y);
+            } else {
+                context.line_to(x, y);
+            }
+        }
+        context.stroke();
+    }
+}

@@ -1,0 +1,366 @@
+//! The training controls, the data panel and the output panel.
+
+use std::rc::Rc;
+
+use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
+use agora_engine::train::{GRID, OptimizerKind, Regularization};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::WorkerLink;
+use super::canvas::{Heatmap, LossChart, PlotPoint};
+use crate::colors::{self, CLASS_COLORS};
+use crate::document::{BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES};
+use crate::protocol::{BackendKind, Command};
+use crate::session::{Session, Status};
+
+fn select_value(event: &Event) -> String {
+    let select: HtmlSelectElement = event.target_unchecked_into();
+    select.value()
+}
+
+fn input_value(event: &InputEvent) -> String {
+    let input: HtmlInputElement = event.target_unchecked_into();
+    input.value()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub document: UseReducerHandle<Document>,
+    pub session: UseReducerHandle<Session>,
+    pub link: WorkerLink,
+    pub valid: bool,
+    pub on_reset: Callback<()>,
+}
+
+/// Play, pause, step, reset, the epoch counter, hyperparameters and the backend.
+#[function_component(Controls)]
+pub fn controls(props: &ControlsProps) -> Html {
+    let document = &props.document;
+    let session = &props.session;
+    let running = matches!(session.status, Status::Running | Status::Measuring);
+    let can_train = props.valid && session.webgpu.is_some() && !matches!(session.status, Status::Failed { .. } | Status::Diverged { .. });
+    let toggle = {
+        let link = props.link.clone();
+        Callback::from(move |_| link.send(if running { &Command::Pause } else { &Command::Play }))
+    };
+    let step = {
+        let link = props.link.clone();
+        Callback::from(move |_| link.send(&Command::Step))
+    };
+    let reset = {
+        let on_reset = props.on_reset.clone();
+        Callback::from(move |_| on_reset.emit(()))
+    };
+    let dispatcher = document.dispatcher();
+    let on_rate = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Ok(rate) = select_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetLearningRate(rate));
+            }
+        })
+    };
+    let on_optimizer = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Some(kind) = OptimizerKind::from_key(&select_value(&event)) {
+                dispatcher.dispatch(DocumentAction::SetOptimizer(kind));
+            }
+        })
+    };
+    let on_regularization = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Some(kind) = Regularization::from_key(&select_value(&event)) {
+                dispatcher.dispatch(DocumentAction::SetRegularization(kind));
+            }
+        })
+    };
+    let on_regularization_rate = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Ok(rate) = select_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetRegularizationRate(rate));
+            }
+        })
+    };
+    let on_batch = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Ok(size) = input_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetBatchSize(size));
+            }
+        })
+    };
+    let on_backend = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Some(choice) = BackendChoice::from_key(&select_value(&event)) {
+                dispatcher.dispatch(DocumentAction::SetBackend(choice));
+            }
+        })
+    };
+    let hyper = document.hyper;
+    let mut rates: Vec<f64> = LEARNING_RATES.to_vec();
+    if !rates.contains(&hyper.learning_rate) {
+        rates.push(hyper.learning_rate);
+        rates.sort_by(f64::total_cmp);
+    }
+    let rate_options = rates.into_iter().map(|rate| {
+        html! { <option value={rate.to_string()} selected={rate == hyper.learning_rate}>{ rate.to_string() }</option> }
+    });
+    let optimizer_options = OptimizerKind::ALL.into_iter().map(|kind| {
+        html! { <option value={kind.key()} selected={kind == hyper.optimizer}>{ kind.label() }</option> }
+    });
+    let regularization_options = Regularization::ALL.into_iter().map(|kind| {
+        html! { <option value={kind.key()} selected={kind == hyper.regularization}>{ kind.label() }</option> }
+    });
+    let mut reg_rates: Vec<f64> = REGULARIZATION_RATES.to_vec();
+    if !reg_rates.contains(&hyper.regularization_rate) {
+        reg_rates.push(hyper.regularization_rate);
+        reg_rates.sort_by(f64::total_cmp);
+    }
+    let reg_rate_options = reg_rates.into_iter().map(|rate| {
+        html! { <option value={rate.to_string()} selected={rate == hyper.regularization_rate}>{ rate.to_string() }</option> }
+    });
+    let backend_options = BackendChoice::ALL.into_iter().map(|choice| {
+        html! { <option value={choice.key()} selected={choice == document.backend}>{ choice.label() }</option> }
+    });
+    let backend_status = backend_status(session);
+    let epoch = session.epoch();
+    html! {
+        <div class="controls">
+            <button class="round" onclick={reset} aria-label="Reset the network" title="Reset" data-testid="reset">{ "↺" }</button>
+            <button class="round play" onclick={toggle} disabled={!can_train} data-testid="play"
+                aria-label={if running { "Pause training" } else { "Start training" }}>
+                { if running { "❚❚" } else { "▶" } }
+            </button>
+            <button class="round" onclick={step} disabled={!can_train || running} aria-label="Train one epoch" title="Step" data-testid="step">{ "⏭" }</button>
+            <div class="epoch" aria-live="off"><span class="label">{ "Epoch" }</span>
+                <span class="value" data-testid="epoch">{ format_epoch(epoch) }</span></div>
+            <label class="control">{ "Learning rate" }
+                <select onchange={on_rate} data-testid="learning-rate">{ for rate_options }</select></label>
+            <label class="control">{ "Optimizer" }
+                <select onchange={on_optimizer} data-testid="optimizer">{ for optimizer_options }</select></label>
+            <label class="control">{ "Regularization" }
+                <select onchange={on_regularization} data-testid="regularization">{ for regularization_options }</select></label>
+            <label class="control">{ "Reg. rate" }
+                <select onchange={on_regularization_rate} data-testid="regularization-rate">{ for reg_rate_options }</select></label>
+            <label class="control">{ format!("Batch size: {}", hyper.batch_size) }
+                <input type="range" min="1" max={MAX_BATCH_SIZE.to_string()} value={hyper.batch_size.to_string()}
+                    oninput={on_batch} data-testid="batch-size" /></label>
+            <label class="control">{ "Backend" }
+                <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>
+                <span class="backend-status" data-testid="backend-status">{ backend_status }</span></label>
+        </div>
+    }
+}
+
+fn format_epoch(epoch: usize) -> String {
+    let digits = format!("{epoch:06}");
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn backend_status(session: &Session) -> String {
+    if matches!(session.status, Status::Starting) {
+        return "starting…".into();
+    }
+    if matches!(session.status, Status::Measuring) {
+        return "measuring CPU and WebGPU speed…".into();
+    }
+    let gpu = match &session.webgpu {
+        Some(Ok(adapter)) => format!("WebGPU: {adapter}"),
+        Some(Err(reason)) => format!("WebGPU unavailable: {reason}"),
+        None => String::new(),
+    };
+    match session.backend {
+        Some(active) => format!("Running on {} ({}). {gpu}", active.label(), session.backend_reason),
+        None => gpu,
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct DataPanelProps {
+    pub document: UseReducerHandle<Document>,
+}
+
+/// Dataset choice, classes, noise, train/test split and seed.
+#[function_component(DataPanel)]
+pub fn data_panel(props: &DataPanelProps) -> Html {
+    let document = &props.document;
+    let dataset = document.dataset;
+    let dispatcher = document.dispatcher();
+    let thumbnails = use_memo((), |()| {
+        DatasetKind::ALL
+            .iter()
+            .map(|&kind| {
+                let data = Dataset::generate(DatasetConfig {
+                    kind,
+                    noise_percent: 0,
+                    train_percent: 90,
+                    classes: 2,
+                    seed: 4,
+                });
+                Rc::new(plot_points(&data, false))
+            })
+            .collect::<Vec<_>>()
+    });
+    let tiles = DatasetKind::ALL.into_iter().enumerate().map(|(index, kind)| {
+        let onclick = {
+            let dispatcher = dispatcher.clone();
+            Callback::from(move |_| dispatcher.dispatch(DocumentAction::SetDataset(kind)))
+        };
+        let selected = kind == dataset.kind;
+        html! {
+            <button class={classes!("dataset", selected.then_some("selected"))} {onclick}
+                aria-pressed={selected.to_string()} data-testid={format!("dataset-{}", kind.key())} title={kind.label()}>
+                <Heatmap points={thumbnails[index].clone()} resolution={GRID} size={56} />
+                <span>{ kind.label() }</span>
+            </button>
+        }
+    });
+    let on_noise = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Ok(noise) = input_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetNoise(noise));
+            }
+        })
+    };
+    let on_ratio = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: InputEvent| {
+            if let Ok(percent) = input_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetTrainPercent(percent));
+            }
+        })
+    };
+    let on_classes = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |event: Event| {
+            if let Ok(classes) = select_value(&event).parse() {
+                dispatcher.dispatch(DocumentAction::SetClasses(classes));
+            }
+        })
+    };
+    let regenerate = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |_| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a random seed below 2^32
+            let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+            dispatcher.dispatch(DocumentAction::SetSeed(seed));
+        })
+    };
+    let class_options = (2..=MAX_DATASET_CLASSES).map(|count| {
+        html! { <option value={count.to_string()} selected={count == dataset.class_count()}>{ count }</option> }
+    });
+    html! {
+        <section class="data-panel" aria-label="Data">
+            <h2>{ "Data" }</h2>
+            <p class="panel-note">{ "Which dataset do you want to use?" }</p>
+            <div class="datasets">{ for tiles }</div>
+            { for dataset.kind.has_class_count().then(|| html! {
+                <label class="control">{ "Classes" }
+                    <select onchange={on_classes} data-testid="classes">{ for class_options }</select></label>
+            }) }
+            <label class="control">{ format!("Ratio of training to test data: {}%", dataset.train_percent) }
+                <input type="range" min="10" max="90" step="10" value={dataset.train_percent.to_string()} oninput={on_ratio} data-testid="train-ratio" /></label>
+            <label class="control">{ format!("Noise: {}", dataset.noise_percent) }
+                <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
+            <div class="seed">
+                <span>{ format!("Seed {}", dataset.seed) }</span>
+                <button onclick={regenerate} data-testid="regenerate">{ "Regenerate" }</button>
+            </div>
+        </section>
+    }
+}
+
+/// The dataset's points, coloured by label.
+fn plot_points(data: &Dataset, with_test: bool) -> Vec<PlotPoint> {
+    let point = |p: &agora_engine::data::Point, test: bool| PlotPoint {
+        x1: p.x1,
+        x2: p.x2,
+        rgb: match p.label {
+            Label::Class(class) => CLASS_COLORS[class % CLASS_COLORS.len()],
+            Label::Value(value) => colors::diverging(value),
+        },
+        test,
+    };
+    let mut points: Vec<PlotPoint> = data.train.iter().map(|p| point(p, false)).collect();
+    if with_test {
+        points.extend(data.test.iter().map(|p| point(p, true)));
+    }
+    points
+}
+
+#[derive(Properties, PartialEq)]
+pub struct OutputPanelProps {
+    pub document: UseReducerHandle<Document>,
+    pub session: UseReducerHandle<Session>,
+}
+
+/// Losses, accuracies, the loss chart and the decision boundary (or regression surface).
+#[function_component(OutputPanel)]
+pub fn output_panel(props: &OutputPanelProps) -> Html {
+    let show_test = use_state(|| false);
+    let dataset = props.document.dataset;
+    let data = use_memo(dataset, |config| Dataset::generate(*config));
+    let points = use_memo((data.clone(), *show_test), |(data, with_test)| plot_points(data, *with_test));
+    let session = &props.session;
+    let outputs = dataset.head().outputs();
+    let pixels = use_memo(session.snapshot.clone(), move |snapshot| {
+        snapshot
+            .as_ref()
+            .filter(|s| s.output_grid.len() == GRID * GRID * outputs)
+            .map(|s| Rc::new(colors::output_pixels(&s.output_grid, outputs)))
+    });
+    let history = use_memo(session.history.clone(), |history| history.clone());
+    let snapshot = session.snapshot.as_ref();
+    let metric = |value: Option<f32>| value.map_or("—".to_owned(), |v| format!("{v:.3}"));
+    let percent = |value: Option<f32>| value.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let toggle_test = {
+        let show_test = show_test.clone();
+        Callback::from(move |_| show_test.set(!*show_test))
+    };
+    let legend = if outputs == 1 {
+        html! { <div class="legend"><span class="gradient" />{ "−1 … 0 … +1" }</div> }
+    } else {
+        html! {
+            <div class="legend">
+                { for (0..outputs).map(|class| html! {
+                    <span class="legend-item"><span class="swatch" style={format!("background: {}", colors::class_css(class))} />{ format!("class {class}") }</span>
+                }) }
+            </div>
+        }
+    };
+    let backend = session.backend.map_or("", BackendKind::label);
+    html! {
+        <section class="output-panel" aria-label="Output">
+            <h2>{ "Output" }</h2>
+            <dl class="metrics">
+                <dt>{ "Test loss" }</dt><dd data-testid="test-loss">{ metric(snapshot.map(|s| s.test_loss)) }</dd>
+                <dt>{ "Training loss" }</dt><dd data-testid="train-loss">{ metric(snapshot.map(|s| s.train_loss)) }</dd>
+                { for (outputs > 1).then(|| html! {
+                    <>
+                        <dt>{ "Test accuracy" }</dt><dd data-testid="test-accuracy">{ percent(snapshot.and_then(|s| s.test_accuracy)) }</dd>
+                        <dt>{ "Training accuracy" }</dt><dd data-testid="train-accuracy">{ percent(snapshot.and_then(|s| s.train_accuracy)) }</dd>
+                    </>
+                }) }
+            </dl>
+            <LossChart history={history} />
+            <Heatmap pixels={(*pixels).clone()} resolution={GRID} size={300} points={Some(Rc::clone(&points))}
+                testid="decision-boundary" label="The network's output over the input plane, with the data points" />
+            { legend }
+            <label class="checkbox"><input type="checkbox" checked={*show_test} onclick={toggle_test} data-testid="show-test" />{ "Show test data" }</label>
+            <p class="panel-note" data-testid="backend-active">{ if backend.is_empty() { String::new() } else { format!("Trained on {backend}") } }</p>
+        </section>
+    }
+}

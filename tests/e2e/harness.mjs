@@ -1,0 +1,90 @@
+// Shared pieces of the end-to-end tests: a loopback static server for dist/, Debian's Chromium
+// with the flags from shared/BROWSER.md, and an egress guard that records any request that
+// tries to leave 127.0.0.1.
+import { createServer } from 'node:http';
+import { readFile, stat, mkdtemp } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, resolve, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.bin': 'application/octet-stream',
+};
+
+/** Serves `root` on 127.0.0.1 at a free port. Records every request path. */
+export async function serve(root) {
+  const dist = resolve(root);
+  if (!existsSync(join(dist, 'index.html'))) {
+    throw new Error(`${dist}/index.html is missing: build the app first (trunk build)`);
+  }
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    requests.push({ method: req.method, url: req.url, length: Number(req.headers['content-length'] || 0) });
+    const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
+    let file = normalize(join(dist, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dist)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+/** Launches headless Chromium; nothing can leave the machine. */
+export async function launch({ webgpu }) {
+  const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM`);
+  }
+  const userDataDir = await mkdtemp(join(tmpdir(), 'agora-chromium-'));
+  const args = [
+    '--no-sandbox', '--disable-quic', '--no-first-run', '--no-default-browser-check',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--disable-default-apps',
+    '--disable-breakpad', '--metrics-recording-only',
+    '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=<-loopback>;127.0.0.1;localhost',
+    '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
+  ];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath, headless: true, args, viewport: { width: 1500, height: 1000 },
+  });
+  const egress = [];
+  await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => {
+    egress.push(route.request().url());
+    route.abort();
+  });
+  return { context, egress };
+}
+
+/** Collects console errors and page crashes so a failure says what the page said. */
+export function watch(page, log) {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') log.push(`[${msg.type()}] ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+export const ARTIFACTS = resolve(process.env.AGORA_ARTIFACTS || 'artifacts');

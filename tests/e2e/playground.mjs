@@ -1,0 +1,245 @@
+// The TensorFlow Playground path, as a person takes it: open the page, build a network by
+// dragging two Dense layers in, pick the spiral, press play, watch it reach 90 % test accuracy,
+// change the learning rate mid-training, reload from the URL. Run once on WebGPU (SwiftShader's
+// software adapter here) and once with the CPU backend forced. Every run asserts that no request
+// left 127.0.0.1. Exits non-zero on the first failure; a run that cannot start fails too.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve, launch, watch, assert, ARTIFACTS } from './harness.mjs';
+
+const DIST = resolve(process.env.AGORA_DIST || '../dist');
+const runs = (process.env.AGORA_E2E_BACKENDS || 'cpu,webgpu').split(',');
+const TIMEOUT_MS = { cpu: 240_000, webgpu: 1_500_000 };
+
+const testid = (id) => `[data-testid="${id}"]`;
+
+async function text(page, id) {
+  return (await page.locator(testid(id)).textContent())?.trim() ?? '';
+}
+
+async function epoch(page) {
+  return Number((await text(page, 'epoch')).replace(/,/g, ''));
+}
+
+async function layerCount(page) {
+  return page.locator('[data-testid^="layer-"]').count();
+}
+
+/** Presses on a palette item and drags it to the slot before hidden layer `slot`. */
+async function dragPaletteItem(page, activation, slot) {
+  const item = await page.locator(testid(`palette-dense-${activation}`)).boundingBox();
+  const network = await page.locator(testid('network')).boundingBox();
+  await page.mouse.move(item.x + item.width / 2, item.y + item.height / 2);
+  await page.mouse.down();
+  const x = network.x + 96 + slot * 128;
+  const y = network.y + 150;
+  await page.mouse.move(x, y, { steps: 12 });
+  assert(await page.locator(testid('drop-marker')).isVisible(), 'a drop marker shows where the layer will go');
+  await page.mouse.up();
+}
+
+async function setUnits(page, index, units) {
+  const input = page.locator(testid(`units-${index}`));
+  await input.fill(String(units));
+  await input.press('Tab');
+}
+
+/** Colour statistics of a canvas: distinct colours, orange-ish and blue-ish pixels. */
+async function canvasStats(page, selector) {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(sel);
+    if (!canvas) return null;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = new Set();
+    let orange = 0;
+    let blue = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (data[i] > data[i + 2] + 60) orange += 1;
+      if (data[i + 2] > data[i] + 60) blue += 1;
+    }
+    return { distinct: colours.size, orange, blue, pixels: data.length / 4 };
+  }, selector);
+}
+
+async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
+  const start = Date.now();
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await page.waitForTimeout(pollMs);
+  }
+}
+
+async function run(backend) {
+  const started = Date.now();
+  const log = [];
+  const server = await serve(DIST);
+  const { context, egress } = await launch({ webgpu: true });
+  const shots = join(ARTIFACTS, backend);
+  await mkdir(shots, { recursive: true });
+  const page = await context.newPage();
+  watch(page, log);
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  try {
+    await page.goto(server.url);
+    await page.locator(testid('network')).waitFor({ timeout: 60_000 });
+    await waitFor(page, 'the worker to start', async () => !(await text(page, 'backend-status')).includes('starting'), 120_000);
+    const webgpuStatus = await text(page, 'backend-status');
+    console.log(`[${backend}] worker ready: ${webgpuStatus}`);
+    assert(!webgpuStatus.includes('WebGPU unavailable'), `Chromium with --enable-unsafe-webgpu offers WebGPU (${webgpuStatus})`);
+
+    // Start from an empty network: remove the two default layers.
+    assert(await layerCount(page) === 2, 'the default network has two hidden layers');
+    await page.click(testid('remove-1'));
+    await page.focus(testid('layer-0'));
+    await page.keyboard.press('Delete');
+    assert(await layerCount(page) === 0, 'both layers removed (button and Delete key)');
+
+    // Drag two Dense layers in from the palette.
+    await dragPaletteItem(page, 'tanh', 0);
+    assert(await layerCount(page) === 1, 'the first dragged layer is in');
+    await dragPaletteItem(page, 'tanh', 1);
+    assert(await layerCount(page) === 2, 'the second dragged layer is in');
+
+    // Keyboard reorder: give them different sizes, move the second left.
+    await setUnits(page, 0, 8);
+    await setUnits(page, 1, 6);
+    await page.focus(testid('layer-1'));
+    await page.keyboard.press('ArrowLeft');
+    assert(await page.locator(testid('units-0')).inputValue() === '6', 'ArrowLeft moved layer 2 before layer 1');
+    await setUnits(page, 0, 8);
+
+    // An invalid network says why and cannot be trained.
+    await setUnits(page, 1, 0);
+    const specError = await text(page, 'spec-error');
+    assert(specError.includes('Layer 2 (Dense) has 0 neurons'), `invalid network explained: ${specError}`);
+    assert(await page.locator(testid('play')).isDisabled(), 'play is disabled for an invalid network');
+    await setUnits(page, 1, 8);
+    assert(await page.locator(testid('spec-error')).count() === 0, 'the error clears once fixed');
+
+    // Live shapes and parameter counts.
+    await page.click(testid('dataset-spiral'));
+    for (const key of ['x1', 'x2', 'x1sq', 'x2sq', 'x1x2', 'sinx1', 'sinx2']) {
+      const feature = page.locator(testid(`feature-${key}`));
+      if ((await feature.getAttribute('aria-pressed')) !== 'true') await feature.click();
+    }
+    const shape0 = await text(page, 'shape-0');
+    assert(shape0.includes('[batch, 8]') && shape0.includes(`${7 * 8 + 8} params`), `layer 1 shape and params: ${shape0}`);
+    const total = await text(page, 'total-params');
+    assert(total.includes(`${64 + 72 + 18} parameters`), `total parameters: ${total}`);
+
+    await page.selectOption(testid('optimizer'), 'adam');
+    await page.locator(testid('batch-size')).fill('25');
+    await page.selectOption(testid('backend'), backend);
+    const expected = backend === 'webgpu' ? 'Running on WebGPU' : 'Running on CPU (wasm)';
+    await waitFor(page, `backend ${backend}`, async () => (await text(page, 'backend-status')).includes(expected), 300_000);
+    await page.screenshot({ path: join(shots, '1-built.png'), fullPage: true });
+
+    // Train.
+    await page.evaluate(() => { window.__longTasks = []; });
+    const trainStart = Date.now();
+    await page.click(testid('play'));
+    await waitFor(page, 'epoch 10', async () => (await epoch(page)) >= 10, TIMEOUT_MS[backend]);
+    const before = await epoch(page);
+    await page.selectOption(testid('learning-rate'), '0.01');
+    await waitFor(page, 'training to go on after the learning-rate change', async () => (await epoch(page)) > before + 2, TIMEOUT_MS[backend]);
+    assert(page.url().includes('lr=0.01'), 'the new learning rate is in the URL');
+    const accuracy = await waitFor(page, 'test accuracy >= 90%', async () => {
+      const value = parseFloat(await text(page, 'test-accuracy'));
+      return value >= 90 ? value : null;
+    }, TIMEOUT_MS[backend], 1000);
+    const trainedEpochs = await epoch(page);
+    const seconds = (Date.now() - trainStart) / 1000;
+    await page.click(testid('play'));
+    const longTasks = await page.evaluate(() => window.__longTasks);
+    console.log(`[${backend}] test accuracy ${accuracy}% at epoch ${trainedEpochs} after ${seconds.toFixed(1)} s; ` +
+      `main-thread tasks over 50 ms while training: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);
+
+    // The heatmaps are drawn, not blank.
+    const boundary = await canvasStats(page, `${testid('decision-boundary')}`);
+    assert(boundary && boundary.distinct > 50, `decision boundary has many colours: ${JSON.stringify(boundary)}`);
+    assert(boundary.orange > boundary.pixels * 0.1 && boundary.blue > boundary.pixels * 0.1,
+      `decision boundary shows both classes: ${JSON.stringify(boundary)}`);
+    for (const neuron of ['neuron-0-0', 'neuron-1-3']) {
+      const stats = await canvasStats(page, `${testid(neuron)} canvas`);
+      assert(stats && stats.distinct > 10, `${neuron} heatmap is not blank: ${JSON.stringify(stats)}`);
+    }
+    const chart = await canvasStats(page, testid('loss-chart'));
+    assert(chart && chart.distinct > 2, 'the loss chart is drawn');
+    await page.hover(testid('neuron-1-0'));
+    await page.locator(testid('neuron-zoom')).waitFor({ timeout: 5_000 });
+    const zoom = await canvasStats(page, `${testid('neuron-zoom')} canvas`);
+    assert(zoom && zoom.distinct > 10, 'hovering a neuron shows its heatmap large');
+    const linkPaths = await page.locator('svg.links path').count();
+    assert(linkPaths === 7 * 8 + 8 * 8 + 8 * 2, `one connection per weight: ${linkPaths}`);
+    await page.screenshot({ path: join(shots, '2-trained.png'), fullPage: true });
+
+    // Reload from the URL: the same setup comes back.
+    const hash = new URL(page.url()).hash;
+    assert(hash.includes('data=spiral') && hash.includes('layers=8.tanh,8.tanh') && hash.includes('opt=adam'),
+      `the URL holds the setup: ${hash}`);
+    await page.reload();
+    await page.locator(testid('network')).waitFor({ timeout: 60_000 });
+    assert(new URL(page.url()).hash === hash, `the URL is unchanged after reload: ${page.url()}`);
+    assert(await layerCount(page) === 2, 'two layers after reload');
+    assert(await page.locator(testid('units-1')).inputValue() === '8', 'layer sizes after reload');
+    assert(await page.locator(testid('dataset-spiral')).getAttribute('aria-pressed') === 'true', 'spiral after reload');
+    assert(await page.locator(testid('learning-rate')).inputValue() === '0.01', 'learning rate after reload');
+    assert(await page.locator(testid('optimizer')).inputValue() === 'adam', 'optimizer after reload');
+    assert(await page.locator(testid('backend')).inputValue() === backend, 'backend after reload');
+    assert(await page.locator(testid('feature-sinx2')).getAttribute('aria-pressed') === 'true', 'features after reload');
+    await waitFor(page, 'the reloaded run to show its first snapshot', async () => (await text(page, 'test-loss')) !== '—', 300_000);
+    await page.screenshot({ path: join(shots, '3-reloaded.png'), fullPage: true });
+
+    if (backend === 'cpu') {
+      // Divergence: a huge learning rate on ReLU regression pauses training with advice.
+      await page.click(testid('dataset-plane'));
+      await page.selectOption(testid('activation-0'), 'relu');
+      await page.selectOption(testid('activation-1'), 'relu');
+      await page.selectOption(testid('optimizer'), 'sgd');
+      await page.selectOption(testid('learning-rate'), '10');
+      await waitFor(page, 'the plane run to be set up', async () => !(await page.locator(testid('play')).isDisabled()), 60_000);
+      await page.click(testid('play'));
+      await page.locator(testid('diverged')).waitFor({ timeout: 120_000 });
+      const message = await text(page, 'diverged');
+      assert(message.includes('Lower the learning rate'), `divergence explained: ${message}`);
+      assert(await page.locator(testid('play')).isDisabled(), 'play is disabled after divergence until reset');
+      await page.selectOption(testid('learning-rate'), '0.01');
+      await page.click(testid('reset'));
+      await waitFor(page, 'reset to clear the divergence', async () => (await page.locator(testid('diverged')).count()) === 0, 30_000);
+      assert(await epoch(page) === 0, 'reset brings the network back to epoch 0');
+      await page.screenshot({ path: join(shots, '4-after-divergence.png'), fullPage: true });
+    }
+
+    assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
+    const bodies = server.requests.filter((r) => r.method !== 'GET' || r.length > 0);
+    assert(bodies.length === 0, `the page only fetched its own files: ${JSON.stringify(bodies)}`);
+    const panics = log.filter((line) => /panicked|RuntimeError|unreachable/.test(line));
+    assert(panics.length === 0, `no panic in the page or worker:\n${panics.join('\n')}`);
+    console.log(`[${backend}] passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error(`[${backend}] FAILED: ${error.message}\npage log:\n${log.slice(-40).join('\n')}`);
+    throw error;
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+let failed = false;
+for (const backend of runs) {
+  try {
+    await run(backend);
+  } catch {
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
