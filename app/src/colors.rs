@@ -25,13 +25,21 @@ pub fn class_css(class: usize) -> String {
 }
 
 fn mix(from: [u8; 3], to: [u8; 3], amount: f32) -> [u8; 3] {
-    let amount = if amount.is_finite() { amount.clamp(0.0, 1.0) } else { 0.0 };
+    let amount = if amount.is_finite() {
+        amount.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let channel = |a: u8, b: u8| {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // clamped to 0..=255
         let value = (f32::from(a) + (f32::from(b) - f32::from(a)) * amount).round() as u8;
         value
     };
-    [channel(from[0], to[0]), channel(from[1], to[1]), channel(from[2], to[2])]
+    [
+        channel(from[0], to[0]),
+        channel(from[1], to[1]),
+        channel(from[2], to[2]),
+    ]
 }
 
 /// `-1` → orange, `0` → white, `+1` → blue. NaN is drawn white.
@@ -96,7 +104,11 @@ pub fn neuron_pixels(values: &[f32], activation: Option<Activation>) -> Vec<u8> 
         Some(Activation::Tanh) => value,
         Some(Activation::Sigmoid) => 2.0 * value - 1.0,
         Some(Activation::Relu | Activation::Linear) | None => {
-            if largest > 0.0 { value / largest } else { 0.0 }
+            if largest > 0.0 {
+                value / largest
+            } else {
+                0.0
+            }
         }
     };
     let mut pixels = Vec::with_capacity(values.len() * 4);
@@ -132,7 +144,11 @@ mod tests {
         let pixels = output_pixels(&[1.0, 0.0, 0.0, 1.0], 2);
         assert_eq!(pixels, [245, 147, 34, 255, 8, 119, 189, 255]);
         let relu = neuron_pixels(&[0.0, 2.0, 4.0], Some(Activation::Relu));
-        assert_eq!(&relu[8..12], &[8, 119, 189, 255], "largest value is full blue");
+        assert_eq!(
+            &relu[8..12],
+            &[8, 119, 189, 255],
+            "largest value is full blue"
+        );
         assert_eq!(&relu[0..4], &[255, 255, 255, 255]);
     }
 }

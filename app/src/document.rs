@@ -5,9 +5,9 @@
 //! fragment (`#…`) is never sent to any server.
 
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
+use agora_engine::hyper::{Hyper, OptimizerKind, Regularization};
 use agora_engine::shape::{MAX_UNITS, ShapeReport, SpecError, infer_shapes};
 use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
-use agora_engine::train::{Hyper, OptimizerKind, Regularization};
 use serde::{Deserialize, Serialize};
 
 /// Which device trains the network.
@@ -20,7 +20,11 @@ pub enum BackendChoice {
 }
 
 impl BackendChoice {
-    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu];
+    pub const ALL: [BackendChoice; 3] = [
+        BackendChoice::Auto,
+        BackendChoice::WebGpu,
+        BackendChoice::Cpu,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -39,14 +43,19 @@ impl BackendChoice {
     }
 
     pub fn from_key(key: &str) -> Option<BackendChoice> {
-        BackendChoice::ALL.into_iter().find(|choice| choice.key() == key)
+        BackendChoice::ALL
+            .into_iter()
+            .find(|choice| choice.key() == key)
     }
 }
 
 /// Learning rates offered, as in TensorFlow Playground.
-pub const LEARNING_RATES: [f64; 11] = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+pub const LEARNING_RATES: [f64; 11] = [
+    0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0,
+];
 /// Regularization rates offered.
-pub const REGULARIZATION_RATES: [f64; 10] = [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+pub const REGULARIZATION_RATES: [f64; 10] =
+    [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
 /// Largest batch size offered.
 pub const MAX_BATCH_SIZE: usize = 64;
 
@@ -93,13 +102,29 @@ impl Default for Document {
 #[derive(Clone, Debug, PartialEq)]
 pub enum DocumentAction {
     /// Insert `layer` before position `index` (`index == len` appends).
-    InsertLayer { index: usize, layer: LayerSpec },
+    InsertLayer {
+        index: usize,
+        layer: LayerSpec,
+    },
     /// Move the layer at `from` so it ends up at `to`.
-    MoveLayer { from: usize, to: usize },
-    RemoveLayer { index: usize },
-    DuplicateLayer { index: usize },
-    SetUnits { index: usize, units: usize },
-    SetActivation { index: usize, activation: Activation },
+    MoveLayer {
+        from: usize,
+        to: usize,
+    },
+    RemoveLayer {
+        index: usize,
+    },
+    DuplicateLayer {
+        index: usize,
+    },
+    SetUnits {
+        index: usize,
+        units: usize,
+    },
+    SetActivation {
+        index: usize,
+        activation: Activation,
+    },
     ToggleFeature(Feature),
     SetDataset(DatasetKind),
     SetNoise(u32),
@@ -216,7 +241,9 @@ impl Document {
     /// Whether two documents train the same network on the same data from the same start
     /// (hyperparameters and backend may differ: changing those does not reset training).
     pub fn same_run(&self, other: &Document) -> bool {
-        self.features == other.features && self.layers == other.layers && self.dataset == other.dataset
+        self.features == other.features
+            && self.layers == other.layers
+            && self.dataset == other.dataset
     }
 
     /// The URL fragment (without `#`) that reproduces this document.
@@ -267,7 +294,9 @@ impl Document {
             .apply(DocumentAction::Load(Box::new(document.clone())))
             .apply(DocumentAction::SetBatchSize(document.hyper.batch_size))
             .apply(DocumentAction::SetNoise(document.dataset.noise_percent))
-            .apply(DocumentAction::SetTrainPercent(document.dataset.train_percent))
+            .apply(DocumentAction::SetTrainPercent(
+                document.dataset.train_percent,
+            ))
             .apply(DocumentAction::SetClasses(document.dataset.classes));
         (clean, unreadable)
     }
@@ -275,10 +304,18 @@ impl Document {
 
 fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
     match key {
-        "data" => DatasetKind::from_key(value).map(|kind| document.dataset.kind = kind).is_some(),
+        "data" => DatasetKind::from_key(value)
+            .map(|kind| document.dataset.kind = kind)
+            .is_some(),
         "classes" => value.parse().map(|c| document.dataset.classes = c).is_ok(),
-        "noise" => value.parse().map(|n| document.dataset.noise_percent = n).is_ok(),
-        "train" => value.parse().map(|t| document.dataset.train_percent = t).is_ok(),
+        "noise" => value
+            .parse()
+            .map(|n| document.dataset.noise_percent = n)
+            .is_ok(),
+        "train" => value
+            .parse()
+            .map(|t| document.dataset.train_percent = t)
+            .is_ok(),
         "seed" => value.parse().map(|s| document.dataset.seed = s).is_ok(),
         "features" => {
             let parsed: Option<Vec<Feature>> = value
@@ -286,7 +323,9 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
                 .filter(|key| !key.is_empty())
                 .map(Feature::from_key)
                 .collect();
-            parsed.map(|features| document.features = features).is_some()
+            parsed
+                .map(|features| document.features = features)
+                .is_some()
         }
         "layers" => {
             let parsed: Option<Vec<LayerSpec>> = value
@@ -309,7 +348,9 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
             .map(|rate| document.hyper.learning_rate = rate)
             .is_some(),
         "batch" => value.parse().map(|b| document.hyper.batch_size = b).is_ok(),
-        "opt" => OptimizerKind::from_key(value).map(|o| document.hyper.optimizer = o).is_some(),
+        "opt" => OptimizerKind::from_key(value)
+            .map(|o| document.hyper.optimizer = o)
+            .is_some(),
         "reg" => Regularization::from_key(value)
             .map(|r| document.hyper.regularization = r)
             .is_some(),
@@ -319,7 +360,9 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
             .filter(|rate| rate.is_finite() && *rate >= 0.0)
             .map(|rate| document.hyper.regularization_rate = rate)
             .is_some(),
-        "backend" => BackendChoice::from_key(value).map(|b| document.backend = b).is_some(),
+        "backend" => BackendChoice::from_key(value)
+            .map(|b| document.backend = b)
+            .is_some(),
         _ => false,
     }
 }
@@ -339,7 +382,13 @@ mod tests {
     fn fragment_round_trips_every_field() {
         let document = Document {
             features: vec![Feature::X1, Feature::SinX2],
-            layers: vec![dense(8), LayerSpec::Dense { units: 3, activation: Activation::Sigmoid }],
+            layers: vec![
+                dense(8),
+                LayerSpec::Dense {
+                    units: 3,
+                    activation: Activation::Sigmoid,
+                },
+            ],
             dataset: DatasetConfig {
                 kind: DatasetKind::Spiral,
                 noise_percent: 25,
@@ -363,8 +412,9 @@ mod tests {
 
     #[test]
     fn bad_fragment_entries_are_reported_and_keep_defaults() {
-        let (document, unreadable) =
-            Document::from_fragment("#data=moon&lr=-1&layers=4.relu,x.tanh&batch=9999&zzz=1&noise=30");
+        let (document, unreadable) = Document::from_fragment(
+            "#data=moon&lr=-1&layers=4.relu,x.tanh&batch=9999&zzz=1&noise=30",
+        );
         assert_eq!(unreadable, ["data", "lr", "layers", "zzz"]);
         let defaults = Document::default();
         assert_eq!(document.dataset.kind, defaults.dataset.kind);
@@ -381,9 +431,18 @@ mod tests {
             ..Document::default()
         };
         let doc = doc
-            .apply(DocumentAction::InsertLayer { index: 0, layer: dense(1) })
-            .apply(DocumentAction::InsertLayer { index: 9, layer: dense(2) })
-            .apply(DocumentAction::InsertLayer { index: 1, layer: dense(3) });
+            .apply(DocumentAction::InsertLayer {
+                index: 0,
+                layer: dense(1),
+            })
+            .apply(DocumentAction::InsertLayer {
+                index: 9,
+                layer: dense(2),
+            })
+            .apply(DocumentAction::InsertLayer {
+                index: 1,
+                layer: dense(3),
+            });
         assert_eq!(doc.layers, [dense(1), dense(3), dense(2)]);
         let doc = doc.apply(DocumentAction::MoveLayer { from: 0, to: 2 });
         assert_eq!(doc.layers, [dense(3), dense(2), dense(1)]);
@@ -400,14 +459,22 @@ mod tests {
     #[test]
     fn invalid_edits_surface_as_spec_errors() {
         let doc = Document::default().apply(DocumentAction::SetUnits { index: 0, units: 0 });
-        assert!(matches!(doc.shapes(), Err(SpecError::ZeroUnits { number: 1, .. })));
+        assert!(matches!(
+            doc.shapes(),
+            Err(SpecError::ZeroUnits { number: 1, .. })
+        ));
         let doc = Document::default()
             .apply(DocumentAction::ToggleFeature(Feature::X1))
             .apply(DocumentAction::ToggleFeature(Feature::X2));
         assert_eq!(doc.shapes(), Err(SpecError::NoFeatures));
-        let doc = doc.apply(DocumentAction::ToggleFeature(Feature::SinX2))
+        let doc = doc
+            .apply(DocumentAction::ToggleFeature(Feature::SinX2))
             .apply(DocumentAction::ToggleFeature(Feature::X1));
-        assert_eq!(doc.features, [Feature::X1, Feature::SinX2], "kept in palette order");
+        assert_eq!(
+            doc.features,
+            [Feature::X1, Feature::SinX2],
+            "kept in palette order"
+        );
     }
 
     #[test]
@@ -418,7 +485,9 @@ mod tests {
         assert_eq!(faster.hyper.learning_rate, 0.3);
         let rejected = doc.clone().apply(DocumentAction::SetLearningRate(f64::NAN));
         assert_eq!(rejected.hyper.learning_rate, doc.hyper.learning_rate);
-        let wider = doc.clone().apply(DocumentAction::SetUnits { index: 1, units: 5 });
+        let wider = doc
+            .clone()
+            .apply(DocumentAction::SetUnits { index: 1, units: 5 });
         assert!(!doc.same_run(&wider));
     }
 }

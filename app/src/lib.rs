@@ -2,14 +2,21 @@
 //! Worker that trains off the main thread.
 //!
 //! The state (document, session), the worker protocol and the colour maps are plain Rust and
-//! tested natively; the Yew components and the worker runtime only build for wasm32.
+//! tested natively; the Yew components only build for wasm32 with the `page` feature. The
+//! training worker is the `agora-worker` crate beside this one.
 
 pub mod colors;
 pub mod document;
 pub mod protocol;
 pub mod session;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod ui;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;
+
+/// Mounts the page; run once when the module is instantiated.
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    yew::Renderer::<ui::App>::new().render();
+}

@@ -4,8 +4,9 @@
 //! thousands of floats) cross the boundary as raw bytes rather than JSON text.
 
 use agora_engine::data::DatasetConfig;
+use agora_engine::hyper::Hyper;
+use agora_engine::snapshot::Snapshot;
 use agora_engine::spec::NetworkSpec;
-use agora_engine::train::{Hyper, Snapshot};
 use serde::{Deserialize, Serialize};
 
 use crate::document::BackendChoice;
@@ -62,7 +63,9 @@ pub struct Measurement {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// The worker is listening. `webgpu` is the adapter's description, or why there is none.
-    Ready { webgpu: Result<String, String> },
+    Ready {
+        webgpu: Result<String, String>,
+    },
     /// Timing both backends before choosing one.
     Measuring,
     /// Which backend trains from now on, and why.
@@ -75,14 +78,20 @@ pub enum Event {
     Running(bool),
     Snapshot(Box<Snapshot>),
     /// The loss became NaN or infinite; training paused.
-    Diverged { epoch: usize },
+    Diverged {
+        epoch: usize,
+    },
     /// Something went wrong; training paused. The text is for the user.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// Encodes a message for `postMessage`.
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
-    postcard::to_stdvec(message).expect("postcard encodes every protocol type: no maps with non-string keys, no unsized data")
+    postcard::to_stdvec(message).expect(
+        "postcard encodes every protocol type: no maps with non-string keys, no unsized data",
+    )
 }
 
 /// Decodes a message from `postMessage`.
@@ -107,7 +116,10 @@ mod tests {
             hyper: document.hyper,
             backend: BackendChoice::Auto,
         });
-        assert_eq!(decode::<Command>(&encode(&command)).expect("decodes"), command);
+        assert_eq!(
+            decode::<Command>(&encode(&command)).expect("decodes"),
+            command
+        );
         let event = Event::Backend {
             active: BackendKind::WebGpu,
             measurement: Some(Measurement {
@@ -117,7 +129,9 @@ mod tests {
             reason: "faster".into(),
         };
         assert_eq!(decode::<Event>(&encode(&event)).expect("decodes"), event);
-        let failed = Event::Ready { webgpu: Err("no adapter".into()) };
+        let failed = Event::Ready {
+            webgpu: Err("no adapter".into()),
+        };
         assert_eq!(decode::<Event>(&encode(&failed)).expect("decodes"), failed);
     }
 

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use agora_engine::train::Snapshot;
+use agora_engine::snapshot::Snapshot;
 
 use crate::protocol::{BackendKind, Event, Measurement};
 
@@ -29,8 +29,12 @@ pub enum Status {
     Measuring,
     Running,
     /// The loss became NaN or infinite at this epoch.
-    Diverged { epoch: usize },
-    Failed { message: String },
+    Diverged {
+        epoch: usize,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -96,15 +100,31 @@ impl Session {
             } => {
                 self.backend = Some(active);
                 self.backend_reason = reason;
+                // A new backend is a fresh start after a failure (a lost GPU, say).
+                if matches!(self.status, Status::Failed { .. }) {
+                    self.status = Status::Paused;
+                }
                 if measurement.is_some() {
                     self.measurement = measurement;
                 }
             }
-            Event::Running(running) => {
-                self.status = if running { Status::Running } else { Status::Paused };
+            Event::Running(true) => self.status = Status::Running,
+            // Pausing keeps a divergence or failure on screen until the user acts on it.
+            Event::Running(false) => {
+                if matches!(
+                    self.status,
+                    Status::Running | Status::Measuring | Status::Starting
+                ) {
+                    self.status = Status::Paused;
+                }
             }
             Event::Snapshot(snapshot) => {
-                if snapshot.epoch == 0 || self.history.last().is_some_and(|last| last.epoch >= snapshot.epoch) {
+                if snapshot.epoch == 0
+                    || self
+                        .history
+                        .last()
+                        .is_some_and(|last| last.epoch >= snapshot.epoch)
+                {
                     self.history.retain(|point| point.epoch < snapshot.epoch);
                 }
                 if snapshot.is_finite() {
@@ -148,7 +168,9 @@ mod tests {
     #[test]
     fn snapshots_build_the_loss_curve_and_restart_clears_it() {
         let session = Session::default()
-            .apply(SessionAction::Worker(Event::Ready { webgpu: Err("none".into()) }))
+            .apply(SessionAction::Worker(Event::Ready {
+                webgpu: Err("none".into()),
+            }))
             .apply(SessionAction::Worker(snapshot(0, 0.7)))
             .apply(SessionAction::Worker(Event::Running(true)))
             .apply(SessionAction::Worker(snapshot(1, 0.5)))
@@ -172,7 +194,8 @@ mod tests {
         let session = Session::default()
             .apply(SessionAction::Worker(snapshot(1, 0.5)))
             .apply(SessionAction::Worker(snapshot(2, f32::NAN)))
-            .apply(SessionAction::Worker(Event::Diverged { epoch: 2 }));
+            .apply(SessionAction::Worker(Event::Diverged { epoch: 2 }))
+            .apply(SessionAction::Worker(Event::Running(false)));
         assert_eq!(session.history.len(), 1);
         assert_eq!(session.status, Status::Diverged { epoch: 2 });
     }
@@ -185,6 +208,9 @@ mod tests {
         }
         assert!(session.history.len() <= MAX_HISTORY);
         assert_eq!(session.history.first().map(|p| p.epoch), Some(0));
-        assert_eq!(session.history.last().map(|p| p.epoch), Some(MAX_HISTORY * 3));
+        assert_eq!(
+            session.history.last().map(|p| p.epoch),
+            Some(MAX_HISTORY * 3)
+        );
     }
 }

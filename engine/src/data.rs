@@ -433,7 +433,10 @@ mod tests {
             let total = data.train.len() + data.test.len();
             assert_eq!(data.train.len(), total * 30 / 100, "{kind:?}");
             for point in data.train.iter().chain(&data.test) {
-                assert!(point.x1.abs() <= DOMAIN && point.x2.abs() <= DOMAIN, "{kind:?}");
+                assert!(
+                    point.x1.abs() <= DOMAIN && point.x2.abs() <= DOMAIN,
+                    "{kind:?}"
+                );
                 match point.label {
                     Label::Class(class) => assert!(class < data.config.class_count().max(2)),
                     Label::Value(value) => assert!((-1.0..=1.0).contains(&value)),

@@ -1,6 +1,9 @@
 //! Agora's engine: the network a person draws, checked and sized, built as a Burn model,
 //! trained on toy datasets, and read back for the UI.
 //!
+//! Without the default `burn` feature only the plain-data half is built (spec, shapes, data,
+//! hyperparameters, snapshots, weights): what the page needs, with no tensor code in it.
+//!
 //! Pure Rust with no web crates: it runs natively in tests and benchmarks, and in a browser
 //! Web Worker through the `app` crate. The backend is chosen at run time by the [`Device`]
 //! handed to [`train::Trainer::new`] (`Device::flex()` on the CPU, `Device::wgpu(..)` on a GPU).
@@ -8,9 +11,16 @@
 //! [`Device`]: burn::tensor::Device
 
 pub mod data;
-pub mod model;
+pub mod hyper;
 pub mod shape;
+pub mod snapshot;
 pub mod spec;
+pub mod weights;
+
+#[cfg(feature = "burn")]
+pub mod model;
+#[cfg(feature = "burn")]
 pub mod train;
 
+#[cfg(feature = "burn")]
 pub use burn::tensor::Device;

@@ -71,7 +71,10 @@ impl ShapeReport {
     /// The neurons per hidden layer, e.g. `[4, 2]`.
     pub fn hidden_units(&self) -> Vec<usize> {
         let hidden = self.layers.len().saturating_sub(1);
-        self.layers[..hidden].iter().map(|layer| layer.units).collect()
+        self.layers[..hidden]
+            .iter()
+            .map(|layer| layer.units)
+            .collect()
     }
 }
 

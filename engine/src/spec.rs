@@ -56,7 +56,9 @@ impl Feature {
     }
 
     pub fn from_key(key: &str) -> Option<Feature> {
-        Feature::ALL.into_iter().find(|feature| feature.key() == key)
+        Feature::ALL
+            .into_iter()
+            .find(|feature| feature.key() == key)
     }
 
     /// The feature's value at `(x1, x2)`.
@@ -119,7 +121,10 @@ impl Activation {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LayerSpec {
     /// A fully connected layer: `units` neurons, each followed by `activation`.
-    Dense { units: usize, activation: Activation },
+    Dense {
+        units: usize,
+        activation: Activation,
+    },
 }
 
 impl LayerSpec {

@@ -5,138 +5,28 @@
 //! accuracies, the output heatmap, every neuron's heatmap, the weights) in one async
 //! [`Transaction`], which is the only kind of read WebGPU allows in a browser.
 
+use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
-use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Label, Point, Rng, feature_rows, grid_points};
-use crate::model::{LayerWeights, Mlp, forward_layers};
+pub use crate::hyper::{Hyper, OptimizerKind, Regularization};
+use crate::model::{Mlp, forward_layers};
 use crate::shape::{SpecError, infer_shapes};
+pub use crate::snapshot::{GRID, Snapshot};
 use crate::spec::{Activation, Feature, Head, LayerSpec, NetworkSpec};
-
-/// Heatmap resolution: the output and every neuron are evaluated on a `GRID × GRID` grid.
-pub const GRID: usize = 48;
-
-/// How parameters are updated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OptimizerKind {
-    Sgd,
-    /// SGD with momentum 0.9.
-    Momentum,
-    Adam,
-}
-
-impl OptimizerKind {
-    pub const ALL: [OptimizerKind; 3] = [
-        OptimizerKind::Sgd,
-        OptimizerKind::Momentum,
-        OptimizerKind::Adam,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "SGD",
-            OptimizerKind::Momentum => "SGD + momentum",
-            OptimizerKind::Adam => "Adam",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            OptimizerKind::Sgd => "sgd",
-            OptimizerKind::Momentum => "momentum",
-            OptimizerKind::Adam => "adam",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<OptimizerKind> {
-        OptimizerKind::ALL.into_iter().find(|kind| kind.key() == key)
-    }
-
-    fn init(self) -> ModuleOptimizer {
-        match self {
-            OptimizerKind::Sgd => SgdConfig::new().init(),
-            OptimizerKind::Momentum => SgdConfig::new()
-                .with_momentum(Some(MomentumConfig {
-                    momentum: 0.9,
-                    dampening: 0.0,
-                    nesterov: false,
-                }))
-                .init(),
-            OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
-        }
-    }
-}
-
-/// A penalty on the weights (not the biases), added to the loss.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Regularization {
-    None,
-    /// `rate · Σ|w|`
-    L1,
-    /// `rate · ½ Σw²`
-    L2,
-}
-
-impl Regularization {
-    pub const ALL: [Regularization; 3] = [Regularization::None, Regularization::L1, Regularization::L2];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Regularization::None => "None",
-            Regularization::L1 => "L1",
-            Regularization::L2 => "L2",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Regularization::None => "none",
-            Regularization::L1 => "l1",
-            Regularization::L2 => "l2",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Regularization> {
-        Regularization::ALL.into_iter().find(|kind| kind.key() == key)
-    }
-}
-
-/// Settings that can change while training runs, without resetting the network.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Hyper {
-    pub learning_rate: f64,
-    pub batch_size: usize,
-    pub optimizer: OptimizerKind,
-    pub regularization: Regularization,
-    pub regularization_rate: f64,
-}
-
-impl Default for Hyper {
-    /// TensorFlow Playground's defaults.
-    fn default() -> Self {
-        Hyper {
-            learning_rate: 0.03,
-            batch_size: 10,
-            optimizer: OptimizerKind::Sgd,
-            regularization: Regularization::None,
-            regularization_rate: 0.0,
-        }
-    }
-}
+use crate::weights::LayerWeights;
 
 /// Why training could not start or go on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum TrainError {
     #[error("{0}")]
     Spec(#[from] SpecError),
-    #[error(
-        "The dataset has no training points: raise the training share or regenerate the data."
-    )]
+    #[error("The dataset has no training points: raise the training share or regenerate the data.")]
     NoTrainingData,
     #[error(
         "This dataset is for {dataset}, but the network's output is set up for {network}: rebuild the network for this dataset."
@@ -148,40 +38,6 @@ pub enum TrainError {
     WeightsMismatch { number: usize },
     #[error("Reading results from the {backend} device failed: {message}")]
     Readback { backend: String, message: String },
-}
-
-/// What one read of the network shows: losses, accuracies, heatmaps and weights.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    /// Completed passes over the training set.
-    pub epoch: usize,
-    /// Mean data loss (cross-entropy or MSE, without the regularization term).
-    pub train_loss: f32,
-    pub test_loss: f32,
-    /// Share of points classified correctly; `None` for regression.
-    pub train_accuracy: Option<f32>,
-    pub test_accuracy: Option<f32>,
-    /// The output over the `GRID × GRID` plane, row-major from the top-left:
-    /// `[GRID², classes]` probabilities, or `[GRID²]` regression values.
-    pub output_grid: Vec<f32>,
-    /// Per hidden layer, the activations over the plane: `[GRID², units]`.
-    pub neuron_grids: Vec<Vec<f32>>,
-    /// Every layer's weights, hidden layers first.
-    pub layers: Vec<LayerWeights>,
-}
-
-impl Snapshot {
-    /// False when the loss became NaN or infinite: training diverged.
-    pub fn is_finite(&self) -> bool {
-        self.train_loss.is_finite() && self.test_loss.is_finite()
-    }
-
-    /// One neuron's heatmap: `GRID²` values.
-    pub fn neuron_heatmap(&self, layer: usize, neuron: usize) -> Option<Vec<f32>> {
-        let grid = self.neuron_grids.get(layer)?;
-        let units = grid.len() / (GRID * GRID);
-        (neuron < units).then(|| grid.iter().skip(neuron).step_by(units).copied().collect())
-    }
 }
 
 /// Points turned into tensors once, on the plain (inference) device.
@@ -278,7 +134,7 @@ impl Trainer {
             features,
             activations,
             layers: model.layers,
-            optimizer: hyper.optimizer.init(),
+            optimizer: optimizer_for(hyper.optimizer),
             hyper,
             train_points: dataset.train.clone(),
             grid_inputs,
@@ -303,7 +159,7 @@ impl Trainer {
     /// Changes the settings; the weights stay. A new optimizer kind starts with fresh state.
     pub fn set_hyper(&mut self, hyper: Hyper) {
         if hyper.optimizer != self.hyper.optimizer {
-            self.optimizer = hyper.optimizer.init();
+            self.optimizer = optimizer_for(hyper.optimizer);
         }
         self.hyper = hyper;
     }
@@ -325,6 +181,32 @@ impl Trainer {
             start += len;
         }
         self.epoch += 1;
+    }
+
+    /// Mini-batch steps in one epoch at the current batch size.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train_points.len().div_ceil(
+            self.hyper
+                .batch_size
+                .clamp(1, self.train_points.len().max(1)),
+        )
+    }
+
+    /// Runs `steps` mini-batch steps on batches of the training points without counting an
+    /// epoch: a cheap probe for timing a backend.
+    pub fn train_steps(&mut self, steps: usize) {
+        let count = self.train_points.len();
+        let batch_size = self.hyper.batch_size.clamp(1, count);
+        let inputs = inputs_tensor(&self.train_points, &self.features, &self.train_device);
+        let targets = targets_tensor(&self.train_points, self.head, &self.train_device);
+        for step in 0..steps {
+            let start = (step * batch_size) % count;
+            let len = batch_size.min(count - start);
+            self.step(
+                inputs.clone().narrow(0, start, len),
+                targets.clone().narrow(0, start, len),
+            );
+        }
     }
 
     fn step(&mut self, inputs: Tensor<2>, targets: Tensor<2>) {
@@ -364,9 +246,10 @@ impl Trainer {
     /// The device failed to return the data (for example, a lost GPU).
     pub async fn snapshot(&self) -> Result<Snapshot, TrainError> {
         let layers = self.layers.valid();
-        let train_output = forward_layers(&layers, &self.activations, self.train_eval.inputs.clone())
-            .pop()
-            .expect("a validated network has an output layer");
+        let train_output =
+            forward_layers(&layers, &self.activations, self.train_eval.inputs.clone())
+                .pop()
+                .expect("a validated network has an output layer");
         let test_output = forward_layers(&layers, &self.activations, self.test_eval.inputs.clone())
             .pop()
             .expect("a validated network has an output layer");
@@ -376,8 +259,16 @@ impl Trainer {
             .expect("a validated network has an output layer");
         let classification = matches!(self.head, Head::Classification { .. });
         let mut transaction = Transaction::default()
-            .register(data_loss(train_output.clone(), self.train_eval.targets.clone(), self.head))
-            .register(data_loss(test_output.clone(), self.test_eval.targets.clone(), self.head));
+            .register(data_loss(
+                train_output.clone(),
+                self.train_eval.targets.clone(),
+                self.head,
+            ))
+            .register(data_loss(
+                test_output.clone(),
+                self.test_eval.targets.clone(),
+                self.head,
+            ));
         if classification {
             transaction = transaction
                 .register::<2, Int>(train_output.argmax(1))
@@ -443,6 +334,20 @@ impl Trainer {
     }
 }
 
+fn optimizer_for(kind: OptimizerKind) -> ModuleOptimizer {
+    match kind {
+        OptimizerKind::Sgd => SgdConfig::new().init(),
+        OptimizerKind::Momentum => SgdConfig::new()
+            .with_momentum(Some(MomentumConfig {
+                momentum: 0.9,
+                dampening: 0.0,
+                nesterov: false,
+            }))
+            .init(),
+        OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+    }
+}
+
 fn describe_head(head: Head) -> String {
     match head {
         Head::Classification { classes } => format!("classification into {classes} classes"),
@@ -482,7 +387,10 @@ fn data_loss(output: Tensor<2>, targets: Tensor<2>, head: Head) -> Tensor<1> {
 
 fn inputs_tensor(points: &[Point], features: &[Feature], device: &Device) -> Tensor<2> {
     Tensor::from_data(
-        TensorData::new(feature_rows(points, features), [points.len(), features.len()]),
+        TensorData::new(
+            feature_rows(points, features),
+            [points.len(), features.len()],
+        ),
         device,
     )
 }

@@ -50,9 +50,12 @@ fn no_hidden_layer_is_logistic_regression() {
 
 #[test]
 fn regression_head_has_one_output() {
-    let report = infer_shapes(&spec(vec![Feature::X1], vec![dense(3)], Head::Regression))
-        .expect("valid");
-    assert_eq!(report.layers.last().map(|l| (l.units, l.params)), Some((1, 4)));
+    let report =
+        infer_shapes(&spec(vec![Feature::X1], vec![dense(3)], Head::Regression)).expect("valid");
+    assert_eq!(
+        report.layers.last().map(|l| (l.units, l.params)),
+        Some((1, 4))
+    );
 }
 
 #[test]
@@ -64,27 +67,57 @@ fn every_invalid_network_says_what_and_how() {
             "The network has no input: switch on at least one input feature (x₁, x₂, …) in the Features column.",
         ),
         (
-            spec(vec![Feature::X1], vec![dense(4), dense(0)], Head::Regression),
-            SpecError::ZeroUnits { number: 2, kind: "Dense".into() },
+            spec(
+                vec![Feature::X1],
+                vec![dense(4), dense(0)],
+                Head::Regression,
+            ),
+            SpecError::ZeroUnits {
+                number: 2,
+                kind: "Dense".into(),
+            },
             "Layer 2 (Dense) has 0 neurons: give it at least 1 neuron with +, or remove the layer.",
         ),
         (
-            spec(vec![Feature::X1], vec![dense(MAX_UNITS + 1)], Head::Regression),
-            SpecError::TooManyUnits { number: 1, kind: "Dense".into(), units: 65, max: 64 },
+            spec(
+                vec![Feature::X1],
+                vec![dense(MAX_UNITS + 1)],
+                Head::Regression,
+            ),
+            SpecError::TooManyUnits {
+                number: 1,
+                kind: "Dense".into(),
+                units: 65,
+                max: 64,
+            },
             "Layer 1 (Dense) has 65 neurons, more than the 64 allowed: lower it to 64 or fewer.",
         ),
         (
-            spec(vec![Feature::X1], vec![dense(2); MAX_LAYERS + 2], Head::Regression),
+            spec(
+                vec![Feature::X1],
+                vec![dense(2); MAX_LAYERS + 2],
+                Head::Regression,
+            ),
             SpecError::TooManyLayers { count: 10, max: 8 },
             "The network has 10 hidden layers, more than the 8 allowed: remove 2 of them.",
         ),
         (
-            spec(vec![Feature::X1], vec![], Head::Classification { classes: 1 }),
+            spec(
+                vec![Feature::X1],
+                vec![],
+                Head::Classification { classes: 1 },
+            ),
             SpecError::TooFewClasses { classes: 1 },
             "A classifier needs at least 2 classes, this one has 1: pick a dataset with 2 or more classes.",
         ),
         (
-            spec(vec![Feature::X1], vec![], Head::Classification { classes: MAX_CLASSES + 1 }),
+            spec(
+                vec![Feature::X1],
+                vec![],
+                Head::Classification {
+                    classes: MAX_CLASSES + 1,
+                },
+            ),
             SpecError::TooManyClasses { classes: 9, max: 8 },
             "A classifier can have at most 8 classes, this one has 9: pick fewer classes.",
         ),
@@ -98,7 +131,11 @@ fn every_invalid_network_says_what_and_how() {
 
 #[test]
 fn spec_survives_json() {
-    let network = spec(Feature::ALL.to_vec(), vec![dense(5)], Head::Classification { classes: 4 });
+    let network = spec(
+        Feature::ALL.to_vec(),
+        vec![dense(5)],
+        Head::Classification { classes: 4 },
+    );
     let json = serde_json::to_string(&network).expect("serialises");
     let back: NetworkSpec = serde_json::from_str(&json).expect("parses");
     assert_eq!(back, network);

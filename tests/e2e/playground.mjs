@@ -34,14 +34,13 @@ async function dragPaletteItem(page, activation, slot) {
   const x = network.x + 96 + slot * 128;
   const y = network.y + 150;
   await page.mouse.move(x, y, { steps: 12 });
-  assert(await page.locator(testid('drop-marker')).isVisible(), 'a drop marker shows where the layer will go');
+  await expectSoon(page, 'a drop marker shows where the layer will go', () => page.locator(testid('drop-marker')).isVisible());
   await page.mouse.up();
 }
 
 async function setUnits(page, index, units) {
   const input = page.locator(testid(`units-${index}`));
   await input.fill(String(units));
-  await input.press('Tab');
 }
 
 /** Colour statistics of a canvas: distinct colours, orange-ish and blue-ish pixels. */
@@ -60,6 +59,16 @@ async function canvasStats(page, selector) {
     }
     return { distinct: colours.size, orange, blue, pixels: data.length / 4 };
   }, selector);
+}
+
+/** Polls until `check` holds (the page re-renders asynchronously), else fails with `message`. */
+async function expectSoon(page, message, check, timeoutMs = 5_000) {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`assertion failed: ${message}`);
+    await page.waitForTimeout(50);
+  }
 }
 
 async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
@@ -96,33 +105,34 @@ async function run(backend) {
     assert(!webgpuStatus.includes('WebGPU unavailable'), `Chromium with --enable-unsafe-webgpu offers WebGPU (${webgpuStatus})`);
 
     // Start from an empty network: remove the two default layers.
-    assert(await layerCount(page) === 2, 'the default network has two hidden layers');
+    await expectSoon(page, 'the default network has two hidden layers', async () => await layerCount(page) === 2);
     await page.click(testid('remove-1'));
     await page.focus(testid('layer-0'));
     await page.keyboard.press('Delete');
-    assert(await layerCount(page) === 0, 'both layers removed (button and Delete key)');
+    await expectSoon(page, 'both layers removed (button and Delete key)', async () => await layerCount(page) === 0);
 
     // Drag two Dense layers in from the palette.
     await dragPaletteItem(page, 'tanh', 0);
-    assert(await layerCount(page) === 1, 'the first dragged layer is in');
+    await expectSoon(page, 'the first dragged layer is in', async () => await layerCount(page) === 1);
     await dragPaletteItem(page, 'tanh', 1);
-    assert(await layerCount(page) === 2, 'the second dragged layer is in');
+    await expectSoon(page, 'the second dragged layer is in', async () => await layerCount(page) === 2);
 
     // Keyboard reorder: give them different sizes, move the second left.
     await setUnits(page, 0, 8);
     await setUnits(page, 1, 6);
     await page.focus(testid('layer-1'));
     await page.keyboard.press('ArrowLeft');
-    assert(await page.locator(testid('units-0')).inputValue() === '6', 'ArrowLeft moved layer 2 before layer 1');
+    await expectSoon(page, 'ArrowLeft moved layer 2 before layer 1', async () => await page.locator(testid('units-0')).inputValue() === '6');
     await setUnits(page, 0, 8);
 
     // An invalid network says why and cannot be trained.
     await setUnits(page, 1, 0);
-    const specError = await text(page, 'spec-error');
-    assert(specError.includes('Layer 2 (Dense) has 0 neurons'), `invalid network explained: ${specError}`);
-    assert(await page.locator(testid('play')).isDisabled(), 'play is disabled for an invalid network');
+    await expectSoon(page, 'an invalid network is explained', async () =>
+      (await page.locator(testid('spec-error')).count()) === 1 &&
+      (await text(page, 'spec-error')).includes('Layer 2 (Dense) has 0 neurons: give it at least 1 neuron'));
+    await expectSoon(page, 'play is disabled for an invalid network', async () => await page.locator(testid('play')).isDisabled());
     await setUnits(page, 1, 8);
-    assert(await page.locator(testid('spec-error')).count() === 0, 'the error clears once fixed');
+    await expectSoon(page, 'the error clears once fixed', async () => await page.locator(testid('spec-error')).count() === 0);
 
     // Live shapes and parameter counts.
     await page.click(testid('dataset-spiral'));
@@ -130,10 +140,12 @@ async function run(backend) {
       const feature = page.locator(testid(`feature-${key}`));
       if ((await feature.getAttribute('aria-pressed')) !== 'true') await feature.click();
     }
-    const shape0 = await text(page, 'shape-0');
-    assert(shape0.includes('[batch, 8]') && shape0.includes(`${7 * 8 + 8} params`), `layer 1 shape and params: ${shape0}`);
-    const total = await text(page, 'total-params');
-    assert(total.includes(`${64 + 72 + 18} parameters`), `total parameters: ${total}`);
+    await expectSoon(page, 'layer 1 shows its shape and parameters', async () => {
+      const shape0 = await text(page, 'shape-0');
+      return shape0.includes('[batch, 8]') && shape0.includes(`${7 * 8 + 8} params`);
+    });
+    await expectSoon(page, 'the network shows its total parameters', async () =>
+      (await text(page, 'total-params')).includes(`${64 + 72 + 18} parameters`));
 
     await page.selectOption(testid('optimizer'), 'adam');
     await page.locator(testid('batch-size')).fill('25');
@@ -150,7 +162,7 @@ async function run(backend) {
     const before = await epoch(page);
     await page.selectOption(testid('learning-rate'), '0.01');
     await waitFor(page, 'training to go on after the learning-rate change', async () => (await epoch(page)) > before + 2, TIMEOUT_MS[backend]);
-    assert(page.url().includes('lr=0.01'), 'the new learning rate is in the URL');
+    assert(page.url().includes('lr=0.01'), `the new learning rate is in the URL: ${page.url()}`);
     const accuracy = await waitFor(page, 'test accuracy >= 90%', async () => {
       const value = parseFloat(await text(page, 'test-accuracy'));
       return value >= 90 ? value : null;
@@ -188,13 +200,13 @@ async function run(backend) {
     await page.reload();
     await page.locator(testid('network')).waitFor({ timeout: 60_000 });
     assert(new URL(page.url()).hash === hash, `the URL is unchanged after reload: ${page.url()}`);
-    assert(await layerCount(page) === 2, 'two layers after reload');
-    assert(await page.locator(testid('units-1')).inputValue() === '8', 'layer sizes after reload');
-    assert(await page.locator(testid('dataset-spiral')).getAttribute('aria-pressed') === 'true', 'spiral after reload');
-    assert(await page.locator(testid('learning-rate')).inputValue() === '0.01', 'learning rate after reload');
-    assert(await page.locator(testid('optimizer')).inputValue() === 'adam', 'optimizer after reload');
-    assert(await page.locator(testid('backend')).inputValue() === backend, 'backend after reload');
-    assert(await page.locator(testid('feature-sinx2')).getAttribute('aria-pressed') === 'true', 'features after reload');
+    await expectSoon(page, 'two layers after reload', async () => await layerCount(page) === 2);
+    await expectSoon(page, 'layer sizes after reload', async () => await page.locator(testid('units-1')).inputValue() === '8');
+    await expectSoon(page, 'spiral after reload', async () => await page.locator(testid('dataset-spiral')).getAttribute('aria-pressed') === 'true');
+    await expectSoon(page, 'learning rate after reload', async () => await page.locator(testid('learning-rate')).inputValue() === '0.01');
+    await expectSoon(page, 'optimizer after reload', async () => await page.locator(testid('optimizer')).inputValue() === 'adam');
+    await expectSoon(page, 'backend after reload', async () => await page.locator(testid('backend')).inputValue() === backend);
+    await expectSoon(page, 'features after reload', async () => await page.locator(testid('feature-sinx2')).getAttribute('aria-pressed') === 'true');
     await waitFor(page, 'the reloaded run to show its first snapshot', async () => (await text(page, 'test-loss')) !== '—', 300_000);
     await page.screenshot({ path: join(shots, '3-reloaded.png'), fullPage: true });
 
@@ -210,11 +222,11 @@ async function run(backend) {
       await page.locator(testid('diverged')).waitFor({ timeout: 120_000 });
       const message = await text(page, 'diverged');
       assert(message.includes('Lower the learning rate'), `divergence explained: ${message}`);
-      assert(await page.locator(testid('play')).isDisabled(), 'play is disabled after divergence until reset');
+      await expectSoon(page, 'play is disabled after divergence until reset', async () => await page.locator(testid('play')).isDisabled());
       await page.selectOption(testid('learning-rate'), '0.01');
       await page.click(testid('reset'));
       await waitFor(page, 'reset to clear the divergence', async () => (await page.locator(testid('diverged')).count()) === 0, 30_000);
-      assert(await epoch(page) === 0, 'reset brings the network back to epoch 0');
+      await expectSoon(page, 'reset brings the network back to epoch 0', async () => await epoch(page) === 0);
       await page.screenshot({ path: join(shots, '4-after-divergence.png'), fullPage: true });
     }
 

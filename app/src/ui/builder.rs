@@ -9,11 +9,12 @@ use std::rc::Rc;
 
 use agora_engine::data::grid_points;
 use agora_engine::shape::MAX_UNITS;
+use agora_engine::snapshot::GRID;
 use agora_engine::spec::{Activation, Feature, LayerSpec};
-use agora_engine::train::GRID;
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::Editor;
 use super::canvas::Heatmap;
 use crate::colors::{self, CLASS_COLORS};
 use crate::document::{Document, DocumentAction};
@@ -54,6 +55,7 @@ pub struct DragContext {
 #[derive(Properties, PartialEq)]
 pub struct DragLayerProps {
     pub document: UseReducerHandle<Document>,
+    pub editor: Editor,
     pub children: Html,
 }
 
@@ -61,7 +63,11 @@ fn slot_at(network: &NodeRef, layers: usize, x: f64, y: f64) -> Option<usize> {
     let element = network.cast::<HtmlElement>()?;
     let rect = element.get_bounding_client_rect();
     let margin = 40.0;
-    if x < rect.left() - margin || x > rect.right() + margin || y < rect.top() - margin || y > rect.bottom() + margin {
+    if x < rect.left() - margin
+        || x > rect.right() + margin
+        || y < rect.top() - margin
+        || y > rect.bottom() + margin
+    {
         return None;
     }
     let inside = x - rect.left() + f64::from(element.scroll_left()) - FEATURES_W;
@@ -103,7 +109,7 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
     };
     let onpointerup = {
         let drag = drag.clone();
-        let documents = props.document.dispatcher();
+        let documents = props.editor.clone();
         Callback::from(move |_event: PointerEvent| {
             if let Some(current) = (*drag).clone() {
                 if current.moved
@@ -111,12 +117,12 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
                 {
                     match current.source {
                         DragSource::Palette(layer) => {
-                            documents.dispatch(DocumentAction::InsertLayer { index: slot, layer });
+                            documents.edit(DocumentAction::InsertLayer { index: slot, layer });
                         }
                         DragSource::Layer(from) => {
                             let to = if slot > from { slot - 1 } else { slot };
                             if to != from {
-                                documents.dispatch(DocumentAction::MoveLayer { from, to });
+                                documents.edit(DocumentAction::MoveLayer { from, to });
                             }
                         }
                     }
@@ -134,10 +140,17 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
             DragSource::Palette(layer) => layer_title(layer),
             DragSource::Layer(index) => format!("Layer {}", index + 1),
         };
-        let style = format!("left: {}px; top: {}px;", d.pointer.0 + 8.0, d.pointer.1 + 8.0);
+        let style = format!(
+            "left: {}px; top: {}px;",
+            d.pointer.0 + 8.0,
+            d.pointer.1 + 8.0
+        );
         html! { <div class="drag-ghost" {style}>{ label }</div> }
     });
-    let class = classes!("app", drag.as_ref().is_some_and(|d| d.moved).then_some("dragging"));
+    let class = classes!(
+        "app",
+        drag.as_ref().is_some_and(|d| d.moved).then_some("dragging")
+    );
     html! {
         <ContextProvider<DragContext> {context}>
             <div {class} {onpointermove} {onpointerup} {onpointercancel}>
@@ -157,6 +170,7 @@ fn layer_title(layer: &LayerSpec) -> String {
 #[derive(Properties, PartialEq)]
 pub struct NetworkPanelProps {
     pub document: UseReducerHandle<Document>,
+    pub editor: Editor,
     pub session: UseReducerHandle<Session>,
 }
 
@@ -202,7 +216,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
             })
         };
         let onclick = {
-            let documents = document.dispatcher();
+            let documents = props.editor.clone();
             let drag = context.drag.clone();
             let layer = layer.clone();
             Callback::from(move |_event: MouseEvent| {
@@ -210,7 +224,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
                 if drag.as_ref().is_some_and(|d| d.moved) {
                     return;
                 }
-                documents.dispatch(DocumentAction::InsertLayer { index: usize::MAX, layer: layer.clone() });
+                documents.edit(DocumentAction::InsertLayer { index: usize::MAX, layer: layer.clone() });
             })
         };
         let title = layer_title(&layer);
@@ -230,7 +244,14 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     let outputs = document.dataset.head().outputs();
     let rows = features_shown
         .len()
-        .max(document.layers.iter().map(|LayerSpec::Dense { units, .. }| (*units).min(MAX_UNITS)).max().unwrap_or(0))
+        .max(
+            document
+                .layers
+                .iter()
+                .map(|LayerSpec::Dense { units, .. }| (*units).min(MAX_UNITS))
+                .max()
+                .unwrap_or(0),
+        )
         .max(outputs);
     #[allow(clippy::cast_precision_loss)]
     let height = HEADER_H + rows as f64 * ROW_H + 8.0;
@@ -285,15 +306,17 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
                 });
             }
         }
-        previous = (0..units).map(|j| (x + THUMB, feature_y(j) + THUMB / 2.0)).collect();
+        previous = (0..units)
+            .map(|j| (x + THUMB, feature_y(j) + THUMB / 2.0))
+            .collect();
     }
 
     let feature_nodes = features_shown.iter().enumerate().map(|(row, feature)| {
         let enabled = document.features.contains(feature);
         let onclick = {
-            let documents = document.dispatcher();
+            let documents = props.editor.clone();
             let feature = *feature;
-            Callback::from(move |_| documents.dispatch(DocumentAction::ToggleFeature(feature)))
+            Callback::from(move |_| documents.edit(DocumentAction::ToggleFeature(feature)))
         };
         let style = format!("left: 8px; top: {}px;", feature_y(row));
         html! {
@@ -314,18 +337,33 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
 
     let layer_columns = document.layers.iter().enumerate().map(|(index, layer)| {
         let shape = shapes.as_ref().and_then(|s| s.layers.get(index)).cloned();
-        let neuron_grid = snapshot.as_ref().and_then(|s| s.neuron_grids.get(index)).cloned();
+        let neuron_grid = snapshot
+            .as_ref()
+            .and_then(|s| s.neuron_grids.get(index))
+            .cloned();
         html! {
             <LayerColumn index={index} layer={layer.clone()} count={layer_count}
-                document={document.clone()} shape={shape} focus_request={focus_request.clone()}
+                editor={props.editor.clone()} shape={shape} focus_request={focus_request.clone()}
                 hovered={hovered.clone()} neurons={neuron_grid.map(Rc::new)} x={column_x(index)} />
         }
     });
 
     let output_nodes = (0..outputs).map(|class| {
-        let style = format!("left: {}px; top: {}px;", column_x(layer_count), feature_y(class));
-        let [r, g, b] = if outputs == 1 { CLASS_COLORS[1] } else { CLASS_COLORS[class % CLASS_COLORS.len()] };
-        let label = if outputs == 1 { "value".to_owned() } else { format!("class {class}") };
+        let style = format!(
+            "left: {}px; top: {}px;",
+            column_x(layer_count),
+            feature_y(class)
+        );
+        let [r, g, b] = if outputs == 1 {
+            CLASS_COLORS[1]
+        } else {
+            CLASS_COLORS[class % CLASS_COLORS.len()]
+        };
+        let label = if outputs == 1 {
+            "value".to_owned()
+        } else {
+            format!("class {class}")
+        };
         html! {
             <div class="output-node" {style} title={label.clone()}>
                 <span class="swatch" style={format!("background: rgb({r},{g},{b})")} />
@@ -336,7 +374,11 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     let output_header = {
         let shape = shapes.as_ref().and_then(|s| s.layers.last()).cloned();
         let style = format!("left: {}px;", column_x(layer_count) - 8.0);
-        let head = if outputs == 1 { "Regression · MSE".to_owned() } else { format!("Softmax · {outputs} classes") };
+        let head = if outputs == 1 {
+            "Regression · MSE".to_owned()
+        } else {
+            format!("Softmax · {outputs} classes")
+        };
         html! {
             <div class="layer-card output-card" {style} data-testid="output-card">
                 <div class="layer-title">{ "Output" }</div>
@@ -407,7 +449,7 @@ struct LayerColumnProps {
     index: usize,
     count: usize,
     layer: LayerSpec,
-    document: UseReducerHandle<Document>,
+    editor: Editor,
     shape: Option<agora_engine::shape::LayerShape>,
     focus_request: UseStateHandle<Option<usize>>,
     hovered: UseStateHandle<Option<(usize, usize)>>,
@@ -420,10 +462,10 @@ fn layer_column(props: &LayerColumnProps) -> Html {
     let context = use_context::<DragContext>().expect("LayerColumn sits inside DragLayer");
     let index = props.index;
     let LayerSpec::Dense { units, activation } = props.layer.clone();
-    let documents = props.document.dispatcher();
+    let documents = props.editor.clone();
     let dispatch = {
         let documents = documents.clone();
-        move |action: DocumentAction| documents.dispatch(action)
+        move |action: DocumentAction| documents.edit(action)
     };
     let onkeydown = {
         let dispatch = dispatch.clone();
@@ -440,18 +482,28 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             }
             let handled = match event.key().as_str() {
                 "ArrowLeft" if index > 0 => {
-                    dispatch(DocumentAction::MoveLayer { from: index, to: index - 1 });
+                    dispatch(DocumentAction::MoveLayer {
+                        from: index,
+                        to: index - 1,
+                    });
                     focus.set(Some(index - 1));
                     true
                 }
                 "ArrowRight" if index + 1 < count => {
-                    dispatch(DocumentAction::MoveLayer { from: index, to: index + 1 });
+                    dispatch(DocumentAction::MoveLayer {
+                        from: index,
+                        to: index + 1,
+                    });
                     focus.set(Some(index + 1));
                     true
                 }
                 "Delete" | "Backspace" => {
                     dispatch(DocumentAction::RemoveLayer { index });
-                    focus.set(if count > 1 { Some(index.min(count - 2)) } else { None });
+                    focus.set(if count > 1 {
+                        Some(index.min(count - 2))
+                    } else {
+                        None
+                    });
                     true
                 }
                 "d" | "D" => {
@@ -460,11 +512,17 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                     true
                 }
                 "+" | "=" => {
-                    dispatch(DocumentAction::SetUnits { index, units: units + 1 });
+                    dispatch(DocumentAction::SetUnits {
+                        index,
+                        units: units + 1,
+                    });
                     true
                 }
                 "-" => {
-                    dispatch(DocumentAction::SetUnits { index, units: units.saturating_sub(1) });
+                    dispatch(DocumentAction::SetUnits {
+                        index,
+                        units: units.saturating_sub(1),
+                    });
                     true
                 }
                 _ => false,
@@ -493,7 +551,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
     };
     let on_units = {
         let dispatch = dispatch.clone();
-        Callback::from(move |event: Event| {
+        Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let units = input.value().trim().parse::<usize>().unwrap_or(0);
             dispatch(DocumentAction::SetUnits { index, units });
@@ -510,11 +568,21 @@ fn layer_column(props: &LayerColumnProps) -> Html {
     };
     let less = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| dispatch(DocumentAction::SetUnits { index, units: units.saturating_sub(1) }))
+        Callback::from(move |_| {
+            dispatch(DocumentAction::SetUnits {
+                index,
+                units: units.saturating_sub(1),
+            })
+        })
     };
     let more = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| dispatch(DocumentAction::SetUnits { index, units: units + 1 }))
+        Callback::from(move |_| {
+            dispatch(DocumentAction::SetUnits {
+                index,
+                units: units + 1,
+            })
+        })
     };
     let duplicate = {
         let dispatch = dispatch.clone();
@@ -565,13 +633,15 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                 <div class="layer-title">
                     <span class="handle" {onpointerdown} title="Drag to move" aria-hidden="true">{ "⠿" }</span>
                     { "Dense" }
-                    <button class="icon" onclick={duplicate} aria-label={format!("Duplicate layer {}", index + 1)} title="Duplicate">{ "⧉" }</button>
+                    <button class="icon" onclick={duplicate} aria-label={format!("Duplicate layer {}", index + 1)} title="Duplicate">
+                        <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><rect x="1.5" y="4.5" width="9" height="9" fill="none" stroke="currentColor" /><rect x="5.5" y="1.5" width="9" height="9" fill="white" stroke="currentColor" /></svg>
+                    </button>
                     <button class="icon" onclick={remove} aria-label={format!("Remove layer {}", index + 1)} title="Remove" data-testid={format!("remove-{index}")}>{ "✕" }</button>
                 </div>
                 <div class="units">
                     <button class="icon" onclick={less} aria-label="One neuron fewer">{ "−" }</button>
                     <input type="number" min="1" max={MAX_UNITS.to_string()} value={units.to_string()}
-                        onchange={on_units} aria-label={format!("Neurons in layer {}", index + 1)} data-testid={format!("units-{index}")} />
+                        oninput={on_units} aria-label={format!("Neurons in layer {}", index + 1)} data-testid={format!("units-{index}")} />
                     <button class="icon" onclick={more} aria-label="One neuron more">{ "+" }</button>
                 </div>
                 <select onchange={on_activation} aria-label={format!("Activation of layer {}", index + 1)} data-testid={format!("activation-{index}")}>

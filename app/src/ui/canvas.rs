@@ -45,17 +45,30 @@ fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 pub fn heatmap(props: &HeatmapProps) -> Html {
     let canvas_ref = use_node_ref();
     let with_points = props.points.is_some();
-    let pixel_size = if with_points { props.size } else { u32::try_from(props.resolution).unwrap_or(1) };
+    let pixel_size = if with_points {
+        props.size
+    } else {
+        u32::try_from(props.resolution).unwrap_or(1)
+    };
     {
         let canvas_ref = canvas_ref.clone();
         let pixels = props.pixels.clone();
         let points = props.points.clone();
         let resolution = props.resolution;
-        use_effect_with((pixels, points, pixel_size), move |(pixels, points, size)| {
-            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
-                draw_heatmap(&canvas, pixels.as_deref(), resolution, points.as_deref(), *size);
-            }
-        });
+        use_effect_with(
+            (pixels, points, pixel_size),
+            move |(pixels, points, size)| {
+                if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
+                    draw_heatmap(
+                        &canvas,
+                        pixels.as_deref(),
+                        resolution,
+                        points.as_deref(),
+                        *size,
+                    );
+                }
+            },
+        );
     }
     let style = format!("width: {0}px; height: {0}px;", props.size);
     html! {
@@ -64,7 +77,13 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
     }
 }
 
-fn draw_heatmap(canvas: &HtmlCanvasElement, pixels: Option<&Vec<u8>>, resolution: usize, points: Option<&Vec<PlotPoint>>, size: u32) {
+fn draw_heatmap(
+    canvas: &HtmlCanvasElement,
+    pixels: Option<&Vec<u8>>,
+    resolution: usize,
+    points: Option<&Vec<PlotPoint>>,
+    size: u32,
+) {
     let Some(context) = context_2d(canvas) else {
         return;
     };
@@ -72,7 +91,9 @@ fn draw_heatmap(canvas: &HtmlCanvasElement, pixels: Option<&Vec<u8>>, resolution
     let grid = u32::try_from(resolution).unwrap_or(1);
     let image = pixels
         .filter(|p| p.len() == resolution * resolution * 4)
-        .and_then(|p| ImageData::new_with_u8_clamped_array_and_sh(Clamped(p.as_slice()), grid, grid).ok());
+        .and_then(|p| {
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(p.as_slice()), grid, grid).ok()
+        });
     match (image, points.is_some()) {
         (Some(image), false) => {
             let _ = context.put_image_data(&image, 0.0, 0.0);
@@ -89,7 +110,9 @@ fn draw_heatmap(canvas: &HtmlCanvasElement, pixels: Option<&Vec<u8>>, resolution
                 if let Some(scratch_context) = context_2d(&scratch) {
                     let _ = scratch_context.put_image_data(&image, 0.0, 0.0);
                     context.set_image_smoothing_enabled(true);
-                    let _ = context.draw_image_with_html_canvas_element_and_dw_and_dh(&scratch, 0.0, 0.0, side, side);
+                    let _ = context.draw_image_with_html_canvas_element_and_dw_and_dh(
+                        &scratch, 0.0, 0.0, side, side,
+                    );
                 }
             }
         }
@@ -133,7 +156,7 @@ pub fn loss_chart(props: &LossChartProps) -> Html {
         });
     }
     html! { <canvas ref={canvas_ref} class="loss-chart" width="300" height="80" data-testid="loss-chart"
-        role="img" aria-label="Training and test loss over epochs" /> }
+    role="img" aria-label="Training and test loss over epochs" /> }
 }
 
 fn draw_losses(canvas: &HtmlCanvasElement, history: &[LossPoint]) {
@@ -161,7 +184,11 @@ fn draw_losses(canvas: &HtmlCanvasElement, history: &[LossPoint]) {
         context.set_stroke_style_str(color);
         context.set_line_width(1.5);
         for (index, point) in history.iter().enumerate() {
-            let loss = if pick { point.train_loss } else { point.test_loss };
+            let loss = if pick {
+                point.train_loss
+            } else {
+                point.test_loss
+            };
             let (x, y) = (x_of(point.epoch), y_of(loss));
             if index == 0 {
                 context.move_to(x, y);

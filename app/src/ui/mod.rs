@@ -58,24 +58,102 @@ impl WorkerLink {
     }
 }
 
-fn spawn_worker(dispatcher: UseReducerDispatcher<Session>) -> Result<Worker, String> {
+/// How the page changes the document: every edit goes through here, so the worker command
+/// and the URL follow at once (not in an effect, which Yew defers while renders keep coming).
+#[derive(Clone)]
+pub struct Editor {
+    /// The latest document, updated synchronously, so quick successive edits compose.
+    mirror: Rc<RefCell<Document>>,
+    documents: UseReducerDispatcher<Document>,
+    sessions: UseReducerDispatcher<Session>,
+    link: WorkerLink,
+    /// Whether the worker has said it is ready (messages sent earlier are lost).
+    ready: Rc<std::cell::Cell<bool>>,
+}
+
+impl PartialEq for Editor {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.mirror, &other.mirror)
+    }
+}
+
+impl Editor {
+    /// Applies `action`, tells the worker what changed, and rewrites the URL.
+    pub fn edit(&self, action: DocumentAction) {
+        let before = self.mirror.borrow().clone();
+        let after = before.clone().apply(action.clone());
+        *self.mirror.borrow_mut() = after.clone();
+        self.documents.dispatch(action);
+        write_fragment(&after);
+        if !after.same_run(&before) {
+            self.setup();
+            return;
+        }
+        if after.hyper != before.hyper {
+            self.link.send(&Command::SetHyper(after.hyper));
+        }
+        if after.backend != before.backend {
+            self.link.send(&Command::SetBackend(after.backend));
+        }
+    }
+
+    /// Restarts training from the seed's starting weights.
+    pub fn reset(&self) {
+        self.setup();
+    }
+
+    /// Sends the current network and data to the worker, if it is listening and the network
+    /// is valid.
+    fn setup(&self) {
+        let document = self.mirror.borrow().clone();
+        if !self.ready.get() || document.shapes().is_err() {
+            return;
+        }
+        self.link.send(&Command::Setup(Setup {
+            spec: document.spec(),
+            dataset: document.dataset,
+            hyper: document.hyper,
+            backend: document.backend,
+        }));
+        self.sessions.dispatch(SessionAction::Restarted);
+    }
+}
+
+fn write_fragment(document: &Document) {
+    if let Some(window) = web_sys::window()
+        && let Ok(history) = window.history()
+    {
+        let url = format!("#{}", document.to_fragment());
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+fn spawn_worker(editor: Editor) -> Result<Worker, String> {
     let worker = Worker::new("./worker-loader.js")
         .map_err(|error| format!("The training worker could not start ({error:?}). Reload the page; if it happens again, this browser may block Web Workers."))?;
-    let events = dispatcher.clone();
+    let on_event = editor.clone();
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
         let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
         match decode::<Event>(&bytes) {
-            Ok(event) => events.dispatch(SessionAction::Worker(event)),
-            Err(error) => events.dispatch(SessionAction::WorkerCrashed(format!(
+            Ok(event) => {
+                let ready = matches!(event, Event::Ready { .. });
+                on_event.sessions.dispatch(SessionAction::Worker(event));
+                if ready {
+                    on_event.ready.set(true);
+                    on_event.setup();
+                }
+            }
+            Err(error) => on_event.sessions.dispatch(SessionAction::WorkerCrashed(format!(
                 "The training worker sent a message the page could not read ({error}). Reload the page."
             ))),
         }
     });
     worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
+    let sessions = editor.sessions.clone();
     let onerror = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |error: web_sys::ErrorEvent| {
-        dispatcher.dispatch(SessionAction::WorkerCrashed(format!(
-            "The training worker crashed: {}. Press Reset to start again; reload the page if it keeps happening.",
+        sessions.dispatch(SessionAction::WorkerCrashed(format!(
+            "The training worker crashed: {}. Reload the page to start it again.",
             error.message()
         )));
     });
@@ -103,25 +181,40 @@ pub fn app() -> Html {
     });
     let session = use_reducer(Session::default);
     let worker_cell = use_mut_ref(|| None::<Worker>);
-    let link = WorkerLink(Rc::clone(&worker_cell));
-    let resets = use_state(|| 0_u32);
+    let mirror = use_mut_ref(|| initial.0.clone());
+    let ready_flag = use_memo((), |()| Rc::new(std::cell::Cell::new(false)));
+    let editor = Editor {
+        mirror,
+        documents: document.dispatcher(),
+        sessions: session.dispatcher(),
+        link: WorkerLink(Rc::clone(&worker_cell)),
+        ready: Rc::clone(&*ready_flag),
+    };
 
     // Start the worker once; follow links pasted into this tab.
     {
         let cell = Rc::clone(&worker_cell);
-        let dispatcher = session.dispatcher();
-        let documents = document.dispatcher();
+        let editor = editor.clone();
         use_effect_with((), move |()| {
-            match spawn_worker(dispatcher.clone()) {
+            match spawn_worker(editor.clone()) {
                 Ok(worker) => *cell.borrow_mut() = Some(worker),
-                Err(message) => dispatcher.dispatch(SessionAction::WorkerCrashed(message)),
+                Err(message) => editor
+                    .sessions
+                    .dispatch(SessionAction::WorkerCrashed(message)),
             }
+            write_fragment(&editor.mirror.borrow());
+            let on_hash = editor.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
                 let (document, _) = Document::from_fragment(&location_hash());
-                documents.dispatch(DocumentAction::Load(Box::new(document)));
+                if *on_hash.mirror.borrow() != document {
+                    on_hash.edit(DocumentAction::Load(Box::new(document)));
+                }
             });
             if let Some(window) = web_sys::window() {
-                let _ = window.add_event_listener_with_callback("hashchange", onhash.as_ref().unchecked_ref());
+                let _ = window.add_event_listener_with_callback(
+                    "hashchange",
+                    onhash.as_ref().unchecked_ref(),
+                );
             }
             onhash.forget();
             move || {
@@ -131,57 +224,6 @@ pub fn app() -> Html {
             }
         });
     }
-
-    // A new network or dataset restarts training from the seed's starting weights.
-    let worker_ready = session.webgpu.is_some();
-    {
-        let run = (
-            document.features.clone(),
-            document.layers.clone(),
-            document.dataset,
-            worker_ready,
-            *resets,
-        );
-        let document = (*document).clone();
-        let link = link.clone();
-        let dispatcher = session.dispatcher();
-        use_effect_with(run, move |(_, _, _, ready, _)| {
-            if *ready && document.shapes().is_ok() {
-                link.send(&Command::Setup(Setup {
-                    spec: document.spec(),
-                    dataset: document.dataset,
-                    hyper: document.hyper,
-                    backend: document.backend,
-                }));
-                dispatcher.dispatch(SessionAction::Restarted);
-            }
-        });
-    }
-    // Hyperparameters change in place: the network keeps its weights.
-    {
-        let link = link.clone();
-        use_effect_with(document.hyper, move |hyper| link.send(&Command::SetHyper(*hyper)));
-    }
-    {
-        let link = link.clone();
-        use_effect_with(document.backend, move |backend| {
-            link.send(&Command::SetBackend(*backend));
-        });
-    }
-    // Mirror the setup into the URL so the link reproduces it.
-    use_effect_with((*document).clone(), |document| {
-        if let Some(window) = web_sys::window()
-            && let Ok(history) = window.history()
-        {
-            let url = format!("#{}", document.to_fragment());
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-        }
-    });
-
-    let on_reset = {
-        let resets = resets.clone();
-        Callback::from(move |()| resets.set(*resets + 1))
-    };
 
     let shapes = document.shapes();
     let banner = match (&session.status, &shapes) {
@@ -212,16 +254,16 @@ pub fn app() -> Html {
     });
 
     html! {
-        <builder::DragLayer document={document.clone()}>
+        <builder::DragLayer document={document.clone()} editor={editor.clone()}>
             <header class="topbar">
                 <h1 class="logo">{ "Agora" }<span class="tagline">{ "a neural network playground in your browser" }</span></h1>
-                <panels::Controls document={document.clone()} session={session.clone()} link={link.clone()} valid={shapes.is_ok()} {on_reset} />
+                <panels::Controls document={document.clone()} session={session.clone()} link={editor.link.clone()} editor={editor.clone()} valid={shapes.is_ok()} />
             </header>
             { for link_warning }
             { for banner }
             <main class="columns">
-                <panels::DataPanel document={document.clone()} />
-                <builder::NetworkPanel document={document.clone()} session={session.clone()} />
+                <panels::DataPanel document={document.clone()} editor={editor.clone()} />
+                <builder::NetworkPanel document={document.clone()} session={session.clone()} editor={editor.clone()} />
                 <panels::OutputPanel document={document.clone()} session={session.clone()} />
             </main>
             <footer class="footer">

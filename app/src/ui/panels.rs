@@ -3,14 +3,18 @@
 use std::rc::Rc;
 
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
-use agora_engine::train::{GRID, OptimizerKind, Regularization};
+use agora_engine::hyper::{OptimizerKind, Regularization};
+use agora_engine::snapshot::GRID;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::Editor;
 use super::WorkerLink;
 use super::canvas::{Heatmap, LossChart, PlotPoint};
 use crate::colors::{self, CLASS_COLORS};
-use crate::document::{BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES};
+use crate::document::{
+    BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES,
+};
 use crate::protocol::{BackendKind, Command};
 use crate::session::{Session, Status};
 
@@ -29,8 +33,8 @@ pub struct ControlsProps {
     pub document: UseReducerHandle<Document>,
     pub session: UseReducerHandle<Session>,
     pub link: WorkerLink,
+    pub editor: Editor,
     pub valid: bool,
-    pub on_reset: Callback<()>,
 }
 
 /// Play, pause, step, reset, the epoch counter, hyperparameters and the backend.
@@ -38,66 +42,72 @@ pub struct ControlsProps {
 pub fn controls(props: &ControlsProps) -> Html {
     let document = &props.document;
     let session = &props.session;
-    let running = matches!(session.status, Status::Running | Status::Measuring);
-    let can_train = props.valid && session.webgpu.is_some() && !matches!(session.status, Status::Failed { .. } | Status::Diverged { .. });
+    let running = session.status == Status::Running;
+    let can_train = props.valid && matches!(session.status, Status::Paused | Status::Running);
     let toggle = {
         let link = props.link.clone();
-        Callback::from(move |_| link.send(if running { &Command::Pause } else { &Command::Play }))
+        Callback::from(move |_| {
+            link.send(if running {
+                &Command::Pause
+            } else {
+                &Command::Play
+            })
+        })
     };
     let step = {
         let link = props.link.clone();
         Callback::from(move |_| link.send(&Command::Step))
     };
     let reset = {
-        let on_reset = props.on_reset.clone();
-        Callback::from(move |_| on_reset.emit(()))
+        let editor = props.editor.clone();
+        Callback::from(move |_| editor.reset())
     };
-    let dispatcher = document.dispatcher();
+    let editor = props.editor.clone();
     let on_rate = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Ok(rate) = select_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetLearningRate(rate));
+                editor.edit(DocumentAction::SetLearningRate(rate));
             }
         })
     };
     let on_optimizer = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(kind) = OptimizerKind::from_key(&select_value(&event)) {
-                dispatcher.dispatch(DocumentAction::SetOptimizer(kind));
+                editor.edit(DocumentAction::SetOptimizer(kind));
             }
         })
     };
     let on_regularization = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(kind) = Regularization::from_key(&select_value(&event)) {
-                dispatcher.dispatch(DocumentAction::SetRegularization(kind));
+                editor.edit(DocumentAction::SetRegularization(kind));
             }
         })
     };
     let on_regularization_rate = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Ok(rate) = select_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetRegularizationRate(rate));
+                editor.edit(DocumentAction::SetRegularizationRate(rate));
             }
         })
     };
     let on_batch = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(size) = input_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetBatchSize(size));
+                editor.edit(DocumentAction::SetBatchSize(size));
             }
         })
     };
     let on_backend = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(choice) = BackendChoice::from_key(&select_value(&event)) {
-                dispatcher.dispatch(DocumentAction::SetBackend(choice));
+                editor.edit(DocumentAction::SetBackend(choice));
             }
         })
     };
@@ -136,7 +146,9 @@ pub fn controls(props: &ControlsProps) -> Html {
                 aria-label={if running { "Pause training" } else { "Start training" }}>
                 { if running { "❚❚" } else { "▶" } }
             </button>
-            <button class="round" onclick={step} disabled={!can_train || running} aria-label="Train one epoch" title="Step" data-testid="step">{ "⏭" }</button>
+            <button class="round" onclick={step} disabled={!can_train || running} aria-label="Train one epoch" title="Step" data-testid="step">
+                <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M3 2 L11 8 L3 14 Z M12 2 H14 V14 H12 Z" fill="currentColor" /></svg>
+            </button>
             <div class="epoch" aria-live="off"><span class="label">{ "Epoch" }</span>
                 <span class="value" data-testid="epoch">{ format_epoch(epoch) }</span></div>
             <label class="control">{ "Learning rate" }
@@ -182,7 +194,11 @@ fn backend_status(session: &Session) -> String {
         None => String::new(),
     };
     match session.backend {
-        Some(active) => format!("Running on {} ({}). {gpu}", active.label(), session.backend_reason),
+        Some(active) => format!(
+            "Running on {} ({}). {gpu}",
+            active.label(),
+            session.backend_reason
+        ),
         None => gpu,
     }
 }
@@ -190,6 +206,7 @@ fn backend_status(session: &Session) -> String {
 #[derive(Properties, PartialEq)]
 pub struct DataPanelProps {
     pub document: UseReducerHandle<Document>,
+    pub editor: Editor,
 }
 
 /// Dataset choice, classes, noise, train/test split and seed.
@@ -197,7 +214,7 @@ pub struct DataPanelProps {
 pub fn data_panel(props: &DataPanelProps) -> Html {
     let document = &props.document;
     let dataset = document.dataset;
-    let dispatcher = document.dispatcher();
+    let editor = props.editor.clone();
     let thumbnails = use_memo((), |()| {
         DatasetKind::ALL
             .iter()
@@ -215,8 +232,8 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
     });
     let tiles = DatasetKind::ALL.into_iter().enumerate().map(|(index, kind)| {
         let onclick = {
-            let dispatcher = dispatcher.clone();
-            Callback::from(move |_| dispatcher.dispatch(DocumentAction::SetDataset(kind)))
+            let editor = editor.clone();
+            Callback::from(move |_| editor.edit(DocumentAction::SetDataset(kind)))
         };
         let selected = kind == dataset.kind;
         html! {
@@ -228,35 +245,36 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         }
     });
     let on_noise = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(noise) = input_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetNoise(noise));
+                editor.edit(DocumentAction::SetNoise(noise));
             }
         })
     };
     let on_ratio = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(percent) = input_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetTrainPercent(percent));
+                editor.edit(DocumentAction::SetTrainPercent(percent));
             }
         })
     };
     let on_classes = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Ok(classes) = select_value(&event).parse() {
-                dispatcher.dispatch(DocumentAction::SetClasses(classes));
+                editor.edit(DocumentAction::SetClasses(classes));
             }
         })
     };
     let regenerate = {
-        let dispatcher = dispatcher.clone();
+        let editor = editor.clone();
         Callback::from(move |_| {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // a random seed below 2^32
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            // a random seed below 2^32
             let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-            dispatcher.dispatch(DocumentAction::SetSeed(seed));
+            editor.edit(DocumentAction::SetSeed(seed));
         })
     };
     let class_options = (2..=MAX_DATASET_CLASSES).map(|count| {
@@ -313,7 +331,9 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
     let show_test = use_state(|| false);
     let dataset = props.document.dataset;
     let data = use_memo(dataset, |config| Dataset::generate(*config));
-    let points = use_memo((data.clone(), *show_test), |(data, with_test)| plot_points(data, *with_test));
+    let points = use_memo((data.clone(), *show_test), |(data, with_test)| {
+        plot_points(data, *with_test)
+    });
     let session = &props.session;
     let outputs = dataset.head().outputs();
     let pixels = use_memo(session.snapshot.clone(), move |snapshot| {
@@ -325,7 +345,8 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
     let history = use_memo(session.history.clone(), |history| history.clone());
     let snapshot = session.snapshot.as_ref();
     let metric = |value: Option<f32>| value.map_or("—".to_owned(), |v| format!("{v:.3}"));
-    let percent = |value: Option<f32>| value.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    let percent =
+        |value: Option<f32>| value.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
     let toggle_test = {
         let show_test = show_test.clone();
         Callback::from(move |_| show_test.set(!*show_test))

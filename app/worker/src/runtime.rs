@@ -1,4 +1,4 @@
-//! The training worker: runs in a dedicated Web Worker, owns the [`Trainer`], and talks to the
+//! The worker's runtime: runs in a dedicated Web Worker, owns the [`Trainer`], and talks to the
 //! page only through [`crate::protocol`] messages.
 //!
 //! One async loop does everything, so no state is borrowed across an `await`: it drains the
@@ -12,17 +12,18 @@ use std::rc::Rc;
 
 use agora_engine::Device;
 use agora_engine::data::Dataset;
-use agora_engine::model::{LayerWeights, initial_weights};
 use agora_engine::shape::infer_shapes;
-use agora_engine::train::{Snapshot, TrainError, Trainer};
+use agora_engine::snapshot::Snapshot;
+use agora_engine::train::{TrainError, Trainer};
+use agora_engine::weights::{LayerWeights, initial_weights};
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::document::BackendChoice;
-use crate::protocol::{BackendKind, Command, Event, Measurement, Setup, decode, encode};
+use agora_app::document::BackendChoice;
+use agora_app::protocol::{BackendKind, Command, Event, Measurement, Setup, decode, encode};
 
 /// How long one tick of training plus its snapshot should take.
 const TICK_TARGET_MS: f64 = 80.0;
@@ -56,7 +57,9 @@ pub fn start() {
             Err(error) => post(
                 &listener_scope,
                 &Event::Failed {
-                    message: format!("The page sent the worker a message it could not read ({error}). Reload the page."),
+                    message: format!(
+                        "The page sent the worker a message it could not read ({error}). Reload the page."
+                    ),
                 },
             ),
         }
@@ -80,7 +83,9 @@ fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
 }
 
 fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
-    scope.performance().map_or(0.0, |performance| performance.now())
+    scope
+        .performance()
+        .map_or(0.0, |performance| performance.now())
 }
 
 /// Resolves after the event loop has had a turn (a zero-delay timeout).
@@ -266,7 +271,9 @@ impl Worker {
         let epoch = self.trainer.as_ref().map_or(0, Trainer::epoch);
         let resume = weights.is_some();
         self.trainer = None;
-        let params = infer_shapes(&setup.spec).map(|report| report.total_params).unwrap_or(0);
+        let params = infer_shapes(&setup.spec)
+            .map(|report| report.total_params)
+            .unwrap_or(0);
         let (kind, reason, measurement) = match choice {
             BackendChoice::Cpu => (BackendKind::Cpu, "chosen by you".to_owned(), None),
             BackendChoice::WebGpu if self.webgpu.is_some() => {
@@ -309,7 +316,11 @@ impl Worker {
 
     /// Auto: keeps the last choice for networks of similar size, otherwise times an epoch on
     /// each backend after a warm-up epoch and picks the faster.
-    async fn choose(&mut self, setup: &Setup, params: usize) -> (BackendKind, String, Option<Measurement>) {
+    async fn choose(
+        &mut self,
+        setup: &Setup,
+        params: usize,
+    ) -> (BackendKind, String, Option<Measurement>) {
         if self.webgpu.is_none() {
             return (
                 BackendKind::Cpu,
@@ -331,7 +342,11 @@ impl Worker {
         };
         self.measured_params = Some(params);
         let Ok(cpu_ms) = cpu else {
-            return (BackendKind::WebGpu, "the CPU backend failed to train".to_owned(), None);
+            return (
+                BackendKind::WebGpu,
+                "the CPU backend failed to train".to_owned(),
+                None,
+            );
         };
         let measurement = Measurement {
             cpu_ms_per_epoch: cpu_ms,
@@ -356,16 +371,18 @@ impl Worker {
         }
     }
 
-    /// Milliseconds per epoch on `device`, after one warm-up epoch (shader compilation).
+    /// Milliseconds per epoch on `device`, estimated from a few steps after a warm-up (which
+    /// compiles the GPU kernels), each followed by a read so queued GPU work is counted.
     async fn time_epoch(&self, device: &Device, setup: &Setup) -> Result<f64, TrainError> {
+        const PROBE_STEPS: usize = 6;
         let mut trainer = build_trainer(device, setup, None)?;
-        trainer.train_epoch();
+        trainer.train_steps(2);
         trainer.snapshot().await?;
         let start = now_ms(&self.scope);
-        trainer.train_epoch();
-        trainer.train_epoch();
+        trainer.train_steps(PROBE_STEPS);
         trainer.snapshot().await?;
-        Ok((now_ms(&self.scope) - start) / 2.0)
+        let per_step = (now_ms(&self.scope) - start) / PROBE_STEPS as f64;
+        Ok(per_step * trainer.steps_per_epoch() as f64)
     }
 
     async fn publish(&mut self, trainer: &Trainer) -> Option<Snapshot> {
@@ -417,10 +434,10 @@ impl Worker {
             Some(snapshot) if !snapshot.is_finite() => {
                 self.running = false;
                 self.steps_pending = 0;
+                self.emit(&Event::Running(false));
                 self.emit(&Event::Diverged {
                     epoch: snapshot.epoch,
                 });
-                self.emit(&Event::Running(false));
             }
             Some(_) => {
                 if !self.running && self.steps_pending == 0 {

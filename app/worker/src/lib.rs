@@ -1,0 +1,12 @@
+//! Agora's training worker: a dedicated Web Worker that owns the network and trains it off
+//! the page's main thread (see `runtime`). Builds for wasm32 only; natively it is empty.
+
+#[cfg(target_arch = "wasm32")]
+mod runtime;
+
+/// Entry point, run once when `worker-loader.js` instantiates the module.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    runtime::start();
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up (first run: ~30 minutes of installs and builds) and serves Agora on
+# http://127.0.0.1:8080 with live rebuilds.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+. scripts/env.sh
+exec trunk serve --release --address 127.0.0.1 --port 8080

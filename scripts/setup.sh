@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything Agora needs on a Debian machine, skipping what is already there:
+# apt packages (Chromium, ChromeDriver, lavapipe, brotli), the wasm32 target, Trunk and
+# wasm-bindgen-cli at the pinned versions, and the npm packages of the browser tests.
+# Tools go under $AGORA_CACHE (default ~/.cache/agora) so repeat runs are quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+AGORA_CACHE="${AGORA_CACHE:-$HOME/.cache/agora}"
+TOOLS="$AGORA_CACHE/tools"
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+mkdir -p "$TOOLS"
+
+need_apt=()
+for pkg in chromium chromium-driver mesa-vulkan-drivers libvulkan1 brotli; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if ! "$TOOLS/bin/trunk" --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+  echo "setup: cargo install trunk $TRUNK_VERSION (about 11 minutes the first time)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --root "$TOOLS"
+fi
+if ! "$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  # Without --locked: its lockfile pins a crate version this registry lacks.
+  echo "setup: cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+fi
+
+if [ ! -d tests/node_modules/playwright-core ]; then
+  (cd tests && npm ci --no-audit --no-fund)
+fi
