@@ -19,7 +19,7 @@ fi
 
 step "clippy (native, then wasm32)"
 cargo clippy --workspace --all-targets --release -- -D warnings
-cargo clippy -p agora-app --target wasm32-unknown-unknown --release -- -D warnings
+cargo clippy -p agora-app -p agora-worker --target wasm32-unknown-unknown --release -- -D warnings
 
 step "native tests (engine on Flex and on wgpu, app state)"
 cargo test --workspace --release -- --test-threads 2

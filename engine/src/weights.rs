@@ -28,7 +28,7 @@ pub struct LayerWeights {
 #[allow(clippy::cast_precision_loss)] // layer widths are at most 64
 pub fn initial_weights(spec: &NetworkSpec, seed: u64) -> Result<Vec<LayerWeights>, SpecError> {
     let report = infer_shapes(spec)?;
-    let mut rng = Rng::new(seed ^ 0x5EED_0F_11EA_u64);
+    let mut rng = Rng::new(seed ^ 0x005E_ED0F_11EA_u64);
     let mut fan_in = report.input_units;
     let mut layers = Vec::with_capacity(report.layers.len());
     for layer in &report.layers {
