@@ -344,6 +344,18 @@ fn spiral(rng: &mut Rng, samples: usize, noise: f32, classes: usize) -> Vec<Poin
 }
 
 fn plane(rng: &mut Rng, samples: usize, noise: f32) -> Vec<Point> {
+    uniform_regression(rng, samples, noise, |x1, x2| {
+        ((x1 + x2) / 10.0).clamp(-1.0, 1.0)
+    })
+}
+
+/// Points uniform over the domain, each labelled with `value_at` a noisy copy of itself.
+fn uniform_regression(
+    rng: &mut Rng,
+    samples: usize,
+    noise: f32,
+    value_at: impl Fn(f32, f32) -> f32,
+) -> Vec<Point> {
     let radius = DOMAIN;
     let mut points = Vec::with_capacity(samples);
     for _ in 0..samples {
@@ -351,11 +363,10 @@ fn plane(rng: &mut Rng, samples: usize, noise: f32) -> Vec<Point> {
         let x2 = rng.uniform(-radius, radius);
         let noise_x1 = rng.uniform(-radius, radius) * noise;
         let noise_x2 = rng.uniform(-radius, radius) * noise;
-        let value = ((x1 + noise_x1 + x2 + noise_x2) / 10.0).clamp(-1.0, 1.0);
         points.push(Point {
             x1,
             x2,
-            label: Label::Value(value),
+            label: Label::Value(value_at(x1 + noise_x1, x2 + noise_x2)),
         });
     }
     points
@@ -381,20 +392,7 @@ fn multi_gaussian(rng: &mut Rng, samples: usize, noise: f32) -> Vec<Point> {
         }
         value
     };
-    let radius = DOMAIN;
-    let mut points = Vec::with_capacity(samples);
-    for _ in 0..samples {
-        let x1 = rng.uniform(-radius, radius);
-        let x2 = rng.uniform(-radius, radius);
-        let noise_x1 = rng.uniform(-radius, radius) * noise;
-        let noise_x2 = rng.uniform(-radius, radius) * noise;
-        points.push(Point {
-            x1,
-            x2,
-            label: Label::Value(value_at(x1 + noise_x1, x2 + noise_x2)),
-        });
-    }
-    points
+    uniform_regression(rng, samples, noise, value_at)
 }
 
 #[cfg(test)]

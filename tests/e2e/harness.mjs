@@ -65,7 +65,7 @@ export async function launch({ webgpu }) {
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath, headless: true, args, viewport: { width: 1500, height: 1000 },
+    executablePath, headless: true, args, viewport: { width: 1500, height: 1000 }, hasTouch: true,
   });
   const egress = [];
   await context.route((url) => !['127.0.0.1', 'localhost'].includes(url.hostname), (route) => {

@@ -38,6 +38,28 @@ async function dragPaletteItem(page, activation, slot) {
   await page.mouse.up();
 }
 
+/** Drags a layer by its handle to the slot before hidden layer `slot`. */
+async function dragLayer(page, index, slot) {
+  const handle = await page.locator(`${testid(`layer-${index}`)} .handle`).boundingBox();
+  const network = await page.locator(testid('network')).boundingBox();
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(network.x + 96 + slot * 128, network.y + 150, { steps: 12 });
+  await page.mouse.up();
+}
+
+/** A finger drag, through Chromium's touch input (pointer events of type "touch"). */
+async function touchDrag(page, from, to) {
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, points) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points });
+  await touch('touchStart', [{ x: from.x, y: from.y }]);
+  for (let i = 1; i <= 12; i += 1) {
+    await touch('touchMove', [{ x: from.x + ((to.x - from.x) * i) / 12, y: from.y + ((to.y - from.y) * i) / 12 }]);
+  }
+  await touch('touchEnd', []);
+  await cdp.detach();
+}
+
 async function setUnits(page, index, units) {
   const input = page.locator(testid(`units-${index}`));
   await input.fill(String(units));
@@ -123,7 +145,25 @@ async function run(backend) {
     await page.focus(testid('layer-1'));
     await page.keyboard.press('ArrowLeft');
     await expectSoon(page, 'ArrowLeft moved layer 2 before layer 1', async () => await page.locator(testid('units-0')).inputValue() === '6');
-    await setUnits(page, 0, 8);
+    await dragLayer(page, 1, 0);
+    await expectSoon(page, 'dragging a layer by its handle reorders it', async () =>
+      await page.locator(testid('units-0')).inputValue() === '8' && await page.locator(testid('units-1')).inputValue() === '6');
+    await setUnits(page, 1, 8);
+
+    // A finger drags a ReLU layer to the end; D duplicates it; Delete removes both.
+    const item = await page.locator(testid('palette-dense-relu')).boundingBox();
+    const network = await page.locator(testid('network')).boundingBox();
+    await touchDrag(page, { x: item.x + item.width / 2, y: item.y + item.height / 2 }, { x: network.x + 96 + 2 * 128, y: network.y + 150 });
+    await expectSoon(page, 'a touch drag added a third layer', async () => await layerCount(page) === 3);
+    await expectSoon(page, 'the touched layer is ReLU', async () => await page.locator(testid('activation-2')).inputValue() === 'relu');
+    await page.focus(testid('layer-2'));
+    await page.keyboard.press('d');
+    await expectSoon(page, 'D duplicated the layer', async () => await layerCount(page) === 4);
+    await page.keyboard.press('Delete');
+    await expectSoon(page, 'Delete removed the duplicate', async () => await layerCount(page) === 3);
+    await page.focus(testid('layer-2'));
+    await page.keyboard.press('Delete');
+    await expectSoon(page, 'Delete removed the ReLU layer', async () => await layerCount(page) === 2);
 
     // An invalid network says why and cannot be trained.
     await setUnits(page, 1, 0);
@@ -211,6 +251,17 @@ async function run(backend) {
     await page.screenshot({ path: join(shots, '3-reloaded.png'), fullPage: true });
 
     if (backend === 'cpu') {
+      // Auto times both backends when play is pressed and keeps the faster one.
+      await page.selectOption(testid('backend'), 'auto');
+      await waitFor(page, 'Auto to wait for play', async () => (await text(page, 'backend-status')).includes('not measured yet'), 60_000);
+      await page.click(testid('play'));
+      const auto = await waitFor(page, 'the backend measurement', async () =>
+        (await text(page, 'backend-status')).match(/Running on (.*?) \(measured faster: ([\d.]+) ms vs ([\d.]+) ms per epoch/), 300_000);
+      await page.click(testid('play'));
+      const [, chosen, chosenMs, otherMs] = auto;
+      console.log(`[${backend}] Auto chose ${chosen}: ${chosenMs} ms vs ${otherMs} ms per epoch`);
+      assert(Number(chosenMs) <= Number(otherMs), `Auto picked the faster backend: ${auto[0]}`);
+
       // Divergence: a huge learning rate on ReLU regression pauses training with advice.
       await page.click(testid('dataset-plane'));
       await page.selectOption(testid('activation-0'), 'relu');

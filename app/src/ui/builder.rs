@@ -161,6 +161,26 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
     }
 }
 
+/// A press that may become a drag of `source` (mouse, pen or finger).
+fn start_drag(drag: &UseStateHandle<Option<Drag>>, source: DragSource) -> Callback<PointerEvent> {
+    let drag = drag.clone();
+    Callback::from(move |event: PointerEvent| {
+        if event.button() != 0 {
+            return;
+        }
+        // No text selection or scrolling while dragging.
+        event.prevent_default();
+        let point = (f64::from(event.client_x()), f64::from(event.client_y()));
+        drag.set(Some(Drag {
+            source: source.clone(),
+            start: point,
+            pointer: point,
+            moved: false,
+            slot: None,
+        }));
+    })
+}
+
 fn layer_title(layer: &LayerSpec) -> String {
     match layer {
         LayerSpec::Dense { activation, .. } => format!("Dense · {}", activation.label()),
@@ -197,24 +217,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
 
     let palette = Activation::ALL.into_iter().map(|activation| {
         let layer = LayerSpec::Dense { units: 4, activation };
-        let onpointerdown = {
-            let drag = context.drag.clone();
-            let layer = layer.clone();
-            Callback::from(move |event: PointerEvent| {
-                if event.button() != 0 {
-                    return;
-                }
-                event.prevent_default();
-                let point = (f64::from(event.client_x()), f64::from(event.client_y()));
-                drag.set(Some(Drag {
-                    source: DragSource::Palette(layer.clone()),
-                    start: point,
-                    pointer: point,
-                    moved: false,
-                    slot: None,
-                }));
-            })
-        };
+        let onpointerdown = start_drag(&context.drag, DragSource::Palette(layer.clone()));
         let onclick = {
             let documents = props.editor.clone();
             let drag = context.drag.clone();
@@ -532,23 +535,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             }
         })
     };
-    let onpointerdown = {
-        let drag = context.drag.clone();
-        Callback::from(move |event: PointerEvent| {
-            if event.button() != 0 {
-                return;
-            }
-            event.prevent_default();
-            let point = (f64::from(event.client_x()), f64::from(event.client_y()));
-            drag.set(Some(Drag {
-                source: DragSource::Layer(index),
-                start: point,
-                pointer: point,
-                moved: false,
-                slot: None,
-            }));
-        })
-    };
+    let onpointerdown = start_drag(&context.drag, DragSource::Layer(index));
     let on_units = {
         let dispatch = dispatch.clone();
         Callback::from(move |event: InputEvent| {

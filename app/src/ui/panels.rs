@@ -277,6 +277,15 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             editor.edit(DocumentAction::SetSeed(seed));
         })
     };
+    let on_seed = {
+        let editor = editor.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            if let Ok(seed) = input.value().trim().parse() {
+                editor.edit(DocumentAction::SetSeed(seed));
+            }
+        })
+    };
     let class_options = (2..=MAX_DATASET_CLASSES).map(|count| {
         html! { <option value={count.to_string()} selected={count == dataset.class_count()}>{ count }</option> }
     });
@@ -294,7 +303,9 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             <label class="control">{ format!("Noise: {}", dataset.noise_percent) }
                 <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
             <div class="seed">
-                <span>{ format!("Seed {}", dataset.seed) }</span>
+                <label>{ "Seed " }
+                    <input type="number" min="0" value={dataset.seed.to_string()} onchange={on_seed}
+                        data-testid="seed" aria-label="Random seed: the same seed gives the same data and starting weights" /></label>
                 <button onclick={regenerate} data-testid="regenerate">{ "Regenerate" }</button>
             </div>
         </section>

@@ -160,6 +160,8 @@ struct Worker {
     active: BackendKind,
     /// Parameters of the network the last measurement timed.
     measured_params: Option<usize>,
+    /// Auto has not timed the backends for this network yet; done on the next play or step.
+    measure_pending: bool,
     running: bool,
     steps_pending: usize,
     epochs_per_tick: usize,
@@ -181,6 +183,7 @@ impl Worker {
             trainer: None,
             active: BackendKind::Cpu,
             measured_params: None,
+            measure_pending: false,
             running: false,
             steps_pending: 0,
             epochs_per_tick: 1,
@@ -230,12 +233,14 @@ impl Worker {
                 self.emit(&Event::Running(false));
             }
             Command::Play => {
+                self.measure_if_pending().await;
                 if self.trainer.is_some() {
                     self.set_running(true);
                 }
             }
             Command::Pause => self.set_running(false),
             Command::Step => {
+                self.measure_if_pending().await;
                 self.running = false;
                 self.steps_pending += 1;
             }
@@ -257,6 +262,9 @@ impl Worker {
                 let weights = self.last_layers.clone();
                 let was_running = self.running;
                 self.start(choice, weights).await;
+                if was_running {
+                    self.measure_if_pending().await;
+                }
                 self.running = was_running && self.trainer.is_some();
             }
         }
@@ -268,24 +276,34 @@ impl Worker {
         let Some(setup) = self.setup.clone() else {
             return;
         };
-        let epoch = self.trainer.as_ref().map_or(0, Trainer::epoch);
-        let resume = weights.is_some();
-        self.trainer = None;
-        let params = infer_shapes(&setup.spec)
-            .map(|report| report.total_params)
-            .unwrap_or(0);
-        let (kind, reason, measurement) = match choice {
-            BackendChoice::Cpu => (BackendKind::Cpu, "chosen by you".to_owned(), None),
+        let (kind, reason) = match choice {
+            BackendChoice::Cpu => (BackendKind::Cpu, "chosen by you".to_owned()),
             BackendChoice::WebGpu if self.webgpu.is_some() => {
-                (BackendKind::WebGpu, "chosen by you".to_owned(), None)
+                (BackendKind::WebGpu, "chosen by you".to_owned())
             }
             BackendChoice::WebGpu => (
                 BackendKind::Cpu,
                 "WebGPU is not available in this browser, so the CPU trains".to_owned(),
-                None,
             ),
-            BackendChoice::Auto => self.choose(&setup, params).await,
+            BackendChoice::Auto => self.auto_choice(&setup),
         };
+        self.launch(kind, reason, None, weights).await;
+    }
+
+    /// Builds the trainer on `kind`, continuing from `weights` and the current epoch when given.
+    async fn launch(
+        &mut self,
+        kind: BackendKind,
+        reason: String,
+        measurement: Option<Measurement>,
+        weights: Option<Vec<LayerWeights>>,
+    ) {
+        let Some(setup) = self.setup.clone() else {
+            return;
+        };
+        let epoch = self.trainer.as_ref().map_or(0, Trainer::epoch);
+        let resume = weights.is_some();
+        self.trainer = None;
         self.active = kind;
         self.emit(&Event::Backend {
             active: kind,
@@ -314,60 +332,88 @@ impl Worker {
         }
     }
 
-    /// Auto: keeps the last choice for networks of similar size, otherwise times an epoch on
-    /// each backend after a warm-up epoch and picks the faster.
-    async fn choose(
-        &mut self,
-        setup: &Setup,
-        params: usize,
-    ) -> (BackendKind, String, Option<Measurement>) {
+    /// Auto, without measuring: the last measured choice for networks of similar size (within
+    /// 4× the parameters), otherwise the current backend until the next play or step measures.
+    fn auto_choice(&mut self, setup: &Setup) -> (BackendKind, String) {
         if self.webgpu.is_none() {
+            self.measure_pending = false;
             return (
                 BackendKind::Cpu,
                 "WebGPU is not available in this browser".to_owned(),
-                None,
             );
         }
+        let params = parameter_count(setup);
         if let Some(measured) = self.measured_params {
+            #[allow(clippy::cast_precision_loss)] // parameter counts are far below 2^52
             let ratio = params.max(1) as f64 / measured.max(1) as f64;
             if (0.25..=4.0).contains(&ratio) {
-                return (self.active, "faster when last measured".to_owned(), None);
+                self.measure_pending = false;
+                return (self.active, "faster when last measured".to_owned());
             }
         }
+        self.measure_pending = true;
+        (
+            self.active,
+            "not measured yet: both backends are timed when you press play".to_owned(),
+        )
+    }
+
+    /// Times both backends if Auto is waiting to, and moves training to the faster one.
+    async fn measure_if_pending(&mut self) {
+        let Some(setup) = self.setup.clone() else {
+            return;
+        };
+        if !self.measure_pending || setup.backend != BackendChoice::Auto {
+            return;
+        }
+        self.measure_pending = false;
         self.emit(&Event::Measuring);
-        let cpu = self.time_epoch(&Device::flex(), setup).await;
+        let cpu = self.time_epoch(&Device::flex(), &setup).await;
         let webgpu = match &self.webgpu {
-            Some(device) => self.time_epoch(&device.clone(), setup).await.ok(),
+            Some(device) => self.time_epoch(&device.clone(), &setup).await.ok(),
             None => None,
         };
-        self.measured_params = Some(params);
-        let Ok(cpu_ms) = cpu else {
-            return (
+        self.measured_params = Some(parameter_count(&setup));
+        let (kind, reason, measurement) = match (cpu, webgpu) {
+            (Err(_), _) => (
                 BackendKind::WebGpu,
                 "the CPU backend failed to train".to_owned(),
                 None,
-            );
-        };
-        let measurement = Measurement {
-            cpu_ms_per_epoch: cpu_ms,
-            webgpu_ms_per_epoch: webgpu,
-        };
-        match webgpu {
-            Some(gpu_ms) if gpu_ms < cpu_ms => (
-                BackendKind::WebGpu,
-                format!("measured faster: {gpu_ms:.1} ms vs {cpu_ms:.1} ms per epoch"),
-                Some(measurement),
             ),
-            Some(gpu_ms) => (
+            (Ok(cpu_ms), Some(gpu_ms)) if gpu_ms < cpu_ms => (
+                BackendKind::WebGpu,
+                format!("measured faster: {gpu_ms:.1} ms vs {cpu_ms:.1} ms per epoch on the CPU"),
+                Some(Measurement {
+                    cpu_ms_per_epoch: cpu_ms,
+                    webgpu_ms_per_epoch: Some(gpu_ms),
+                }),
+            ),
+            (Ok(cpu_ms), Some(gpu_ms)) => (
                 BackendKind::Cpu,
                 format!("measured faster: {cpu_ms:.1} ms vs {gpu_ms:.1} ms per epoch on WebGPU"),
-                Some(measurement),
+                Some(Measurement {
+                    cpu_ms_per_epoch: cpu_ms,
+                    webgpu_ms_per_epoch: Some(gpu_ms),
+                }),
             ),
-            None => (
+            (Ok(cpu_ms), None) => (
                 BackendKind::Cpu,
                 "WebGPU failed during the speed test".to_owned(),
-                Some(measurement),
+                Some(Measurement {
+                    cpu_ms_per_epoch: cpu_ms,
+                    webgpu_ms_per_epoch: None,
+                }),
             ),
+        };
+        if kind == self.active && self.trainer.is_some() {
+            self.emit(&Event::Backend {
+                active: kind,
+                measurement,
+                reason,
+            });
+        } else {
+            let weights = self.last_layers.clone();
+            self.launch(kind, reason, measurement, weights).await;
         }
     }
 
@@ -448,6 +494,10 @@ impl Worker {
         }
         self.trainer = Some(trainer);
     }
+}
+
+fn parameter_count(setup: &Setup) -> usize {
+    infer_shapes(&setup.spec).map_or(0, |report| report.total_params)
 }
 
 fn build_trainer(
