@@ -56,6 +56,9 @@ pub enum SessionAction {
     Restarted,
     /// The worker itself crashed or could not load.
     WorkerCrashed(String),
+    /// The user pressed pause: show it at once; the worker stops after its current tick (which
+    /// can take seconds on a slow GPU) and confirms.
+    PauseRequested,
 }
 
 impl Session {
@@ -80,6 +83,11 @@ impl Session {
             }
             SessionAction::WorkerCrashed(message) => {
                 self.status = Status::Failed { message };
+            }
+            SessionAction::PauseRequested => {
+                if self.status == Status::Running {
+                    self.status = Status::Paused;
+                }
             }
             SessionAction::Worker(event) => self.apply_event(event),
         }
@@ -187,6 +195,30 @@ mod tests {
             .apply(SessionAction::Worker(snapshot(5, 0.3)))
             .apply(SessionAction::Worker(snapshot(0, 0.9)));
         assert_eq!(session.history.len(), 1);
+    }
+
+    #[test]
+    fn pause_shows_at_once_and_late_snapshots_still_land() {
+        let session = Session::default()
+            .apply(SessionAction::Worker(Event::Running(true)))
+            .apply(SessionAction::PauseRequested);
+        assert_eq!(session.status, Status::Paused);
+        let session = session
+            .apply(SessionAction::Worker(snapshot(3, 0.2)))
+            .apply(SessionAction::Worker(Event::Running(false)));
+        assert_eq!(session.status, Status::Paused);
+        assert_eq!(session.epoch(), 3);
+        let failed = Session {
+            status: Status::Failed {
+                message: "lost".into(),
+            },
+            ..Session::default()
+        }
+        .apply(SessionAction::PauseRequested);
+        assert!(
+            matches!(failed.status, Status::Failed { .. }),
+            "a failure stays on screen"
+        );
     }
 
     #[test]

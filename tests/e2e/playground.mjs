@@ -210,6 +210,8 @@ async function run(backend) {
     const trainedEpochs = await epoch(page);
     const seconds = (Date.now() - trainStart) / 1000;
     await page.click(testid('play'));
+    await expectSoon(page, 'pause shows at once, even mid-epoch on a slow GPU', async () =>
+      (await page.locator(testid('play')).getAttribute('aria-label')) === 'Start training', 2_000);
     const longTasks = await page.evaluate(() => window.__longTasks);
     console.log(`[${backend}] test accuracy ${accuracy}% at epoch ${trainedEpochs} after ${seconds.toFixed(1)} s; ` +
       `main-thread tasks over 50 ms while training: ${longTasks.length}, longest ${Math.max(0, ...longTasks).toFixed(0)} ms`);

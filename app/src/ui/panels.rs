@@ -16,7 +16,7 @@ use crate::document::{
     BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES,
 };
 use crate::protocol::{BackendKind, Command};
-use crate::session::{Session, Status};
+use crate::session::{Session, SessionAction, Status};
 
 fn select_value(event: &Event) -> String {
     let select: HtmlSelectElement = event.target_unchecked_into();
@@ -46,12 +46,14 @@ pub fn controls(props: &ControlsProps) -> Html {
     let can_train = props.valid && matches!(session.status, Status::Paused | Status::Running);
     let toggle = {
         let link = props.link.clone();
+        let sessions = props.session.dispatcher();
         Callback::from(move |_| {
-            link.send(if running {
-                &Command::Pause
+            if running {
+                link.send(&Command::Pause);
+                sessions.dispatch(SessionAction::PauseRequested);
             } else {
-                &Command::Play
-            })
+                link.send(&Command::Play);
+            }
         })
     };
     let step = {
