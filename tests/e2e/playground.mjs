@@ -253,6 +253,18 @@ async function run(backend) {
     await page.screenshot({ path: join(shots, '3-reloaded.png'), fullPage: true });
 
     if (backend === 'cpu') {
+      // Making the network invalid while it trains stops the old network.
+      await page.click(testid('play'));
+      await waitFor(page, 'training to run', async () => (await page.locator(testid('play')).getAttribute('aria-label')) === 'Pause training', 30_000);
+      await setUnits(page, 1, 0);
+      await expectSoon(page, 'an invalid network pauses training', async () =>
+        (await page.locator(testid('play')).getAttribute('aria-label')) === 'Start training');
+      await page.waitForTimeout(500); // the tick in flight may still report
+      const stopped = await epoch(page);
+      await page.waitForTimeout(1_000);
+      assert(await epoch(page) === stopped, 'no epochs run behind an invalid network');
+      await setUnits(page, 1, 8);
+
       // Auto times both backends when play is pressed and keeps the faster one.
       await page.selectOption(testid('backend'), 'auto');
       await waitFor(page, 'Auto to wait for play', async () => (await text(page, 'backend-status')).includes('not measured yet'), 60_000);

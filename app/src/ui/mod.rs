@@ -106,7 +106,13 @@ impl Editor {
     /// is valid.
     fn setup(&self) {
         let document = self.mirror.borrow().clone();
-        if !self.ready.get() || document.shapes().is_err() {
+        if !self.ready.get() {
+            return;
+        }
+        if document.shapes().is_err() {
+            // The old network must not go on training behind an invalid one.
+            self.link.send(&Command::Pause);
+            self.sessions.dispatch(SessionAction::PauseRequested);
             return;
         }
         self.link.send(&Command::Setup(Setup {
@@ -182,13 +188,13 @@ pub fn app() -> Html {
     let session = use_reducer(Session::default);
     let worker_cell = use_mut_ref(|| None::<Worker>);
     let mirror = use_mut_ref(|| initial.0.clone());
-    let ready_flag = use_memo((), |()| Rc::new(std::cell::Cell::new(false)));
+    let ready = use_memo((), |()| std::cell::Cell::new(false));
     let editor = Editor {
         mirror,
         documents: document.dispatcher(),
         sessions: session.dispatcher(),
         link: WorkerLink(Rc::clone(&worker_cell)),
-        ready: Rc::clone(&*ready_flag),
+        ready,
     };
 
     // Start the worker once; follow links pasted into this tab.

@@ -23,6 +23,16 @@ fn select_value(event: &Event) -> String {
     select.value()
 }
 
+/// A `<select>` handler: `action` reads the chosen value; unreadable values change nothing.
+fn on_select(editor: &Editor, action: fn(&str) -> Option<DocumentAction>) -> Callback<Event> {
+    let editor = editor.clone();
+    Callback::from(move |event: Event| {
+        if let Some(action) = action(&select_value(&event)) {
+            editor.edit(action);
+        }
+    })
+}
+
 fn input_value(event: &InputEvent) -> String {
     let input: HtmlInputElement = event.target_unchecked_into();
     input.value()
@@ -65,38 +75,21 @@ pub fn controls(props: &ControlsProps) -> Html {
         Callback::from(move |_| editor.reset())
     };
     let editor = props.editor.clone();
-    let on_rate = {
-        let editor = editor.clone();
-        Callback::from(move |event: Event| {
-            if let Ok(rate) = select_value(&event).parse() {
-                editor.edit(DocumentAction::SetLearningRate(rate));
-            }
-        })
-    };
-    let on_optimizer = {
-        let editor = editor.clone();
-        Callback::from(move |event: Event| {
-            if let Some(kind) = OptimizerKind::from_key(&select_value(&event)) {
-                editor.edit(DocumentAction::SetOptimizer(kind));
-            }
-        })
-    };
-    let on_regularization = {
-        let editor = editor.clone();
-        Callback::from(move |event: Event| {
-            if let Some(kind) = Regularization::from_key(&select_value(&event)) {
-                editor.edit(DocumentAction::SetRegularization(kind));
-            }
-        })
-    };
-    let on_regularization_rate = {
-        let editor = editor.clone();
-        Callback::from(move |event: Event| {
-            if let Ok(rate) = select_value(&event).parse() {
-                editor.edit(DocumentAction::SetRegularizationRate(rate));
-            }
-        })
-    };
+    let on_rate = on_select(&props.editor, |value| {
+        value.parse().ok().map(DocumentAction::SetLearningRate)
+    });
+    let on_optimizer = on_select(&props.editor, |value| {
+        OptimizerKind::from_key(value).map(DocumentAction::SetOptimizer)
+    });
+    let on_regularization = on_select(&props.editor, |value| {
+        Regularization::from_key(value).map(DocumentAction::SetRegularization)
+    });
+    let on_regularization_rate = on_select(&props.editor, |value| {
+        value
+            .parse()
+            .ok()
+            .map(DocumentAction::SetRegularizationRate)
+    });
     let on_batch = {
         let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
@@ -105,14 +98,9 @@ pub fn controls(props: &ControlsProps) -> Html {
             }
         })
     };
-    let on_backend = {
-        let editor = editor.clone();
-        Callback::from(move |event: Event| {
-            if let Some(choice) = BackendChoice::from_key(&select_value(&event)) {
-                editor.edit(DocumentAction::SetBackend(choice));
-            }
-        })
-    };
+    let on_backend = on_select(&props.editor, |value| {
+        BackendChoice::from_key(value).map(DocumentAction::SetBackend)
+    });
     let hyper = document.hyper;
     let mut rates: Vec<f64> = LEARNING_RATES.to_vec();
     if !rates.contains(&hyper.learning_rate) {
