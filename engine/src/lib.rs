@@ -12,11 +12,16 @@
 
 pub mod data;
 pub mod hyper;
+pub mod images;
+pub mod recipe;
 pub mod shape;
 pub mod snapshot;
 pub mod spec;
+pub mod vision;
 pub mod weights;
 
+#[cfg(feature = "burn")]
+pub mod convnet;
 #[cfg(feature = "burn")]
 pub mod model;
 #[cfg(feature = "burn")]
