@@ -185,21 +185,22 @@ impl ImageNetwork {
         }
     }
 
-    /// A small residual network: conv stem, one residual block (conv-BN-ReLU-conv-BN + skip),
-    /// global average pooling, then the classifier.
+    /// A small residual network: conv stem and pooling, one residual block
+    /// (conv-BN-ReLU-conv-BN + skip, then ReLU), global average pooling, the classifier.
     pub fn small_resnet(input: ImageSize, classes: usize) -> ImageNetwork {
         ImageNetwork {
             input,
             layers: vec![
-                Layer::conv(8, 3),
+                Layer::conv(16, 3),
                 Layer::BatchNorm,
                 Layer::Activation(Act::Relu),
-                Layer::conv(8, 3),
+                Layer::MaxPool { size: 2, stride: 2 },
+                Layer::conv(16, 3),
                 Layer::BatchNorm,
                 Layer::Activation(Act::Relu),
-                Layer::conv(8, 3),
+                Layer::conv(16, 3),
                 Layer::BatchNorm,
-                Layer::Add { from: 3 },
+                Layer::Add { from: 4 },
                 Layer::Activation(Act::Relu),
                 Layer::GlobalAvgPool,
                 Layer::Dense { units: classes },
