@@ -7,6 +7,7 @@
 
 pub mod colors;
 pub mod document;
+pub mod lab;
 pub mod protocol;
 pub mod session;
 

@@ -9,7 +9,11 @@ use agora_engine::snapshot::Snapshot;
 use agora_engine::spec::NetworkSpec;
 use serde::{Deserialize, Serialize};
 
+use agora_engine::recipe::Recipe;
+use agora_engine::vision::ImageNetwork;
+
 use crate::document::BackendChoice;
+use crate::lab::LabEvent;
 
 /// What to train: sent whenever the network or the data change (training restarts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,6 +37,31 @@ pub enum Command {
     SetHyper(Hyper),
     /// Move training to another backend, keeping the weights.
     SetBackend(BackendChoice),
+    /// The image lab's commands.
+    Lab(LabCommand),
+}
+
+/// What the image lab trains: sent when the network, seed or split change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabSetup {
+    pub network: ImageNetwork,
+    pub recipe: Recipe,
+    pub seed: u64,
+    pub train_percent: u8,
+    pub backend: BackendChoice,
+}
+
+/// Page → worker, for the image lab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LabCommand {
+    /// Load the digits (once), build the network from the seed; stays paused.
+    Setup(LabSetup),
+    Play,
+    Pause,
+    /// Change the recipe without resetting the weights.
+    Recipe(Recipe),
+    /// Move training to another backend, keeping the weights.
+    Backend(BackendChoice),
 }
 
 /// A backend that really ran.
@@ -85,6 +114,8 @@ pub enum Event {
     Failed {
         message: String,
     },
+    /// The image lab's reports.
+    Lab(LabEvent),
 }
 
 /// Encodes a message for `postMessage`.

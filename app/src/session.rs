@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use agora_engine::snapshot::Snapshot;
 
+use crate::lab::LabSession;
 use crate::protocol::{BackendKind, Event, Measurement};
 
 /// Most points kept in the loss chart; older ones are thinned to every other.
@@ -46,6 +47,8 @@ pub struct Session {
     pub measurement: Option<Measurement>,
     pub history: Vec<LossPoint>,
     pub snapshot: Option<Rc<Snapshot>>,
+    /// The image lab's training.
+    pub lab: LabSession,
 }
 
 /// What changes the session: the worker's events, and a restart from the page.
@@ -152,6 +155,7 @@ impl Session {
             }
             Event::Diverged { epoch } => self.status = Status::Diverged { epoch },
             Event::Failed { message } => self.status = Status::Failed { message },
+            Event::Lab(event) => self.lab = std::mem::take(&mut self.lab).apply(event),
         }
     }
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Rng;
 use crate::images::ImageSet;
+pub use crate::recipe::EpochMetrics;
 use crate::recipe::{Optimizer, Recipe};
 use crate::vision::{GraphError, GraphReport, ImageNetwork, Layer, Shape, infer_graph};
 
@@ -686,18 +687,6 @@ pub enum ImageTrainError {
     Readback(String),
 }
 
-/// What one epoch did, read back after it ends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochMetrics {
-    pub epoch: usize,
-    pub train_loss: f32,
-    pub train_accuracy: f32,
-    pub val_loss: f32,
-    pub val_accuracy: f32,
-    /// The learning rate at the epoch's last step.
-    pub learning_rate: f64,
-}
-
 /// Images in chunks this large when evaluating, to bound memory.
 const EVAL_CHUNK: usize = 500;
 
@@ -918,6 +907,29 @@ impl ImageTrainer {
         let model = std::mem::replace(&mut self.model, ConvNet { nodes: Vec::new() });
         self.model = self.optimizer.step(rate, model, gradients);
         (loss.detach().inner(), logits.detach().inner())
+    }
+
+    /// Mini-batches done in the current epoch.
+    pub fn batches_done(&self) -> usize {
+        self.position
+            .div_ceil(self.recipe.batch_size.clamp(1, self.train_count))
+    }
+
+    /// Waits until the queued steps have run on the device (one scalar read), so a caller
+    /// can time them.
+    ///
+    /// # Errors
+    /// The device failed to return the data.
+    pub async fn sync(&self) -> Result<(), ImageTrainError> {
+        let Some(sum) = &self.loss_sum else {
+            return Ok(());
+        };
+        Transaction::default()
+            .register(sum.clone())
+            .execute_async()
+            .await
+            .map(|_| ())
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))
     }
 
     /// The model for evaluation (plain device) and the running statistics.

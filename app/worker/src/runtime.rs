@@ -23,7 +23,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use agora_app::document::BackendChoice;
-use agora_app::protocol::{BackendKind, Command, Event, Measurement, Setup, decode, encode};
+use agora_app::protocol::{
+    BackendKind, Command, Event, LabCommand, Measurement, Setup, decode, encode,
+};
+use agora_engine::vision::DeviceLimits;
+
+use crate::lab::LabRunner;
 
 /// How long one tick of training plus its snapshot should take.
 const TICK_TARGET_MS: f64 = 80.0;
@@ -73,7 +78,7 @@ pub fn start() {
     });
 }
 
-fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
+pub(crate) fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
     let bytes = encode(event);
     let array = js_sys::Uint8Array::from(bytes.as_slice());
     let transfer = js_sys::Array::of1(&array.buffer());
@@ -82,7 +87,7 @@ fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
     }
 }
 
-fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
+pub(crate) fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
     scope
         .performance()
         .map_or(0.0, |performance| performance.now())
@@ -97,22 +102,25 @@ async fn yield_now(scope: &DedicatedWorkerGlobalScope) {
 }
 
 /// Asks the browser for a WebGPU adapter and sets Burn's wgpu runtime up on it.
-async fn init_webgpu(scope: &DedicatedWorkerGlobalScope) -> Result<(Device, String), String> {
+async fn init_webgpu(
+    scope: &DedicatedWorkerGlobalScope,
+) -> Result<(Device, String, DeviceLimits), String> {
     let navigator = scope.navigator();
     let gpu = Reflect::get(&navigator, &"gpu".into()).unwrap_or(JsValue::UNDEFINED);
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser does not offer WebGPU".into());
     }
-    let description = adapter_description(&gpu).await?;
+    let (description, limits) = adapter_description(&gpu).await?;
     let device = Device::wgpu_options()
         .init_async()
         .await
         .map_err(|error| format!("WebGPU could not start: {error}"))?;
-    Ok((device, description))
+    Ok((device, description, limits))
 }
 
-/// "swiftshader (google), software" — read from the adapter the browser offers.
-async fn adapter_description(gpu: &JsValue) -> Result<String, String> {
+/// "swiftshader (google), software" — read from the adapter the browser offers — and its
+/// buffer limits.
+async fn adapter_description(gpu: &JsValue) -> Result<(String, DeviceLimits), String> {
     let request = Reflect::get(gpu, &"requestAdapter".into())
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
@@ -149,12 +157,32 @@ async fn adapter_description(gpu: &JsValue) -> Result<String, String> {
     if fallback {
         description.push_str(" (software fallback, slow)");
     }
-    Ok(description)
+    let limits = Reflect::get(&adapter, &"limits".into()).unwrap_or(JsValue::UNDEFINED);
+    let limit = |name: &str, default: u64| {
+        Reflect::get(&limits, &name.into())
+            .ok()
+            .and_then(|value| value.as_f64())
+            .filter(|value| value.is_finite() && *value > 0.0)
+            .map_or(default, |value| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let bytes = value as u64;
+                bytes
+            })
+    };
+    let defaults = DeviceLimits::default();
+    let limits = DeviceLimits {
+        max_binding_bytes: limit("maxStorageBufferBindingSize", defaults.max_binding_bytes),
+        max_buffer_bytes: limit("maxBufferSize", defaults.max_buffer_bytes),
+    };
+    Ok((description, limits))
 }
 
 struct Worker {
     scope: DedicatedWorkerGlobalScope,
     webgpu: Option<Device>,
+    /// The WebGPU device with the adapter's buffer limits, for the image lab.
+    webgpu_limits: Option<(Device, DeviceLimits)>,
+    lab: LabRunner,
     setup: Option<Setup>,
     trainer: Option<Trainer>,
     active: BackendKind,
@@ -172,13 +200,15 @@ impl Worker {
     async fn new(scope: DedicatedWorkerGlobalScope) -> Worker {
         let webgpu = init_webgpu(&scope).await;
         let (device, status) = match webgpu {
-            Ok((device, description)) => (Some(device), Ok(description)),
+            Ok((device, description, limits)) => (Some((device, limits)), Ok(description)),
             Err(reason) => (None, Err(reason)),
         };
         post(&scope, &Event::Ready { webgpu: status });
         Worker {
+            lab: LabRunner::new(scope.clone()),
             scope,
-            webgpu: device,
+            webgpu: device.as_ref().map(|(device, _)| device.clone()),
+            webgpu_limits: device,
             setup: None,
             trainer: None,
             active: BackendKind::Cpu,
@@ -198,7 +228,10 @@ impl Worker {
                 self.handle(command).await;
             }
             let busy = self.trainer.is_some() && (self.running || self.steps_pending > 0);
-            if busy {
+            if self.lab.busy() {
+                self.lab.tick().await;
+                yield_now(&self.scope).await;
+            } else if busy {
                 self.tick().await;
                 yield_now(&self.scope).await;
             } else if inbox.borrow().commands.is_empty() {
@@ -221,7 +254,17 @@ impl Worker {
     }
 
     async fn handle(&mut self, command: Command) {
+        // One view trains at a time: the playground pauses the lab and the other way round.
+        match &command {
+            Command::Lab(LabCommand::Play) if self.running => self.set_running(false),
+            Command::Play | Command::Step if self.lab.running => self.lab.pause_quietly(),
+            _ => {}
+        }
         match command {
+            Command::Lab(command) => {
+                let webgpu = self.webgpu_limits.clone();
+                self.lab.handle(command, webgpu.as_ref()).await;
+            }
             Command::Setup(setup) => {
                 self.running = false;
                 self.steps_pending = 0;

@@ -1,0 +1,385 @@
+//! The image lab's state: the image network being drawn with its training recipe
+//! ([`LabDoc`]), and what the worker reported about training it ([`LabSession`]).
+//!
+//! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
+//! layer renumbers every `Add`/`Concat` source after it.
+
+use agora_engine::recipe::EpochMetrics;
+use agora_engine::recipe::Recipe;
+use agora_engine::vision::{
+    Fix, GraphError, GraphReport, ImageNetwork, ImageSize, Layer, infer_graph,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::document::BackendChoice;
+use crate::protocol::BackendKind;
+
+/// The bundled digits: 28×28 grey, ten classes.
+pub const DIGITS: ImageSize = ImageSize {
+    channels: 1,
+    height: 28,
+    width: 28,
+};
+pub const DIGIT_CLASSES: usize = 10;
+
+/// Ready-made networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Preset {
+    LeNet,
+    ResNet,
+    /// Only the head, to build the rest by hand.
+    Empty,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 3] = [Preset::LeNet, Preset::ResNet, Preset::Empty];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::LeNet => "LeNet on digits",
+            Preset::ResNet => "Small ResNet (skip connection)",
+            Preset::Empty => "Empty (build your own)",
+        }
+    }
+
+    pub fn network(self) -> ImageNetwork {
+        match self {
+            Preset::LeNet => ImageNetwork::lenet(DIGITS, DIGIT_CLASSES),
+            Preset::ResNet => ImageNetwork::small_resnet(DIGITS, DIGIT_CLASSES),
+            Preset::Empty => ImageNetwork {
+                input: DIGITS,
+                layers: vec![
+                    Layer::Flatten,
+                    Layer::Dense {
+                        units: DIGIT_CLASSES,
+                    },
+                    Layer::Softmax,
+                ],
+                classes: DIGIT_CLASSES,
+            },
+        }
+    }
+}
+
+/// What the user set up in the lab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabDoc {
+    pub network: ImageNetwork,
+    pub recipe: Recipe,
+    pub seed: u64,
+    /// Share of the digits used for training; the rest validates.
+    pub train_percent: u8,
+    pub backend: BackendChoice,
+}
+
+impl Default for LabDoc {
+    fn default() -> Self {
+        LabDoc {
+            network: Preset::LeNet.network(),
+            recipe: Recipe::default(),
+            seed: 1,
+            train_percent: 80,
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+/// Edits to a [`LabDoc`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum LabAction {
+    /// Insert `layer` before position `at` (`at` = length appends).
+    Insert { at: usize, layer: Layer },
+    Remove { at: usize },
+    Move { from: usize, to: usize },
+    Replace { at: usize, layer: Layer },
+    Fix(Fix),
+    Preset(Preset),
+    Recipe(Recipe),
+    Seed(u64),
+    TrainPercent(u8),
+    Backend(BackendChoice),
+}
+
+impl LabDoc {
+    pub fn report(&self) -> Result<GraphReport, GraphError> {
+        infer_graph(&self.network)
+    }
+
+    /// Whether `other` trains the same thing (a change of recipe or backend does not restart).
+    pub fn same_run(&self, other: &LabDoc) -> bool {
+        self.network == other.network
+            && self.seed == other.seed
+            && self.train_percent == other.train_percent
+    }
+
+    #[must_use]
+    pub fn apply(mut self, action: LabAction) -> LabDoc {
+        let layers = &mut self.network.layers;
+        match action {
+            LabAction::Insert { at, layer } => insert(layers, at, layer),
+            LabAction::Remove { at } => remove(layers, at),
+            LabAction::Move { from, to } => {
+                if from < layers.len() && to < layers.len() && from != to {
+                    let layer = layers[from].clone();
+                    remove(layers, from);
+                    insert(layers, to, layer);
+                }
+            }
+            LabAction::Replace { at, layer } => {
+                if let Some(slot) = layers.get_mut(at) {
+                    *slot = layer;
+                }
+            }
+            LabAction::Fix(fix) => match fix {
+                Fix::Insert { at, layer } => insert(layers, at, layer),
+                Fix::Remove { at } => remove(layers, at),
+                Fix::Replace { .. } => fix.apply(&mut self.network),
+            },
+            LabAction::Preset(preset) => self.network = preset.network(),
+            LabAction::Recipe(recipe) => self.recipe = sanitize(recipe),
+            LabAction::Seed(seed) => self.seed = seed,
+            LabAction::TrainPercent(percent) => self.train_percent = percent.clamp(10, 95),
+            LabAction::Backend(backend) => self.backend = backend,
+        }
+        self
+    }
+}
+
+/// Keeps typed-in numbers in ranges training can use.
+fn sanitize(mut recipe: Recipe) -> Recipe {
+    if !recipe.learning_rate.is_finite() || recipe.learning_rate <= 0.0 {
+        recipe.learning_rate = 0.001;
+    }
+    recipe.learning_rate = recipe.learning_rate.min(10.0);
+    recipe.momentum = if recipe.momentum.is_finite() {
+        recipe.momentum.clamp(0.0, 0.999)
+    } else {
+        0.0
+    };
+    recipe.weight_decay = if recipe.weight_decay.is_finite() {
+        recipe.weight_decay.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    recipe.clip_norm = recipe
+        .clip_norm
+        .filter(|norm| norm.is_finite() && *norm > 0.0);
+    recipe.batch_size = recipe.batch_size.clamp(1, 1024);
+    recipe.epochs = recipe.epochs.clamp(1, 500);
+    recipe.warmup_epochs = recipe.warmup_epochs.min(recipe.epochs);
+    recipe
+}
+
+/// Inserts at `at` and renumbers skip sources that point past it.
+fn insert(layers: &mut Vec<Layer>, at: usize, layer: Layer) {
+    let at = at.min(layers.len());
+    for later in layers.iter_mut().skip(at) {
+        renumber(later, |from| if from > at { from + 1 } else { from });
+    }
+    layers.insert(at, layer);
+}
+
+/// Removes layer `at`; skips that took its output now take its input.
+fn remove(layers: &mut Vec<Layer>, at: usize) {
+    if at >= layers.len() {
+        return;
+    }
+    layers.remove(at);
+    for later in layers.iter_mut().skip(at) {
+        renumber(later, |from| if from > at { from - 1 } else { from });
+    }
+}
+
+fn renumber(layer: &mut Layer, map: impl Fn(usize) -> usize) {
+    match layer {
+        Layer::Add { from } | Layer::Concat { from } => *from = map(*from),
+        _ => {}
+    }
+}
+
+/// One finished epoch as the worker reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub metrics: EpochMetrics,
+    /// Wall time of the epoch's training steps (not the validation pass).
+    pub train_seconds: f64,
+    pub samples_per_second: f64,
+}
+
+/// What the lab shows about training.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabSession {
+    pub running: bool,
+    pub epochs: Vec<EpochReport>,
+    /// Steps done in the current epoch, and how many it has.
+    pub progress: (usize, usize),
+    pub backend: Option<(BackendKind, String)>,
+    /// Images used for training and for validation.
+    pub data: Option<(usize, usize)>,
+    pub message: Option<String>,
+    pub finished: bool,
+    pub loading: bool,
+}
+
+/// Worker reports about the lab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LabEvent {
+    Loading,
+    Ready { train: usize, val: usize },
+    Backend { active: BackendKind, reason: String },
+    Running(bool),
+    Progress { done: usize, total: usize },
+    Epoch(EpochReport),
+    /// The run reached its last epoch.
+    Finished,
+    Failed { message: String },
+}
+
+impl LabSession {
+    #[must_use]
+    pub fn apply(mut self, event: LabEvent) -> LabSession {
+        match event {
+            LabEvent::Loading => {
+                self.loading = true;
+                self.message = None;
+            }
+            LabEvent::Ready { train, val } => {
+                self.loading = false;
+                self.data = Some((train, val));
+                self.epochs.clear();
+                self.progress = (0, 0);
+                self.finished = false;
+                self.message = None;
+            }
+            LabEvent::Backend { active, reason } => self.backend = Some((active, reason)),
+            LabEvent::Running(running) => {
+                self.running = running;
+                if running {
+                    self.finished = false;
+                }
+            }
+            LabEvent::Progress { done, total } => self.progress = (done, total),
+            LabEvent::Epoch(report) => {
+                if !report.metrics.train_loss.is_finite() {
+                    self.message = Some(format!(
+                        "Training diverged in epoch {}: the loss became NaN or infinite, so training paused. Lower the learning rate or turn on gradient clipping, then press Reset.",
+                        report.metrics.epoch
+                    ));
+                }
+                self.epochs.push(report);
+            }
+            LabEvent::Finished => {
+                self.running = false;
+                self.finished = true;
+            }
+            LabEvent::Failed { message } => {
+                self.loading = false;
+                self.running = false;
+                self.message = Some(message);
+            }
+        }
+        self
+    }
+
+    pub fn last(&self) -> Option<&EpochReport> {
+        self.epochs.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agora_engine::vision::Act;
+
+    #[test]
+    fn presets_are_valid_networks() {
+        for preset in Preset::ALL {
+            let doc = LabDoc::default().apply(LabAction::Preset(preset));
+            assert!(doc.report().is_ok(), "{preset:?}");
+        }
+    }
+
+    #[test]
+    fn skips_follow_their_layer_through_edits() {
+        let doc = LabDoc::default().apply(LabAction::Preset(Preset::ResNet));
+        let add_at = doc
+            .network
+            .layers
+            .iter()
+            .position(|layer| matches!(layer, Layer::Add { .. }))
+            .expect("the preset has a skip");
+        assert_eq!(doc.network.layers[add_at], Layer::Add { from: 4 });
+        // Insert before the skip's source: the source moves down one.
+        let doc = doc.apply(LabAction::Insert {
+            at: 0,
+            layer: Layer::Activation(Act::Gelu),
+        });
+        assert_eq!(doc.network.layers[add_at + 1], Layer::Add { from: 5 });
+        assert!(doc.report().is_ok(), "{:?}", doc.report());
+        // Remove it again: back to where it was.
+        let doc = doc.apply(LabAction::Remove { at: 0 });
+        assert_eq!(doc.network.layers[add_at], Layer::Add { from: 4 });
+        // Move a layer inside the block: still valid, source unchanged.
+        let doc = doc.apply(LabAction::Move { from: 6, to: 5 });
+        assert_eq!(doc.network.layers[add_at], Layer::Add { from: 4 });
+        assert!(doc.report().is_ok());
+    }
+
+    #[test]
+    fn a_fix_repairs_the_network() {
+        let doc = LabDoc::default().apply(LabAction::Remove { at: 6 }); // LeNet's Flatten
+        let error = doc.report().expect_err("Dense after an image");
+        let fix = error.fix.expect("a fix");
+        let doc = doc.apply(LabAction::Fix(fix));
+        assert!(doc.report().is_ok());
+        assert_eq!(doc.network, LabDoc::default().network);
+    }
+
+    #[test]
+    fn recipe_values_are_kept_in_range() {
+        let doc = LabDoc::default().apply(LabAction::Recipe(Recipe {
+            learning_rate: f64::NAN,
+            batch_size: 0,
+            epochs: 0,
+            clip_norm: Some(-1.0),
+            ..Recipe::default()
+        }));
+        assert_eq!(doc.recipe.learning_rate, 0.001);
+        assert_eq!(doc.recipe.batch_size, 1);
+        assert_eq!(doc.recipe.epochs, 1);
+        assert_eq!(doc.recipe.clip_norm, None);
+        let same = LabDoc::default().apply(LabAction::Recipe(Recipe {
+            learning_rate: 0.1,
+            ..Recipe::default()
+        }));
+        assert!(same.same_run(&LabDoc::default()), "a recipe change does not restart");
+    }
+
+    #[test]
+    fn session_tracks_epochs_and_divergence() {
+        let report = |epoch, loss: f32| EpochReport {
+            metrics: EpochMetrics {
+                epoch,
+                train_loss: loss,
+                train_accuracy: 0.5,
+                val_loss: loss,
+                val_accuracy: 0.5,
+                learning_rate: 0.01,
+            },
+            train_seconds: 1.0,
+            samples_per_second: 8000.0,
+        };
+        let session = LabSession::default()
+            .apply(LabEvent::Ready { train: 8000, val: 2000 })
+            .apply(LabEvent::Running(true))
+            .apply(LabEvent::Epoch(report(1, 0.5)));
+        assert_eq!(session.epochs.len(), 1);
+        assert_eq!(session.message, None);
+        let diverged = session.clone().apply(LabEvent::Epoch(report(2, f32::NAN)));
+        assert!(diverged.message.as_deref().is_some_and(|m| m.contains("diverged in epoch 2")));
+        let finished = session.apply(LabEvent::Finished);
+        assert!(finished.finished && !finished.running);
+        let restarted = finished.apply(LabEvent::Ready { train: 10, val: 5 });
+        assert!(restarted.epochs.is_empty() && !restarted.finished);
+    }
+}

@@ -1,0 +1,730 @@
+//! The image lab: build an image classifier by dragging layers (convolutions, pooling, norms,
+//! skip connections), see each layer's shape, parameters, FLOPs and memory, fix mistakes in
+//! one click, and train it on the bundled digits in the worker.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use agora_engine::recipe::{Optimizer, Recipe, Schedule};
+use agora_engine::vision::{Act, GraphReport, ImageNetwork, Layer, LayerInfo, infer_body};
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::WorkerLink;
+use super::canvas::LossChart;
+use crate::document::BackendChoice;
+use crate::lab::{LabAction, LabDoc, Preset};
+use crate::protocol::{Command, LabCommand, LabSetup};
+use crate::session::{LossPoint, Session};
+
+/// Reads an input event into a new recipe (or `None` to leave it unchanged).
+type RecipeChange = Rc<dyn Fn(Recipe, &Event) -> Option<Recipe>>;
+
+/// Pointer travel before a press becomes a drag.
+const DRAG_THRESHOLD_PX: f64 = 5.0;
+
+/// How the page changes the lab: applies the edit, then tells the worker at once.
+#[derive(Clone)]
+pub struct LabEditor {
+    pub mirror: Rc<RefCell<LabDoc>>,
+    pub docs: UseReducerDispatcher<LabDoc>,
+    pub link: WorkerLink,
+    pub ready: Rc<Cell<bool>>,
+    /// Whether the lab is the view on screen (only then does it set training up).
+    pub active: Rc<Cell<bool>>,
+    /// Whether the worker has the current setup.
+    pub sent: Rc<Cell<bool>>,
+}
+
+impl PartialEq for LabEditor {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.mirror, &other.mirror)
+    }
+}
+
+impl LabEditor {
+    pub fn edit(&self, action: LabAction) {
+        let before = self.mirror.borrow().clone();
+        let after = before.clone().apply(action.clone());
+        *self.mirror.borrow_mut() = after.clone();
+        self.docs.dispatch(action);
+        if !after.same_run(&before) {
+            self.setup();
+            return;
+        }
+        if after.recipe != before.recipe {
+            self.link.send(&Command::Lab(LabCommand::Recipe(after.recipe)));
+        }
+        if after.backend != before.backend {
+            self.link.send(&Command::Lab(LabCommand::Backend(after.backend)));
+        }
+    }
+
+    /// Sends the network to the worker (which restarts from the seed), if it is valid.
+    pub fn setup(&self) {
+        if !self.ready.get() || !self.active.get() {
+            self.sent.set(false);
+            return;
+        }
+        let doc = self.mirror.borrow().clone();
+        if doc.report().is_err() {
+            self.link.send(&Command::Lab(LabCommand::Pause));
+            return;
+        }
+        self.sent.set(true);
+        self.link.send(&Command::Lab(LabCommand::Setup(LabSetup {
+            network: doc.network,
+            recipe: doc.recipe,
+            seed: doc.seed,
+            train_percent: doc.train_percent,
+            backend: doc.backend,
+        })));
+    }
+}
+
+/// What is being dragged in the lab.
+#[derive(Clone, Debug, PartialEq)]
+enum Source {
+    Palette(Layer),
+    Row(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Drag {
+    source: Source,
+    start: (f64, f64),
+    pointer: (f64, f64),
+    moved: bool,
+    slot: Option<usize>,
+}
+
+/// The palette: every layer type with sensible starting settings.
+fn palette() -> Vec<Layer> {
+    vec![
+        Layer::conv(8, 3),
+        Layer::MaxPool { size: 2, stride: 2 },
+        Layer::AvgPool { size: 2, stride: 2 },
+        Layer::GlobalAvgPool,
+        Layer::Flatten,
+        Layer::Dense { units: 64 },
+        Layer::Dropout { percent: 25 },
+        Layer::BatchNorm,
+        Layer::LayerNorm,
+        Layer::Activation(Act::Relu),
+        Layer::Activation(Act::LeakyRelu),
+        Layer::Activation(Act::Gelu),
+        Layer::Activation(Act::Tanh),
+        Layer::Activation(Act::Sigmoid),
+        Layer::Add { from: 0 },
+        Layer::Concat { from: 0 },
+        Layer::Softmax,
+    ]
+}
+
+/// A new skip layer at `at` takes the latest earlier output of its input's shape (a residual
+/// connection around the block just above it), or the input.
+fn place(layer: Layer, at: usize, network: &ImageNetwork) -> Layer {
+    match layer {
+        Layer::Add { .. } | Layer::Concat { .. } => {
+            let body = ImageNetwork {
+                layers: network.layers[..at.min(network.layers.len())].to_vec(),
+                ..network.clone()
+            };
+            let from = infer_body(&body).ok().and_then(|report| {
+                let input = report.tap(at)?;
+                (0..at.saturating_sub(1))
+                    .rev()
+                    .find(|&tap| report.tap(tap) == Some(input))
+            });
+            let from = from.unwrap_or(0);
+            if matches!(layer, Layer::Add { .. }) {
+                Layer::Add { from }
+            } else {
+                Layer::Concat { from }
+            }
+        }
+        other => other,
+    }
+}
+
+/// Where a new layer goes when added without dragging: before the final Softmax.
+fn append_slot(network: &ImageNetwork) -> usize {
+    match network.layers.last() {
+        Some(Layer::Softmax) => network.layers.len() - 1,
+        _ => network.layers.len(),
+    }
+}
+
+fn slot_at(list: &NodeRef, rows: usize, x: f64, y: f64) -> Option<usize> {
+    let element = list.cast::<HtmlElement>()?;
+    let rect = element.get_bounding_client_rect();
+    let margin = 60.0;
+    if x < rect.left() - margin || x > rect.right() + margin || y < rect.top() - margin || y > rect.bottom() + margin {
+        return None;
+    }
+    let nodes = element.query_selector_all(".lab-row").ok()?;
+    let mut slot = 0;
+    for index in 0..nodes.length() {
+        let Some(row) = nodes.item(index).and_then(|node| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(node).ok()) else {
+            continue;
+        };
+        let bounds = row.get_bounding_client_rect();
+        if y > bounds.top() + bounds.height() / 2.0 {
+            slot += 1;
+        }
+    }
+    Some(slot.min(rows))
+}
+
+fn number<T: std::str::FromStr>(event: &Event) -> Option<T> {
+    let input: HtmlInputElement = event.target_unchecked_into();
+    input.value().trim().parse().ok()
+}
+
+fn select_value(event: &Event) -> String {
+    let select: HtmlSelectElement = event.target_unchecked_into();
+    select.value()
+}
+
+fn human(value: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let v = value as f64;
+    if v >= 1e9 {
+        format!("{:.2} G", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.2} M", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.1} k", v / 1e3)
+    } else {
+        format!("{value}")
+    }
+}
+
+fn bytes(value: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let v = value as f64;
+    if v >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", v / 1024.0 / 1024.0)
+    } else if v >= 1024.0 {
+        format!("{:.1} KiB", v / 1024.0)
+    } else {
+        format!("{value} B")
+    }
+}
+
+fn layer_name(layer: &Layer) -> String {
+    match layer {
+        Layer::Conv2d { filters, kernel, .. } => format!("Conv2d {filters}@{kernel}×{kernel}"),
+        Layer::MaxPool { size, .. } => format!("MaxPool2d {size}×{size}"),
+        Layer::AvgPool { size, .. } => format!("AvgPool2d {size}×{size}"),
+        Layer::Dense { units } => format!("Dense {units}"),
+        Layer::Dropout { percent } => format!("Dropout {percent} %"),
+        other => other.kind().to_owned(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ImageLabProps {
+    pub doc: UseReducerHandle<LabDoc>,
+    pub session: UseReducerHandle<Session>,
+    pub editor: LabEditor,
+}
+
+/// The image lab view.
+#[function_component(ImageLab)]
+pub fn image_lab(props: &ImageLabProps) -> Html {
+    let drag = use_state(|| None::<Drag>);
+    let list = use_node_ref();
+    let doc = &*props.doc;
+    let editor = props.editor.clone();
+    let rows = doc.network.layers.len();
+
+    let onpointermove = {
+        let drag = drag.clone();
+        let list = list.clone();
+        Callback::from(move |event: PointerEvent| {
+            if let Some(current) = (*drag).clone() {
+                let pointer = (f64::from(event.client_x()), f64::from(event.client_y()));
+                let moved = current.moved || (pointer.0 - current.start.0).hypot(pointer.1 - current.start.1) > DRAG_THRESHOLD_PX;
+                if moved {
+                    event.prevent_default();
+                }
+                drag.set(Some(Drag { pointer, moved, slot: slot_at(&list, rows, pointer.0, pointer.1), ..current }));
+            }
+        })
+    };
+    let onpointerup = {
+        let drag = drag.clone();
+        let editor = editor.clone();
+        Callback::from(move |_event: PointerEvent| {
+            if let Some(current) = (*drag).clone() {
+                if current.moved
+                    && let Some(slot) = current.slot
+                {
+                    match current.source {
+                        Source::Palette(layer) => {
+                            let network = editor.mirror.borrow().network.clone();
+                            let layer = place(layer, slot, &network);
+                            editor.edit(LabAction::Insert { at: slot, layer });
+                        }
+                        Source::Row(from) => {
+                            let to = if slot > from { slot - 1 } else { slot };
+                            if to != from {
+                                editor.edit(LabAction::Move { from, to });
+                            }
+                        }
+                    }
+                }
+                drag.set(None);
+            }
+        })
+    };
+    let onpointercancel = {
+        let drag = drag.clone();
+        Callback::from(move |_event: PointerEvent| drag.set(None))
+    };
+    let start = |source: Source| {
+        let drag = drag.clone();
+        Callback::from(move |event: PointerEvent| {
+            if event.button() != 0 {
+                return;
+            }
+            event.prevent_default();
+            let point = (f64::from(event.client_x()), f64::from(event.client_y()));
+            drag.set(Some(Drag { source: source.clone(), start: point, pointer: point, moved: false, slot: None }));
+        })
+    };
+
+    // Shapes: the whole network's, or those before the first error.
+    let result = doc.report();
+    let (infos, error): (Vec<LayerInfo>, _) = match &result {
+        Ok(report) => (report.layers.clone(), None),
+        Err(error) => {
+            let upto = error.layer.unwrap_or(0).min(rows);
+            let body = ImageNetwork { layers: doc.network.layers[..upto].to_vec(), ..doc.network.clone() };
+            (infer_body(&body).map(|report| report.layers).unwrap_or_default(), Some(error.clone()))
+        }
+    };
+
+    let palette_items = palette().into_iter().map(|layer| {
+        let label = layer_name(&layer);
+        let testid = format!("palette-{}", layer.kind());
+        let onkeydown = {
+            let editor = editor.clone();
+            let layer = layer.clone();
+            Callback::from(move |event: KeyboardEvent| {
+                if event.key() == "Enter" || event.key() == " " {
+                    event.prevent_default();
+                    let network = editor.mirror.borrow().network.clone();
+                    let at = append_slot(&network);
+                    editor.edit(LabAction::Insert { at, layer: place(layer.clone(), at, &network) });
+                }
+            })
+        };
+        html! {
+            <li class="palette-item lab-palette-item" tabindex="0" data-testid={testid}
+                title="Drag into the network, or press Enter to add it before the output"
+                onpointerdown={start(Source::Palette(layer.clone()))} {onkeydown}>
+                { label }
+            </li>
+        }
+    });
+
+    let row_views = doc.network.layers.iter().enumerate().map(|(at, layer)| {
+        let info = infos.get(at);
+        let faulty = error.as_ref().and_then(|e| e.layer) == Some(at);
+        let replace = {
+            let editor = editor.clone();
+            move |layer: Layer| editor.edit(LabAction::Replace { at, layer })
+        };
+        let field = |label: &'static str, value: usize, make: Rc<dyn Fn(usize) -> Layer>| {
+            let replace = replace.clone();
+            let onchange = Callback::from(move |event: Event| {
+                if let Some(value) = number::<usize>(&event) {
+                    replace(make(value));
+                }
+            });
+            let testid = format!("row-{at}-{}", label.to_lowercase());
+            html! {
+                <label class="lab-field">{ label }
+                    <input type="number" min="0" value={value.to_string()} {onchange} data-testid={testid} />
+                </label>
+            }
+        };
+        let settings = match layer.clone() {
+            Layer::Conv2d { filters, kernel, stride, padding, dilation } => html! { <>
+                { field("Filters", filters, Rc::new(move |v| Layer::Conv2d { filters: v, kernel, stride, padding, dilation })) }
+                { field("Kernel", kernel, Rc::new(move |v| Layer::Conv2d { filters, kernel: v, stride, padding, dilation })) }
+                { field("Stride", stride, Rc::new(move |v| Layer::Conv2d { filters, kernel, stride: v, padding, dilation })) }
+                { field("Padding", padding, Rc::new(move |v| Layer::Conv2d { filters, kernel, stride, padding: v, dilation })) }
+                { field("Dilation", dilation, Rc::new(move |v| Layer::Conv2d { filters, kernel, stride, padding, dilation: v })) }
+            </> },
+            Layer::MaxPool { size, stride } => html! { <>
+                { field("Size", size, Rc::new(move |v| Layer::MaxPool { size: v, stride })) }
+                { field("Stride", stride, Rc::new(move |v| Layer::MaxPool { size, stride: v })) }
+            </> },
+            Layer::AvgPool { size, stride } => html! { <>
+                { field("Size", size, Rc::new(move |v| Layer::AvgPool { size: v, stride })) }
+                { field("Stride", stride, Rc::new(move |v| Layer::AvgPool { size, stride: v })) }
+            </> },
+            Layer::Dense { units } => field("Units", units, Rc::new(|v| Layer::Dense { units: v })),
+            Layer::Dropout { percent } => field("Percent", usize::from(percent), Rc::new(|v| Layer::Dropout { percent: u8::try_from(v.min(100)).unwrap_or(100) })),
+            Layer::Activation(act) => {
+                let replace = replace.clone();
+                let onchange = Callback::from(move |event: Event| {
+                    if let Some(act) = Act::from_key(&select_value(&event)) {
+                        replace(Layer::Activation(act));
+                    }
+                });
+                html! {
+                    <select {onchange} aria-label="Activation" data-testid={format!("row-{at}-activation")}>
+                        { for Act::ALL.iter().map(|option| html! {
+                            <option value={option.key()} selected={*option == act}>{ option.label() }</option>
+                        }) }
+                    </select>
+                }
+            }
+            Layer::Add { from } | Layer::Concat { from } => {
+                let is_add = matches!(layer, Layer::Add { .. });
+                let replace = replace.clone();
+                let onchange = Callback::from(move |event: Event| {
+                    if let Ok(from) = select_value(&event).parse::<usize>() {
+                        replace(if is_add { Layer::Add { from } } else { Layer::Concat { from } });
+                    }
+                });
+                html! {
+                    <label class="lab-field">{ if is_add { "adds the output of" } else { "joins the output of" } }
+                        <select {onchange} data-testid={format!("row-{at}-from")}>
+                            { for (0..=at).map(|tap| {
+                                let label = if tap == 0 { "the input image".to_owned() } else { format!("layer {tap} ({})", layer_name(&doc.network.layers[tap - 1])) };
+                                html! { <option value={tap.to_string()} selected={tap == from}>{ label }</option> }
+                            }) }
+                        </select>
+                    </label>
+                }
+            }
+            _ => html! {},
+        };
+        let feeds: Vec<usize> = doc.network.layers.iter().enumerate().skip(at + 1)
+            .filter(|(_, later)| later.skip_from() == Some(at + 1))
+            .map(|(index, _)| index + 1)
+            .collect();
+        let skip_note = (!feeds.is_empty()).then(|| html! {
+            <span class="skip-note" title="A skip connection starts here">
+                { format!("↳ skip to layer {}", feeds.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
+            </span>
+        });
+        let stats = info.map_or_else(
+            || html! { <span class="lab-stats muted">{ "—" }</span> },
+            |info| html! {
+                <span class="lab-stats">
+                    <span class="shape" data-testid={format!("row-{at}-shape")}>{ info.output.to_string() }</span>
+                    <span title="parameters">{ format!("{} params", human(info.params as u64)) }</span>
+                    <span title="floating-point operations per image">{ format!("{} FLOPs", human(info.flops)) }</span>
+                    <span title="output memory per image">{ bytes(info.activation_bytes) }</span>
+                </span>
+            },
+        );
+        let remove = { let editor = editor.clone(); Callback::from(move |_| editor.edit(LabAction::Remove { at })) };
+        let up = { let editor = editor.clone(); Callback::from(move |_| if at > 0 { editor.edit(LabAction::Move { from: at, to: at - 1 }) }) };
+        let down = { let editor = editor.clone(); Callback::from(move |_| if at + 1 < rows { editor.edit(LabAction::Move { from: at, to: at + 1 }) }) };
+        let class = classes!("lab-row", faulty.then_some("faulty"), layer.skip_from().map(|_| "skip"));
+        let drop_before = (*drag).as_ref().filter(|d| d.moved).and_then(|d| d.slot) == Some(at);
+        html! {
+            <>
+            { for drop_before.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }
+            <li {class} data-testid={format!("lab-row-{at}")} data-kind={layer.kind()}>
+                <span class="handle" title="Drag to move" onpointerdown={start(Source::Row(at))}>{ "⠿" }</span>
+                <span class="index">{ at + 1 }</span>
+                <span class="kind">{ layer_name(layer) }</span>
+                <span class="settings">{ settings }</span>
+                { stats }
+                { for skip_note }
+                <span class="row-buttons">
+                    <button onclick={up} title="Move up" aria-label={format!("Move layer {} up", at + 1)}>{ "↑" }</button>
+                    <button onclick={down} title="Move down" aria-label={format!("Move layer {} down", at + 1)}>{ "↓" }</button>
+                    <button onclick={remove} title="Remove" aria-label={format!("Remove layer {}", at + 1)} data-testid={format!("row-{at}-remove")}>{ "✕" }</button>
+                </span>
+            </li>
+            </>
+        }
+    });
+    let drop_at_end = (*drag).as_ref().filter(|d| d.moved).and_then(|d| d.slot) == Some(rows);
+
+    let error_view = error.as_ref().map(|error| {
+        let fix = error.fix.clone().map(|fix| {
+            let label = fix.label();
+            let editor = editor.clone();
+            let onclick = Callback::from(move |_| editor.edit(LabAction::Fix(fix.clone())));
+            html! { <button class="fix" {onclick} data-testid="lab-fix">{ label }</button> }
+        });
+        html! {
+            <div class="banner warning" role="alert" data-testid="lab-error">
+                { format!("This network cannot be trained yet. {}", error.message) }
+                { for fix }
+            </div>
+        }
+    });
+
+    let ghost = (*drag).as_ref().filter(|d| d.moved).map(|d| {
+        let label = match &d.source {
+            Source::Palette(layer) => layer_name(layer),
+            Source::Row(index) => format!("Layer {}", index + 1),
+        };
+        let style = format!("left: {}px; top: {}px;", d.pointer.0 + 8.0, d.pointer.1 + 8.0);
+        html! { <div class="drag-ghost" {style}>{ label }</div> }
+    });
+
+    let totals = result.as_ref().ok().map(|report: &GraphReport| html! {
+        <p class="totals" data-testid="lab-totals">
+            <span data-testid="lab-total-params">{ format!("{} parameters", report.total_params) }</span>
+            { format!(" · {} FLOPs per image · {} of activations per image ({} for a batch of {})",
+                human(report.total_flops), bytes(report.activation_bytes),
+                bytes(report.activation_bytes * doc.recipe.batch_size as u64), doc.recipe.batch_size) }
+        </p>
+    });
+
+    let class = classes!("lab", drag.as_ref().is_some_and(|d| d.moved).then_some("dragging"));
+    html! {
+        <div {class} {onpointermove} {onpointerup} {onpointercancel}>
+            { for error_view }
+            <div class="lab-columns">
+                <section class="panel lab-palette" aria-label="Layers">
+                    <h2>{ "Layers" }</h2>
+                    <p class="hint">{ "Drag a layer into the network. Add and Concat make skip connections." }</p>
+                    <ul class="palette">{ for palette_items }</ul>
+                </section>
+                <section class="panel lab-network" aria-label="Network">
+                    <h2>{ "Network" }</h2>
+                    <p class="input-row">{ format!("Input: digits, {}×{}×{} (channels × height × width)", doc.network.input.channels, doc.network.input.height, doc.network.input.width) }</p>
+                    <ol class="lab-list" ref={list.clone()} data-testid="lab-list">
+                        { for row_views }
+                        { for drop_at_end.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }
+                    </ol>
+                    { for totals }
+                </section>
+                <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()} />
+            </div>
+            { for ghost }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TrainingPanelProps {
+    doc: UseReducerHandle<LabDoc>,
+    session: UseReducerHandle<Session>,
+    editor: LabEditor,
+    valid: bool,
+}
+
+#[function_component(TrainingPanel)]
+fn training_panel(props: &TrainingPanelProps) -> Html {
+    let doc = &*props.doc;
+    let lab = &props.session.lab;
+    let editor = props.editor.clone();
+    let recipe = doc.recipe;
+    let set_recipe = {
+        let editor = editor.clone();
+        move |change: RecipeChange| {
+            let editor = editor.clone();
+            Callback::from(move |event: Event| {
+                let current = editor.mirror.borrow().recipe;
+                if let Some(recipe) = change(current, &event) {
+                    editor.edit(LabAction::Recipe(recipe));
+                }
+            })
+        }
+    };
+    let on_preset = {
+        let editor = editor.clone();
+        Callback::from(move |event: Event| {
+            let value = select_value(&event);
+            if let Some(preset) = Preset::ALL.into_iter().find(|p| format!("{p:?}") == value) {
+                editor.edit(LabAction::Preset(preset));
+            }
+        })
+    };
+    let on_backend = {
+        let editor = editor.clone();
+        Callback::from(move |event: Event| {
+            if let Some(choice) = BackendChoice::from_key(&select_value(&event)) {
+                editor.edit(LabAction::Backend(choice));
+            }
+        })
+    };
+    let on_seed = {
+        let editor = editor.clone();
+        Callback::from(move |event: Event| {
+            if let Some(seed) = number::<u64>(&event) {
+                editor.edit(LabAction::Seed(seed));
+            }
+        })
+    };
+    let on_split = {
+        let editor = editor.clone();
+        Callback::from(move |event: Event| {
+            if let Some(percent) = number::<u8>(&event) {
+                editor.edit(LabAction::TrainPercent(percent));
+            }
+        })
+    };
+    let play = {
+        let editor = editor.clone();
+        let running = lab.running;
+        Callback::from(move |_| {
+            let command = if running { LabCommand::Pause } else { LabCommand::Play };
+            editor.link.send(&Command::Lab(command));
+        })
+    };
+    let reset = {
+        let editor = editor.clone();
+        Callback::from(move |_| editor.setup())
+    };
+    let ready = lab.data.is_some() && !lab.loading;
+    let play_label = if lab.running { "Pause" } else { "Train" };
+    let status = if lab.loading {
+        "Loading the digits…".to_owned()
+    } else if let Some((train, val)) = lab.data {
+        format!("{train} training and {val} validation digits")
+    } else {
+        "Waiting for the worker…".to_owned()
+    };
+    let epoch = lab.last().map_or(0, |report| report.metrics.epoch);
+    let progress = format!(
+        "Epoch {} of {} · batch {} of {}{}",
+        if lab.progress.0 > 0 && lab.progress.0 < lab.progress.1 { epoch + 1 } else { epoch },
+        recipe.epochs,
+        lab.progress.0,
+        lab.progress.1,
+        if lab.finished { " · done" } else { "" }
+    );
+    let history: Rc<Vec<LossPoint>> = Rc::new(
+        lab.epochs
+            .iter()
+            .map(|report| LossPoint { epoch: report.metrics.epoch, train_loss: report.metrics.train_loss, test_loss: report.metrics.val_loss })
+            .collect(),
+    );
+    let backend = lab.backend.as_ref().map(|(kind, reason)| html! {
+        <p class="backend-status" data-testid="lab-backend" data-backend={format!("{kind:?}")}>
+            { format!("Training on {} — {reason}", kind.label()) }
+        </p>
+    });
+    let message = lab.message.as_ref().map(|message| html! {
+        <div class="banner error" role="alert" data-testid="lab-failure">{ message }</div>
+    });
+    let momentum_used = recipe.optimizer.uses_momentum();
+    let schedule_key = recipe.schedule.key();
+    html! {
+        <section class="panel lab-training" aria-label="Training">
+            <h2>{ "Training" }</h2>
+            <label class="control">{ "Preset" }
+                <select onchange={on_preset} data-testid="lab-preset">
+                    <option value="" selected=true disabled=true>{ "Load a network…" }</option>
+                    { for Preset::ALL.iter().map(|preset| html! { <option value={format!("{preset:?}")}>{ preset.label() }</option> }) }
+                </select>
+            </label>
+            <div class="buttons">
+                <button class="primary" onclick={play} disabled={!ready || !props.valid} data-testid="lab-play">{ play_label }</button>
+                <button onclick={reset} disabled={!props.valid} data-testid="lab-reset" title="Start again from the seed's weights">{ "Reset" }</button>
+            </div>
+            <p class="status" data-testid="lab-status">{ status }</p>
+            <p class="progress" data-testid="lab-progress">{ progress }</p>
+            { for backend }
+            { for message }
+            <div class="recipe">
+                <label class="control">{ "Optimizer" }
+                    <select data-testid="lab-optimizer" onchange={set_recipe(Rc::new(|r, e| Optimizer::from_key(&select_value(e)).map(|optimizer| Recipe { optimizer, ..r })))}>
+                        { for Optimizer::ALL.iter().map(|o| html! { <option value={o.key()} selected={*o == recipe.optimizer}>{ o.label() }</option> }) }
+                    </select>
+                </label>
+                <label class="control">{ "Learning rate" }
+                    <input type="number" step="any" data-testid="lab-lr" value={recipe.learning_rate.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|learning_rate| Recipe { learning_rate, ..r })))} />
+                </label>
+                <label class="control">{ "Momentum" }
+                    <input type="number" step="any" disabled={!momentum_used} value={recipe.momentum.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|momentum| Recipe { momentum, ..r })))} />
+                </label>
+                <label class="control check">
+                    <input type="checkbox" checked={recipe.nesterov} disabled={recipe.optimizer != Optimizer::Sgd}
+                        onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); Some(Recipe { nesterov: input.checked(), ..r }) }))} />
+                    { "Nesterov" }
+                </label>
+                <label class="control">{ "Weight decay" }
+                    <input type="number" step="any" value={recipe.weight_decay.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|weight_decay| Recipe { weight_decay, ..r })))} />
+                </label>
+                <label class="control">{ "Clip gradient norm" }
+                    <input type="number" step="any" placeholder="off" value={recipe.clip_norm.map(|n| n.to_string()).unwrap_or_default()}
+                        onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); let text = input.value(); Some(Recipe { clip_norm: text.trim().parse().ok(), ..r }) }))} />
+                </label>
+                <label class="control">{ "Schedule" }
+                    <select onchange={set_recipe(Rc::new(|r, e| Some(Recipe { schedule: match select_value(e).as_str() {
+                        "step" => Schedule::Step { every: (r.epochs / 3).max(1), gamma: 0.1 },
+                        "cos" => Schedule::Cosine,
+                        _ => Schedule::Constant,
+                    }, ..r })))}>
+                        { for [("const", "Constant"), ("step", "Step (×0.1 every third)"), ("cos", "Cosine")].iter().map(|(key, label)| html! {
+                            <option value={*key} selected={*key == schedule_key}>{ *label }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="control">{ "Warm-up epochs" }
+                    <input type="number" min="0" value={recipe.warmup_epochs.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|warmup_epochs| Recipe { warmup_epochs, ..r })))} />
+                </label>
+                <label class="control">{ "Epochs" }
+                    <input type="number" min="1" data-testid="lab-epochs" value={recipe.epochs.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|epochs| Recipe { epochs, ..r })))} />
+                </label>
+                <label class="control">{ "Batch size" }
+                    <input type="number" min="1" data-testid="lab-batch" value={recipe.batch_size.to_string()}
+                        onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|batch_size| Recipe { batch_size, ..r })))} />
+                </label>
+                <label class="control check">
+                    <input type="checkbox" checked={recipe.shuffle}
+                        onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); Some(Recipe { shuffle: input.checked(), ..r }) }))} />
+                    { "Shuffle every epoch" }
+                </label>
+                <label class="control">{ "Seed" }
+                    <input type="number" min="0" value={doc.seed.to_string()} onchange={on_seed} />
+                </label>
+                <label class="control">{ "Training share (%)" }
+                    <input type="number" min="10" max="95" value={doc.train_percent.to_string()} onchange={on_split} />
+                </label>
+                <label class="control">{ "Backend" }
+                    <select onchange={on_backend} data-testid="lab-backend-choice">
+                        { for [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu].iter().map(|choice| html! {
+                            <option value={choice.key()} selected={*choice == doc.backend}>{ choice.label() }</option>
+                        }) }
+                    </select>
+                </label>
+            </div>
+            <LossChart history={history} />
+            <table class="epochs" data-testid="lab-epochs-table">
+                <thead><tr>
+                    <th>{ "Epoch" }</th><th>{ "Train loss" }</th><th>{ "Train acc." }</th><th>{ "Val. loss" }</th>
+                    <th>{ "Val. acc." }</th><th>{ "LR" }</th><th>{ "Time" }</th><th>{ "Images/s" }</th>
+                </tr></thead>
+                <tbody>
+                    { for lab.epochs.iter().rev().map(|report| {
+                        let m = &report.metrics;
+                        html! {
+                            <tr data-testid="lab-epoch-row" data-val-accuracy={m.val_accuracy.to_string()} data-epoch={m.epoch.to_string()}>
+                                <td>{ m.epoch }</td>
+                                <td>{ format!("{:.4}", m.train_loss) }</td>
+                                <td>{ format!("{:.2} %", m.train_accuracy * 100.0) }</td>
+                                <td>{ format!("{:.4}", m.val_loss) }</td>
+                                <td>{ format!("{:.2} %", m.val_accuracy * 100.0) }</td>
+                                <td>{ format!("{:.2e}", m.learning_rate) }</td>
+                                <td>{ format!("{:.1} s", report.train_seconds) }</td>
+                                <td>{ format!("{:.0}", report.samples_per_second) }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
