@@ -88,3 +88,23 @@ export function assert(condition, message) {
 }
 
 export const ARTIFACTS = resolve(process.env.AGORA_ARTIFACTS || 'artifacts');
+
+/** Polls until `check` holds (the page re-renders asynchronously), else fails with `message`. */
+export async function expectSoon(page, message, check, timeoutMs = 5_000) {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`assertion failed: ${message}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+export async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
+  const start = Date.now();
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await page.waitForTimeout(pollMs);
+  }
+}

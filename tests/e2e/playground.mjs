@@ -5,7 +5,7 @@
 // left 127.0.0.1. Exits non-zero on the first failure; a run that cannot start fails too.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, launch, watch, assert, ARTIFACTS } from './harness.mjs';
+import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
 
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const runs = (process.env.AGORA_E2E_BACKENDS || 'cpu,webgpu').split(',');
@@ -81,26 +81,6 @@ async function canvasStats(page, selector) {
     }
     return { distinct: colours.size, orange, blue, pixels: data.length / 4 };
   }, selector);
-}
-
-/** Polls until `check` holds (the page re-renders asynchronously), else fails with `message`. */
-async function expectSoon(page, message, check, timeoutMs = 5_000) {
-  const start = Date.now();
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`assertion failed: ${message}`);
-    await page.waitForTimeout(50);
-  }
-}
-
-async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
-  const start = Date.now();
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await page.waitForTimeout(pollMs);
-  }
 }
 
 async function run(backend) {

@@ -132,7 +132,7 @@ fn place(layer: Layer, at: usize, network: &ImageNetwork) -> Layer {
             };
             let from = infer_body(&body).ok().and_then(|report| {
                 let input = report.tap(at)?;
-                (0..at.saturating_sub(1))
+                (0..at)
                     .rev()
                     .find(|&tap| report.tap(tap) == Some(input))
             });

@@ -1,0 +1,160 @@
+// The image-classifier path, as a person takes it: open the image lab, start from the empty
+// preset, build a small CNN by dragging layers from the palette (with a skip connection), break
+// it and repair it with the one-click fix, train it on the bundled digits and reach ≥ 97 %
+// validation accuracy. Runs once with the CPU backend forced and once on WebGPU (SwiftShader's
+// software adapter here). Every run asserts that no request left 127.0.0.1 and that the page
+// only made bodiless GETs. Exits non-zero on the first failure.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+
+const DIST = resolve(process.env.AGORA_DIST || '../dist');
+const runs = (process.env.AGORA_LAB_BACKENDS || 'cpu,webgpu').split(',');
+const TIMEOUT_MS = { cpu: 600_000, webgpu: 2_400_000 };
+const TARGET = 0.97;
+
+const testid = (id) => `[data-testid="${id}"]`;
+
+async function rows(page) {
+  return page.locator('[data-testid^="lab-row-"]').count();
+}
+
+async function kinds(page) {
+  return page.locator('[data-testid^="lab-row-"]').evaluateAll((els) => els.map((el) => el.dataset.kind));
+}
+
+/** Drags palette item `kind` into the network so it lands before row `slot`. */
+async function dragIn(page, kind, slot) {
+  const before = await rows(page);
+  const item = await page.locator(testid(`palette-${kind}`)).boundingBox();
+  const count = await rows(page);
+  let y;
+  if (slot < count) {
+    const row = await page.locator(testid(`lab-row-${slot}`)).boundingBox();
+    y = row.y + 3;
+  } else {
+    const row = await page.locator(testid(`lab-row-${count - 1}`)).boundingBox();
+    y = row.y + row.height + 6;
+  }
+  const list = await page.locator(testid('lab-list')).boundingBox();
+  await page.mouse.move(item.x + item.width / 2, item.y + item.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(list.x + list.width / 2, y, { steps: 14 });
+  await expectSoon(page, `a drop marker shows where ${kind} will go`, () => page.locator('.drop-marker').isVisible());
+  await page.mouse.up();
+  await expectSoon(page, `${kind} was dropped in`, async () => await rows(page) === before + 1);
+  const now = await kinds(page);
+  assert(now[slot] === kind, `${kind} landed at row ${slot + 1}: ${now.join(', ')}`);
+}
+
+async function setField(page, id, value) {
+  const input = page.locator(testid(id));
+  await input.fill(String(value));
+  await input.press('Tab');
+}
+
+async function run(backend) {
+  const started = Date.now();
+  const log = [];
+  const server = await serve(DIST);
+  const { context, egress } = await launch({ webgpu: true });
+  const shots = join(ARTIFACTS, `lab-${backend}`);
+  await mkdir(shots, { recursive: true });
+  const page = await context.newPage();
+  watch(page, log);
+  try {
+    await page.goto(server.url);
+    await page.locator(testid('tab-lab')).click();
+    await expectSoon(page, 'the lab opens with LeNet', async () => await rows(page) === 13, 15_000);
+    await expectSoon(page, 'LeNet has 61,706 parameters', async () =>
+      (await page.locator(testid('lab-total-params')).textContent()).startsWith('61706 parameters'));
+    await expectSoon(page, 'the digits load from the page\'s own origin', async () =>
+      /^(\d+) training and (\d+) validation digits$/.test(await page.locator(testid('lab-status')).textContent()), 60_000);
+    const [, train, val] = (await page.locator(testid('lab-status')).textContent()).match(/^(\d+) training and (\d+) validation/);
+    assert(Number(train) + Number(val) === 10000 && Math.abs(Number(train) - 8000) <= 10, `an 80/20 split of 10,000 digits: ${train} + ${val}`);
+
+    // Build by hand: start from Flatten → Dense 10 → Softmax.
+    await page.locator(testid('lab-preset')).selectOption('Empty');
+    await expectSoon(page, 'the empty preset has three layers', async () => await rows(page) === 3);
+    await dragIn(page, 'Conv2d', 0);
+    await dragIn(page, 'ReLU', 1);
+    await dragIn(page, 'MaxPool2d', 2);
+    await dragIn(page, 'Conv2d', 3);
+    await dragIn(page, 'ReLU', 4);
+    await setField(page, 'row-0-filters', 16);
+    await setField(page, 'row-3-filters', 32);
+    await expectSoon(page, 'conv 2 outputs 32×14×14', async () => (await page.locator(testid('row-3-shape')).textContent()) === '32×14×14');
+    // A residual connection around the ReLU: Add takes conv 2's output.
+    await dragIn(page, 'Add', 5);
+    await expectSoon(page, 'Add joins layer 4 (the conv) by default', async () => await page.locator(testid('row-5-from')).inputValue() === '4');
+    await expectSoon(page, 'the conv row notes the skip', async () => /skip to layer 6/.test(await page.locator(testid('lab-row-3')).textContent()));
+    await dragIn(page, 'MaxPool2d', 6);
+    await expectSoon(page, 'the pooled output is 32×7×7', async () => (await page.locator(testid('row-6-shape')).textContent()) === '32×7×7');
+    assert((await kinds(page)).join(',') === 'Conv2d,ReLU,MaxPool2d,Conv2d,ReLU,Add,MaxPool2d,Flatten,Dense,Softmax', `built network: ${await kinds(page)}`);
+
+    // Break it: remove Flatten; the fix puts it back.
+    await page.locator(testid('row-7-remove')).click();
+    await expectSoon(page, 'Dense after an image is explained', async () =>
+      /Dense \(layer 8\) needs a flat input, but it gets an image of 32×7×7: insert Flatten/.test(await page.locator(testid('lab-error')).textContent()));
+    await expectSoon(page, 'training is disabled while invalid', async () => await page.locator(testid('lab-play')).isDisabled());
+    await page.locator(testid('lab-fix')).click();
+    await expectSoon(page, 'the fix inserted Flatten', async () => (await kinds(page))[7] === 'Flatten' && await page.locator(testid('lab-error')).count() === 0);
+    await expectSoon(page, 'the network counts its parameters', async () =>
+      (await page.locator(testid('lab-total-params')).textContent()).startsWith(`${16 * 9 + 16 + 32 * 16 * 9 + 32 + 32 * 7 * 7 * 10 + 10} parameters`));
+
+    await setField(page, 'lab-epochs', 8);
+    await setField(page, 'lab-batch', 32);
+    await page.locator(testid('lab-backend-choice')).selectOption(backend);
+    const expected = backend === 'cpu' ? 'Cpu' : 'WebGpu';
+    await expectSoon(page, `training runs on ${backend}`, async () =>
+      await page.locator(testid('lab-backend')).getAttribute('data-backend') === expected, 60_000);
+    await expectSoon(page, 'the lab is ready to train', async () => !(await page.locator(testid('lab-play')).isDisabled()), 60_000);
+    await page.screenshot({ path: join(shots, '1-built.png'), fullPage: true });
+    const trainStart = Date.now();
+    await page.locator(testid('lab-play')).click();
+    await expectSoon(page, 'the button turns into Pause', async () => (await page.locator(testid('lab-play')).textContent()) === 'Pause', 30_000);
+    const best = await waitFor(page, `validation accuracy ≥ ${TARGET}`, async () => {
+      const values = await page.locator(testid('lab-epoch-row')).evaluateAll((els) => els.map((el) => Number(el.dataset.valAccuracy)));
+      const top = Math.max(0, ...values);
+      if (top >= TARGET) return top;
+      const done = /done/.test(await page.locator(testid('lab-progress')).textContent());
+      const failure = await page.locator(testid('lab-failure')).count();
+      if (done || failure) throw new Error(`training stopped below target: best ${top}; ${failure ? await page.locator(testid('lab-failure')).textContent() : 'all epochs done'}`);
+      return null;
+    }, TIMEOUT_MS[backend], 2_000);
+    const epochs = await page.locator(testid('lab-epoch-row')).count();
+    const table = await page.locator(testid('lab-epochs-table')).textContent();
+    assert(/\d+\.\d s/.test(table), `each epoch shows its time: ${table}`);
+    const speed = await page.locator(`${testid('lab-epoch-row')} td:last-child`).first().textContent();
+    assert(Number(speed) > 0, `images per second are shown: ${speed}`);
+    console.log(`[lab ${backend}] validation accuracy ${(best * 100).toFixed(2)} % after ${epochs} epochs, ${((Date.now() - trainStart) / 1000).toFixed(0)} s of training, last epoch ${speed} images/s`);
+    await page.locator(testid('lab-play')).click();
+    await expectSoon(page, 'pause stops training', async () => (await page.locator(testid('lab-play')).textContent()) === 'Train', 120_000);
+    await page.screenshot({ path: join(shots, '2-trained.png'), fullPage: true });
+
+    assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
+    const bodies = server.requests.filter((r) => r.method !== 'GET' || r.length > 0);
+    assert(bodies.length === 0, `the page only fetched its own files: ${JSON.stringify(bodies)}`);
+    assert(server.requests.some((r) => r.url.endsWith('/data/digits.agds.gz')), 'the digits came from the page\'s own origin');
+    const panics = log.filter((line) => /panicked|RuntimeError|unreachable/.test(line));
+    assert(panics.length === 0, `no panic in the page or worker:\n${panics.join('\n')}`);
+    console.log(`[lab ${backend}] passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error(`[lab ${backend}] FAILED: ${error.message}\npage log:\n${log.slice(-40).join('\n')}`);
+    throw error;
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+let failed = false;
+for (const backend of runs) {
+  try {
+    await run(backend);
+  } catch {
+    failed = true;
+  }
+}
+process.exit(failed ? 1 : 0);
