@@ -39,4 +39,5 @@ scripts/sizes.sh
 
 step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/playground.mjs)
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/lab.mjs)
 echo "all checks passed"

@@ -88,10 +88,21 @@ impl Default for LabDoc {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LabAction {
     /// Insert `layer` before position `at` (`at` = length appends).
-    Insert { at: usize, layer: Layer },
-    Remove { at: usize },
-    Move { from: usize, to: usize },
-    Replace { at: usize, layer: Layer },
+    Insert {
+        at: usize,
+        layer: Layer,
+    },
+    Remove {
+        at: usize,
+    },
+    Move {
+        from: usize,
+        to: usize,
+    },
+    Replace {
+        at: usize,
+        layer: Layer,
+    },
     Fix(Fix),
     Preset(Preset),
     Recipe(Recipe),
@@ -225,14 +236,25 @@ pub struct LabSession {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum LabEvent {
     Loading,
-    Ready { train: usize, val: usize },
-    Backend { active: BackendKind, reason: String },
+    Ready {
+        train: usize,
+        val: usize,
+    },
+    Backend {
+        active: BackendKind,
+        reason: String,
+    },
     Running(bool),
-    Progress { done: usize, total: usize },
+    Progress {
+        done: usize,
+        total: usize,
+    },
     Epoch(EpochReport),
     /// The run reached its last epoch.
     Finished,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 impl LabSession {
@@ -352,7 +374,10 @@ mod tests {
             learning_rate: 0.1,
             ..Recipe::default()
         }));
-        assert!(same.same_run(&LabDoc::default()), "a recipe change does not restart");
+        assert!(
+            same.same_run(&LabDoc::default()),
+            "a recipe change does not restart"
+        );
     }
 
     #[test]
@@ -370,13 +395,21 @@ mod tests {
             samples_per_second: 8000.0,
         };
         let session = LabSession::default()
-            .apply(LabEvent::Ready { train: 8000, val: 2000 })
+            .apply(LabEvent::Ready {
+                train: 8000,
+                val: 2000,
+            })
             .apply(LabEvent::Running(true))
             .apply(LabEvent::Epoch(report(1, 0.5)));
         assert_eq!(session.epochs.len(), 1);
         assert_eq!(session.message, None);
         let diverged = session.clone().apply(LabEvent::Epoch(report(2, f32::NAN)));
-        assert!(diverged.message.as_deref().is_some_and(|m| m.contains("diverged in epoch 2")));
+        assert!(
+            diverged
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("diverged in epoch 2"))
+        );
         let finished = session.apply(LabEvent::Finished);
         assert!(finished.finished && !finished.running);
         let restarted = finished.apply(LabEvent::Ready { train: 10, val: 5 });

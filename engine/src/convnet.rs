@@ -68,50 +68,31 @@ pub type LayerParams = Vec<HostTensor>;
 pub fn initial_params(network: &ImageNetwork, seed: u64) -> Result<Vec<LayerParams>, GraphError> {
     let report = infer_graph(network)?;
     let mut rng = Rng::new(seed ^ 0xC0_4E7);
-    #[allow(clippy::cast_precision_loss)]
-    let bound = |fan_in: usize| 1.0 / (fan_in.max(1) as f32).sqrt();
     Ok(network
         .layers
         .iter()
-        .enumerate()
-        .map(|(at, layer)| {
-            let input = report.tap(at).unwrap_or(report.input);
-            match (layer, input) {
-                (
-                    Layer::Conv2d {
-                        filters, kernel, ..
-                    },
-                    Shape::Image { channels, .. },
-                ) => {
-                    let fan_in = channels * kernel * kernel;
-                    vec![
-                        HostTensor::uniform(
-                            vec![*filters, channels, *kernel, *kernel],
-                            bound(fan_in),
-                            &mut rng,
-                        ),
-                        HostTensor::uniform(vec![*filters], bound(fan_in), &mut rng),
-                    ]
-                }
-                (Layer::Dense { units }, Shape::Flat(inputs)) => vec![
-                    HostTensor::uniform(vec![inputs, *units], bound(inputs), &mut rng),
-                    HostTensor::uniform(vec![*units], bound(inputs), &mut rng),
-                ],
-                (Layer::BatchNorm, shape) => {
-                    let features = norm_features(shape);
-                    vec![
-                        HostTensor::filled(vec![features], 1.0),
-                        HostTensor::filled(vec![features], 0.0),
-                        HostTensor::filled(vec![features], 0.0),
-                        HostTensor::filled(vec![features], 1.0),
-                    ]
-                }
-                (Layer::LayerNorm, shape) => vec![
-                    HostTensor::filled(vec![shape.elements()], 1.0),
-                    HostTensor::filled(vec![shape.elements()], 0.0),
-                ],
-                _ => Vec::new(),
+        .zip(param_shapes(network, &report))
+        .map(|(layer, shapes)| match layer {
+            Layer::Conv2d { .. } | Layer::Dense { .. } => {
+                // Conv2d `[filters, channels, k, k]` and Dense `[inputs, units]`.
+                let weight = &shapes[0];
+                let fan_in: usize = match layer {
+                    Layer::Conv2d { .. } => weight[1..].iter().product(),
+                    _ => weight[0],
+                };
+                #[allow(clippy::cast_precision_loss)]
+                let bound = 1.0 / (fan_in.max(1) as f32).sqrt();
+                shapes
+                    .into_iter()
+                    .map(|shape| HostTensor::uniform(shape, bound, &mut rng))
+                    .collect()
             }
+            // Scale 1 and shift 0; BatchNorm's running mean 0 and variance 1.
+            _ => shapes
+                .into_iter()
+                .zip([1.0, 0.0, 0.0, 1.0])
+                .map(|(shape, value)| HostTensor::filled(shape, value))
+                .collect(),
         })
         .collect())
 }
@@ -220,7 +201,7 @@ impl ConvNet {
         params: &[LayerParams],
         device: &Device,
     ) -> Result<(ConvNet, Vec<Option<Running>>), String> {
-        let expected = initial_shapes(network, report);
+        let expected = param_shapes(network, report);
         if params.len() != network.layers.len() {
             return Err(format!(
                 "{} layers of numbers for {} layers",
@@ -302,7 +283,10 @@ impl ConvNet {
                     };
                     Value::Image(conv2d(
                         x,
-                        node.kernel.as_ref().map(Param::val).expect("Conv2d has a kernel"),
+                        node.kernel
+                            .as_ref()
+                            .map(Param::val)
+                            .expect("Conv2d has a kernel"),
                         node.bias.as_ref().map(Param::val),
                         ConvOptions::new([*stride; 2], [*padding; 2], [*dilation; 2], 1),
                     ))
@@ -331,8 +315,16 @@ impl ConvNet {
                 }
                 Layer::Flatten => Value::Flat(x.flat()),
                 Layer::Dense { .. } => {
-                    let matrix = node.matrix.as_ref().map(Param::val).expect("Dense has weights");
-                    let bias = node.bias.as_ref().map(Param::val).expect("Dense has a bias");
+                    let matrix = node
+                        .matrix
+                        .as_ref()
+                        .map(Param::val)
+                        .expect("Dense has weights");
+                    let bias = node
+                        .bias
+                        .as_ref()
+                        .map(Param::val)
+                        .expect("Dense has a bias");
                     Value::Flat(x.flat().matmul(matrix) + bias.unsqueeze())
                 }
                 Layer::Dropout { percent } => match mode {
@@ -412,7 +404,7 @@ impl ConvNet {
 }
 
 /// The parameter shapes each layer expects, in [`LayerParams`] order.
-fn initial_shapes(network: &ImageNetwork, report: &GraphReport) -> Vec<Vec<Vec<usize>>> {
+fn param_shapes(network: &ImageNetwork, report: &GraphReport) -> Vec<Vec<Vec<usize>>> {
     network
         .layers
         .iter()
@@ -444,7 +436,10 @@ fn activate<const D: usize>(x: Tensor<D>, act: crate::vision::Act) -> Tensor<D> 
         Act::LeakyRelu => leaky_relu(x, LEAKY_SLOPE),
         // Composed from erf so the gradient is erf's exact derivative: Burn's fused GELU
         // backward on wgpu is off by ~1e-3 against PyTorch.
-        Act::Gelu => x.clone() * (x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0)).mul_scalar(0.5),
+        Act::Gelu => {
+            x.clone()
+                * (x.div_scalar(std::f64::consts::SQRT_2).erf().add_scalar(1.0)).mul_scalar(0.5)
+        }
         Act::Tanh => tanh(x),
         Act::Sigmoid => sigmoid(x),
     }
@@ -503,10 +498,7 @@ fn batch_norm_eval(x: Value, gamma: Tensor<1>, beta: Tensor<1>, running: &Runnin
             Value::Image(mean.reshape([1, -1, 1, 1])),
             Value::Image(var.reshape([1, -1, 1, 1])),
         ),
-        Value::Flat(_) => (
-            Value::Flat(mean.unsqueeze()),
-            Value::Flat(var.unsqueeze()),
-        ),
+        Value::Flat(_) => (Value::Flat(mean.unsqueeze()), Value::Flat(var.unsqueeze())),
     };
     normalize(x, mean, var, gamma, beta)
 }
@@ -519,8 +511,7 @@ fn normalize(x: Value, mean: Value, var: Value, gamma: Tensor<1>, beta: Tensor<1
             Value::Image((x - mean) / var.add_scalar(NORM_EPSILON).sqrt() * scale + shift)
         }
         (Value::Flat(x), Value::Flat(mean), Value::Flat(var)) => Value::Flat(
-            (x - mean) / var.add_scalar(NORM_EPSILON).sqrt() * gamma.unsqueeze()
-                + beta.unsqueeze(),
+            (x - mean) / var.add_scalar(NORM_EPSILON).sqrt() * gamma.unsqueeze() + beta.unsqueeze(),
         ),
         _ => unreachable!("moments have the input's kind"),
     }
@@ -557,7 +548,8 @@ pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
 /// Builds the optimizer a recipe asks for (each configured as its PyTorch namesake).
 pub fn optimizer_for(recipe: &Recipe) -> ModuleOptimizer {
     #[allow(clippy::cast_possible_truncation)] // Burn's optimizer settings are f32
-    let decay = (recipe.weight_decay > 0.0).then(|| WeightDecayConfig::new(recipe.weight_decay as f32));
+    let decay =
+        (recipe.weight_decay > 0.0).then(|| WeightDecayConfig::new(recipe.weight_decay as f32));
     match recipe.optimizer {
         Optimizer::Sgd => SgdConfig::new()
             .with_weight_decay(decay)
@@ -822,7 +814,8 @@ impl ImageTrainer {
 
     /// Mini-batches per epoch.
     pub fn batches_per_epoch(&self) -> usize {
-        self.train_count.div_ceil(self.recipe.batch_size.clamp(1, self.train_count))
+        self.train_count
+            .div_ceil(self.recipe.batch_size.clamp(1, self.train_count))
     }
 
     pub fn train_count(&self) -> usize {
@@ -837,8 +830,9 @@ impl ImageTrainer {
             let order = match &self.order {
                 Some(order) => order.clone(),
                 None => {
-                    let mut indices: Vec<i64> =
-                        (0..self.train_count).map(|i| i64::try_from(i).unwrap_or(0)).collect();
+                    let mut indices: Vec<i64> = (0..self.train_count)
+                        .map(|i| i64::try_from(i).unwrap_or(0))
+                        .collect();
                     if self.recipe.shuffle {
                         self.rng.shuffle(&mut indices);
                     }
@@ -858,13 +852,24 @@ impl ImageTrainer {
             #[allow(clippy::cast_precision_loss)]
             let fraction = self.position as f64 / self.train_count as f64;
             let rate = self.recipe.rate_at(self.epoch, fraction);
-            let inputs = self.train_inputs.clone().select(0, picked.clone().to_device(&self.train_device));
-            let targets = self.train_targets.clone().select(0, picked.clone().to_device(&self.train_device));
+            let inputs = self
+                .train_inputs
+                .clone()
+                .select(0, picked.clone().to_device(&self.train_device));
+            let targets = self
+                .train_targets
+                .clone()
+                .select(0, picked.clone().to_device(&self.train_device));
             let labels = self.train_labels.clone().select(0, picked);
             let (loss, logits) = self.step(inputs, targets, rate);
             #[allow(clippy::cast_precision_loss)]
             let weighted = loss.mul_scalar(len as f64);
-            let correct = logits.argmax(1).flatten::<1>(0, 1).equal(labels).float().sum();
+            let correct = logits
+                .argmax(1)
+                .flatten::<1>(0, 1)
+                .equal(labels)
+                .float()
+                .sum();
             self.loss_sum = Some(match self.loss_sum.take() {
                 Some(sum) => sum + weighted,
                 None => weighted,
@@ -886,8 +891,15 @@ impl ImageTrainer {
 
     /// One optimizer step on a batch at learning rate `rate`. Returns the loss and the logits
     /// (both detached, on the plain device). Public so tests can drive exact steps.
-    pub fn step(&mut self, inputs: Tensor<4>, targets: Tensor<2>, rate: f64) -> (Tensor<1>, Tensor<2>) {
-        let forward = self.model.forward(&self.network.layers, inputs, &Mode::Train);
+    pub fn step(
+        &mut self,
+        inputs: Tensor<4>,
+        targets: Tensor<2>,
+        rate: f64,
+    ) -> (Tensor<1>, Tensor<2>) {
+        let forward = self
+            .model
+            .forward(&self.network.layers, inputs, &Mode::Train);
         let logits = forward.logits();
         let loss = cross_entropy(logits.clone(), targets);
         for (slot, stats) in self.running.iter_mut().zip(forward.batch_stats) {
@@ -959,8 +971,11 @@ impl ImageTrainer {
             );
             let logits = forward.logits();
             #[allow(clippy::cast_precision_loss)]
-            let loss = cross_entropy(logits.clone(), self.val_targets.clone().narrow(0, start, len))
-                .mul_scalar(len as f64);
+            let loss = cross_entropy(
+                logits.clone(),
+                self.val_targets.clone().narrow(0, start, len),
+            )
+            .mul_scalar(len as f64);
             let correct = logits
                 .argmax(1)
                 .flatten::<1>(0, 1)

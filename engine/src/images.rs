@@ -38,7 +38,9 @@ impl ImageSet {
         if bytes.len() < HEADER || &bytes[..8] != MAGIC {
             return Err(ImageSetError::BadHeader);
         }
-        let u32_at = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let u32_at = |at: usize| {
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
         let count = u32_at(8) as usize;
         let height = usize::from(u16_at(12));

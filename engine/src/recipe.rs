@@ -58,7 +58,10 @@ impl Optimizer {
 pub enum Schedule {
     Constant,
     /// Multiply by `gamma` every `every` epochs (PyTorch's `StepLR`).
-    Step { every: usize, gamma: f64 },
+    Step {
+        every: usize,
+        gamma: f64,
+    },
     /// Half a cosine from the base rate down to 0 at the last epoch (`CosineAnnealingLR`
     /// with `T_max` = epochs, evaluated per step).
     Cosine,

@@ -23,7 +23,13 @@ pub enum Act {
 }
 
 impl Act {
-    pub const ALL: [Act; 5] = [Act::Relu, Act::LeakyRelu, Act::Gelu, Act::Tanh, Act::Sigmoid];
+    pub const ALL: [Act; 5] = [
+        Act::Relu,
+        Act::LeakyRelu,
+        Act::Gelu,
+        Act::Tanh,
+        Act::Sigmoid,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -72,27 +78,41 @@ pub enum Layer {
         dilation: usize,
     },
     /// Max over `size × size` windows every `stride` pixels.
-    MaxPool { size: usize, stride: usize },
+    MaxPool {
+        size: usize,
+        stride: usize,
+    },
     /// Mean over `size × size` windows every `stride` pixels.
-    AvgPool { size: usize, stride: usize },
+    AvgPool {
+        size: usize,
+        stride: usize,
+    },
     /// Mean of each channel over the whole image: `C×H×W → C`.
     GlobalAvgPool,
     /// `C×H×W → C·H·W`.
     Flatten,
     /// Fully connected, `units` outputs; no activation of its own.
-    Dense { units: usize },
+    Dense {
+        units: usize,
+    },
     /// Zeroes each value with probability `percent / 100` while training.
-    Dropout { percent: u8 },
+    Dropout {
+        percent: u8,
+    },
     /// Normalises each channel (or feature) over the batch; learns a scale and shift.
     BatchNorm,
     /// Normalises each sample over all its values; learns a scale and shift per value.
     LayerNorm,
     Activation(Act),
     /// Adds tap `from` to this layer's input (a residual connection). Shapes must match.
-    Add { from: usize },
+    Add {
+        from: usize,
+    },
     /// Joins tap `from` with this layer's input: along channels for images of the same size,
     /// end to end for flat vectors.
-    Concat { from: usize },
+    Concat {
+        from: usize,
+    },
     /// Turns the last layer's outputs into class probabilities. Must come last.
     Softmax,
 }
@@ -473,7 +493,9 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 if *filters > MAX_WIDTH {
                     return Err(GraphError::at(
                         at,
-                        format!("{kind} (layer {number}) has {filters} filters; at most {MAX_WIDTH} fit."),
+                        format!(
+                            "{kind} (layer {number}) has {filters} filters; at most {MAX_WIDTH} fit."
+                        ),
                         None,
                     ));
                 }
@@ -493,7 +515,11 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                         at,
                         format!(
                             "Conv2d (layer {number}) has a {span}×{span} window but its input is only {height}×{width}{}: pad it, or use a smaller kernel or dilation.",
-                            if *padding > 0 { " after padding".to_owned() } else { String::new() }
+                            if *padding > 0 {
+                                " after padding".to_owned()
+                            } else {
+                                String::new()
+                            }
                         ),
                         Some(Fix::Replace { at, layer: same }),
                     ));
@@ -501,7 +527,8 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 let out_h = (padded_h - span) / stride + 1;
                 let out_w = (padded_w - span) / stride + 1;
                 let params = filters * in_channels * kernel * kernel + filters;
-                let flops = 2 * (filters * out_h * out_w) as u64 * (in_channels * kernel * kernel) as u64;
+                let flops =
+                    2 * (filters * out_h * out_w) as u64 * (in_channels * kernel * kernel) as u64;
                 (
                     Shape::Image {
                         channels: *filters,
@@ -517,8 +544,16 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     Layer::MaxPool { .. } => Layer::MaxPool { size, stride },
                     _ => Layer::AvgPool { size, stride },
                 };
-                positive(*size, "pixel of window", replace((*size).max(1), (*stride).max(1)))?;
-                positive(*stride, "pixel of stride", replace((*size).max(1), (*stride).max(1)))?;
+                positive(
+                    *size,
+                    "pixel of window",
+                    replace((*size).max(1), (*stride).max(1)),
+                )?;
+                positive(
+                    *stride,
+                    "pixel of stride",
+                    replace((*size).max(1), (*stride).max(1)),
+                )?;
                 let (channels, height, width) = needs_image(shape)?;
                 if *size > height || *size > width {
                     return Err(GraphError::at(
@@ -551,7 +586,9 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 Shape::Flat(_) => {
                     return Err(GraphError::at(
                         at,
-                        format!("Flatten (layer {number}) gets a vector that is already flat: remove it."),
+                        format!(
+                            "Flatten (layer {number}) gets a vector that is already flat: remove it."
+                        ),
                         Some(Fix::Remove { at }),
                     ));
                 }
@@ -561,8 +598,13 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 if *units > MAX_WIDTH {
                     return Err(GraphError::at(
                         at,
-                        format!("Dense (layer {number}) has {units} units; at most {MAX_WIDTH} fit."),
-                        Some(Fix::Replace { at, layer: Layer::Dense { units: MAX_WIDTH } }),
+                        format!(
+                            "Dense (layer {number}) has {units} units; at most {MAX_WIDTH} fit."
+                        ),
+                        Some(Fix::Replace {
+                            at,
+                            layer: Layer::Dense { units: MAX_WIDTH },
+                        }),
                     ));
                 }
                 let Shape::Flat(inputs) = shape else {
@@ -571,7 +613,10 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                         format!(
                             "Dense (layer {number}) needs a flat input, but it gets an image of {shape}: insert Flatten (or GlobalAvgPool) here."
                         ),
-                        Some(Fix::Insert { at, layer: Layer::Flatten }),
+                        Some(Fix::Insert {
+                            at,
+                            layer: Layer::Flatten,
+                        }),
                     ));
                 };
                 (
@@ -584,8 +629,13 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 if *percent >= 100 {
                     return Err(GraphError::at(
                         at,
-                        format!("Dropout (layer {number}) would drop every value: use a rate below 100 %."),
-                        Some(Fix::Replace { at, layer: Layer::Dropout { percent: 50 } }),
+                        format!(
+                            "Dropout (layer {number}) would drop every value: use a rate below 100 %."
+                        ),
+                        Some(Fix::Replace {
+                            at,
+                            layer: Layer::Dropout { percent: 50 },
+                        }),
                     ));
                 }
                 (shape, 0, shape.elements() as u64)
@@ -604,8 +654,12 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     let fix = Fix::Replace {
                         at,
                         layer: match layer {
-                            Layer::Add { .. } => Layer::Add { from: at.saturating_sub(1) },
-                            _ => Layer::Concat { from: at.saturating_sub(1) },
+                            Layer::Add { .. } => Layer::Add {
+                                from: at.saturating_sub(1),
+                            },
+                            _ => Layer::Concat {
+                                from: at.saturating_sub(1),
+                            },
                         },
                     };
                     return Err(GraphError::at(
@@ -617,7 +671,11 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     ));
                 }
                 let other = taps[*from];
-                let source = if *from == 0 { "the input".to_owned() } else { format!("layer {from}") };
+                let source = if *from == 0 {
+                    "the input".to_owned()
+                } else {
+                    format!("layer {from}")
+                };
                 if matches!(layer, Layer::Add { .. }) {
                     if other != shape {
                         return Err(GraphError::at(
@@ -625,7 +683,10 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                             format!(
                                 "Add (layer {number}) joins tensors of the same shape, but {source} gives {other} and layer {at} gives {shape}: take another layer's output, or make the shapes agree (a 1×1 Conv2d changes channels)."
                             ),
-                            matching_tap(&taps, at, shape).map(|from| Fix::Replace { at, layer: Layer::Add { from } }),
+                            matching_tap(&taps, at, shape).map(|from| Fix::Replace {
+                                at,
+                                layer: Layer::Add { from },
+                            }),
                         ));
                     }
                     (shape, 0, shape.elements() as u64)
@@ -633,8 +694,16 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     let joined = match (shape, other) {
                         (Shape::Flat(a), Shape::Flat(b)) => Some(Shape::Flat(a + b)),
                         (
-                            Shape::Image { channels: a, height, width },
-                            Shape::Image { channels: b, height: h2, width: w2 },
+                            Shape::Image {
+                                channels: a,
+                                height,
+                                width,
+                            },
+                            Shape::Image {
+                                channels: b,
+                                height: h2,
+                                width: w2,
+                            },
                         ) if height == h2 && width == w2 => Some(Shape::Image {
                             channels: a + b,
                             height,
@@ -658,7 +727,9 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 if Some(at) != last {
                     return Err(GraphError::at(
                         at,
-                        format!("Softmax (layer {number}) gives the class probabilities, so it must be the last layer: remove it here."),
+                        format!(
+                            "Softmax (layer {number}) gives the class probabilities, so it must be the last layer: remove it here."
+                        ),
                         Some(Fix::Remove { at }),
                     ));
                 }
@@ -667,10 +738,18 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     Shape::Flat(_) if !head => {}
                     Shape::Flat(units) if units == classes => {}
                     Shape::Flat(units) => {
-                        let previous = at.checked_sub(1).and_then(|p| network.layers.get(p).map(|l| (p, l)));
+                        let previous = at
+                            .checked_sub(1)
+                            .and_then(|p| network.layers.get(p).map(|l| (p, l)));
                         let fix = match previous {
-                            Some((p, Layer::Dense { .. })) => Fix::Replace { at: p, layer: Layer::Dense { units: classes } },
-                            _ => Fix::Insert { at, layer: Layer::Dense { units: classes } },
+                            Some((p, Layer::Dense { .. })) => Fix::Replace {
+                                at: p,
+                                layer: Layer::Dense { units: classes },
+                            },
+                            _ => Fix::Insert {
+                                at,
+                                layer: Layer::Dense { units: classes },
+                            },
                         };
                         return Err(GraphError::at(
                             at,
@@ -683,8 +762,13 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                     Shape::Image { .. } => {
                         return Err(GraphError::at(
                             at,
-                            format!("Softmax needs a flat vector of {classes} class scores, but it gets an image of {shape}: insert Flatten and Dense {classes} before it."),
-                            Some(Fix::Insert { at, layer: Layer::Flatten }),
+                            format!(
+                                "Softmax needs a flat vector of {classes} class scores, but it gets an image of {shape}: insert Flatten and Dense {classes} before it."
+                            ),
+                            Some(Fix::Insert {
+                                at,
+                                layer: Layer::Flatten,
+                            }),
                         ));
                     }
                 }
@@ -694,7 +778,9 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
         if params > 50_000_000 {
             return Err(GraphError::at(
                 at,
-                format!("{kind} (layer {number}) would have {params} parameters; at most 50 million fit in a browser tab: shrink it."),
+                format!(
+                    "{kind} (layer {number}) would have {params} parameters; at most 50 million fit in a browser tab: shrink it."
+                ),
                 None,
             ));
         }
@@ -714,13 +800,16 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                 "A classifier ends with Dense {} then Softmax, which turns scores into class probabilities: append Softmax.",
                 network.classes
             ),
-            Some(Fix::Insert { at, layer: Layer::Softmax }),
+            Some(Fix::Insert {
+                at,
+                layer: Layer::Softmax,
+            }),
         ));
     }
     let total_params = infos.iter().map(|info| info.params).sum();
     let total_flops = infos.iter().map(|info| info.flops).sum();
-    let activation_bytes = 4 * input.elements() as u64
-        + infos.iter().map(|info| info.activation_bytes).sum::<u64>();
+    let activation_bytes =
+        4 * input.elements() as u64 + infos.iter().map(|info| info.activation_bytes).sum::<u64>();
     Ok(GraphReport {
         input,
         layers: infos,

@@ -19,7 +19,13 @@ fn digits() -> ImageSet {
     ImageSet::decode(&bytes).expect("the bundled digits decode")
 }
 
-fn train(device: &Device, network: &ImageNetwork, set: &ImageSet, recipe: Recipe, seed: u64) -> (ImageTrainer, Vec<EpochMetrics>) {
+fn train(
+    device: &Device,
+    network: &ImageNetwork,
+    set: &ImageSet,
+    recipe: Recipe,
+    seed: u64,
+) -> (ImageTrainer, Vec<EpochMetrics>) {
     let (train, val) = set.split(80, seed);
     let mut trainer = ImageTrainer::new(device, network, &train, &val, recipe, None, seed)
         .expect("the network fits the digits");
@@ -29,7 +35,12 @@ fn train(device: &Device, network: &ImageNetwork, set: &ImageSet, recipe: Recipe
         let metrics = pollster::block_on(trainer.epoch_metrics()).expect("metrics read back");
         println!(
             "epoch {}: train loss {:.4} acc {:.4}, val loss {:.4} acc {:.4}, lr {:.5}",
-            metrics.epoch, metrics.train_loss, metrics.train_accuracy, metrics.val_loss, metrics.val_accuracy, metrics.learning_rate
+            metrics.epoch,
+            metrics.train_loss,
+            metrics.train_accuracy,
+            metrics.val_loss,
+            metrics.val_accuracy,
+            metrics.learning_rate
         );
         history.push(metrics);
     }
@@ -40,7 +51,10 @@ fn train(device: &Device, network: &ImageNetwork, set: &ImageSet, recipe: Recipe
 fn bundled_digits_are_ten_balanced_classes() {
     let set = digits();
     assert_eq!(set.len(), 10_000);
-    assert_eq!((set.size.channels, set.size.height, set.size.width), (1, 28, 28));
+    assert_eq!(
+        (set.size.channels, set.size.height, set.size.width),
+        (1, 28, 28)
+    );
     assert_eq!(
         set.counts(),
         vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
@@ -74,7 +88,10 @@ fn lenet_reaches_97_percent_on_the_cpu() {
     let best = history.iter().map(|m| m.val_accuracy).fold(0.0, f32::max);
     assert!(best >= 0.97, "best validation accuracy {best}");
     let last = history.last().expect("epochs ran");
-    assert!(last.train_loss < history[0].train_loss, "training loss went down");
+    assert!(
+        last.train_loss < history[0].train_loss,
+        "training loss went down"
+    );
     assert_eq!(last.epoch, 6);
 }
 
@@ -97,8 +114,16 @@ fn residual_network_with_batch_norm_learns_on_the_cpu() {
     };
     let (_, history) = train(&Device::flex(), &network, &set, recipe, 3);
     let last = history.last().expect("epochs ran");
-    assert!(last.val_accuracy >= 0.85, "validation accuracy {}", last.val_accuracy);
-    assert!(last.learning_rate < 0.01, "cosine ends near zero: {}", last.learning_rate);
+    assert!(
+        last.val_accuracy >= 0.85,
+        "validation accuracy {}",
+        last.val_accuracy
+    );
+    assert!(
+        last.learning_rate < 0.01,
+        "cosine ends near zero: {}",
+        last.learning_rate
+    );
 }
 
 #[test]
@@ -113,7 +138,11 @@ fn lenet_learns_on_wgpu() {
     let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
     let (_, history) = train(&device, &network, &set, recipe, 5);
     let last = history.last().expect("epochs ran");
-    assert!(last.val_accuracy >= 0.8, "validation accuracy {}", last.val_accuracy);
+    assert!(
+        last.val_accuracy >= 0.8,
+        "validation accuracy {}",
+        last.val_accuracy
+    );
 }
 
 #[test]
@@ -156,25 +185,49 @@ fn dropout_zeroes_the_stated_share_while_training_only() {
     use agora_engine::vision::{ImageSize, infer_body};
     use burn::tensor::Tensor;
     let network = ImageNetwork {
-        input: ImageSize { channels: 1, height: 50, width: 50 },
+        input: ImageSize {
+            channels: 1,
+            height: 50,
+            width: 50,
+        },
         layers: vec![Layer::Dropout { percent: 30 }],
         classes: 2,
     };
     let report = infer_body(&network).expect("valid");
     let params = vec![Vec::new()];
-    assert_eq!(initial_params(&ImageNetwork::lenet(network.input, 2), 1).map(|p| p.len()).ok(), Some(13));
+    assert_eq!(
+        initial_params(&ImageNetwork::lenet(network.input, 2), 1)
+            .map(|p| p.len())
+            .ok(),
+        Some(13)
+    );
     let device = Device::flex().autodiff();
     device.seed(4);
-    let (model, running) = ConvNet::from_params(&network, &report, &params, &device).expect("builds");
+    let (model, running) =
+        ConvNet::from_params(&network, &report, &params, &device).expect("builds");
     let ones = Tensor::<4>::ones([4, 1, 50, 50], &device);
     let train = model.forward(&network.layers, ones.clone(), &Mode::Train);
-    let Some(Value::Image(out)) = train.taps.last().cloned() else { panic!("an image") };
+    let Some(Value::Image(out)) = train.taps.last().cloned() else {
+        panic!("an image")
+    };
     let values: Vec<f32> = out.into_data().iter::<f32>().collect();
     let zeros = values.iter().filter(|&&v| v == 0.0).count() as f64 / values.len() as f64;
     assert!((0.27..0.33).contains(&zeros), "share dropped {zeros}");
-    let kept = values.iter().copied().find(|&v| v != 0.0).expect("something kept");
-    assert!((kept - 1.0 / 0.7).abs() < 1e-5, "kept values are scaled up: {kept}");
+    let kept = values
+        .iter()
+        .copied()
+        .find(|&v| v != 0.0)
+        .expect("something kept");
+    assert!(
+        (kept - 1.0 / 0.7).abs() < 1e-5,
+        "kept values are scaled up: {kept}"
+    );
     let eval = model.forward(&network.layers, ones, &Mode::Eval(&running));
-    let Some(Value::Image(out)) = eval.taps.last().cloned() else { panic!("an image") };
-    assert!(out.into_data().iter::<f32>().all(|v| v == 1.0), "evaluation keeps everything");
+    let Some(Value::Image(out)) = eval.taps.last().cloned() else {
+        panic!("an image")
+    };
+    assert!(
+        out.into_data().iter::<f32>().all(|v| v == 1.0),
+        "evaluation keeps everything"
+    );
 }

@@ -6,6 +6,9 @@
 //! Every number must agree within `|a − b| ≤ ATOL + RTOL·|b|`, on Flex (CPU) and on Burn's
 //! wgpu backend (lavapipe where there is no GPU).
 
+#[macro_use]
+mod common;
+
 use agora_engine::Device;
 use agora_engine::convnet::{
     ConvNet, HostTensor, ImageTrainer, LayerParams, Mode, Value as Tap, cross_entropy, one_hot,
@@ -25,21 +28,6 @@ const ATOL: f64 = 2e-5;
 fn fixtures() -> Value {
     let text = include_str!("fixtures/torch.json");
     serde_json::from_str(text).expect("fixtures/torch.json is valid JSON")
-}
-
-fn wgpu_device() -> Device {
-    Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
-}
-
-macro_rules! on_each_backend {
-    ($($name:ident => $body:ident;)*) => {
-        mod flex {
-            $(#[test] fn $name() { super::$body(super::Device::flex()); })*
-        }
-        mod wgpu {
-            $(#[test] fn $name() { super::$body(super::wgpu_device()); })*
-        }
-    };
 }
 
 on_each_backend! {
@@ -100,7 +88,10 @@ fn params_of(value: &Value) -> Vec<LayerParams> {
 }
 
 /// The gradients of each layer's trainable parameters, in fixture order.
-fn param_grads(model: &ConvNet, grads: &burn::tensor::Gradients) -> Vec<Vec<(Vec<usize>, Vec<f32>)>> {
+fn param_grads(
+    model: &ConvNet,
+    grads: &burn::tensor::Gradients,
+) -> Vec<Vec<(Vec<usize>, Vec<f32>)>> {
     model
         .nodes
         .iter()
@@ -122,10 +113,19 @@ fn param_grads(model: &ConvNet, grads: &burn::tensor::Gradients) -> Vec<Vec<(Vec
 
 fn compare_grads(name: &str, actual: &[Vec<(Vec<usize>, Vec<f32>)>], expected: &Value) {
     let expected = expected.as_array().expect("a list per layer");
-    assert_eq!(actual.len(), expected.len(), "{name}: layers with gradients");
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{name}: layers with gradients"
+    );
     for (layer, (mine, theirs)) in actual.iter().zip(expected).enumerate() {
         let theirs = theirs.as_array().expect("a list of tensors");
-        assert_eq!(mine.len(), theirs.len(), "{name}: layer {} gradient count", layer + 1);
+        assert_eq!(
+            mine.len(),
+            theirs.len(),
+            "{name}: layer {} gradient count",
+            layer + 1
+        );
         for (index, (tensor, reference)) in mine.iter().zip(theirs).enumerate() {
             assert_close(
                 &format!("{name}: gradient {index} of layer {}", layer + 1),
@@ -167,10 +167,18 @@ fn layers(device: Device) {
         let (dims, out) = tap_values(output);
         assert_close(&format!("{name}: output"), (&dims, &out), &case["output"]);
         let loss_value = values(loss.clone()).1[0];
-        assert_scalar(&format!("{name}: loss"), loss_value, case["loss"].as_f64().expect("loss"));
+        assert_scalar(
+            &format!("{name}: loss"),
+            loss_value,
+            case["loss"].as_f64().expect("loss"),
+        );
         let grads = loss.backward();
         let input_grad = values(input.grad(&grads).expect("input gradient"));
-        assert_close(&format!("{name}: input gradient"), (&input_grad.0, &input_grad.1), &case["input_grad"]);
+        assert_close(
+            &format!("{name}: input gradient"),
+            (&input_grad.0, &input_grad.1),
+            &case["input_grad"],
+        );
         compare_grads(name, &param_grads(&model, &grads), &case["param_grads"]);
         // Batch norm's running statistics after one training forward pass.
         for (at, (stats, old)) in forward.batch_stats.into_iter().zip(&running).enumerate() {
@@ -180,7 +188,11 @@ fn layers(device: Device) {
                 let after = &case["params_after_forward"][at];
                 let mean = values(mean);
                 let var = values(var);
-                assert_close(&format!("{name}: running mean"), (&mean.0, &mean.1), &after[2]);
+                assert_close(
+                    &format!("{name}: running mean"),
+                    (&mean.0, &mean.1),
+                    &after[2],
+                );
                 assert_close(&format!("{name}: running var"), (&var.0, &var.1), &after[3]);
             }
         }
@@ -201,7 +213,12 @@ fn networks(device: Device) {
         let name = case["name"].as_str().expect("a name");
         let network = network_of(case);
         let report = infer_graph(&network).unwrap_or_else(|error| panic!("{name}: {error}"));
-        assert!(network.layers.iter().any(|layer| matches!(layer, Layer::Add { .. })));
+        assert!(
+            network
+                .layers
+                .iter()
+                .any(|layer| matches!(layer, Layer::Add { .. }))
+        );
         let train_device = device.clone().autodiff();
         let params = params_of(&case["params"]);
         let (model, running) = ConvNet::from_params(&network, &report, &params, &train_device)
@@ -212,17 +229,33 @@ fn networks(device: Device) {
         let (dims, out) = values(logits.clone());
         assert_close(&format!("{name}: logits"), (&dims, &out), &case["logits"]);
         let (dims, out) = tap_values(forward.taps.last().cloned().expect("probabilities"));
-        assert_close(&format!("{name}: probabilities"), (&dims, &out), &case["probabilities"]);
+        assert_close(
+            &format!("{name}: probabilities"),
+            (&dims, &out),
+            &case["probabilities"],
+        );
         let targets = one_hot(&labels_of(case), network.classes, &train_device);
         let loss = cross_entropy(logits, targets);
-        assert_scalar(&format!("{name}: loss"), values(loss.clone()).1[0], case["loss"].as_f64().expect("loss"));
+        assert_scalar(
+            &format!("{name}: loss"),
+            values(loss.clone()).1[0],
+            case["loss"].as_f64().expect("loss"),
+        );
         let grads = loss.backward();
         compare_grads(name, &param_grads(&model, &grads), &case["param_grads"]);
         // Evaluation mode uses the running statistics.
         let eval = model.valid();
-        let forward = eval.forward(&network.layers, to_tensor::<4>(&case["input"], &device), &Mode::Eval(&running));
+        let forward = eval.forward(
+            &network.layers,
+            to_tensor::<4>(&case["input"], &device),
+            &Mode::Eval(&running),
+        );
         let (dims, out) = values(forward.logits());
-        assert_close(&format!("{name}: evaluation logits"), (&dims, &out), &case["eval_logits"]);
+        assert_close(
+            &format!("{name}: evaluation logits"),
+            (&dims, &out),
+            &case["eval_logits"],
+        );
     }
 }
 
@@ -244,26 +277,49 @@ fn optimizers(device: Device) {
     };
     for run in optimizers {
         let name = run["name"].as_str().expect("a name");
-        let recipe: Recipe = serde_json::from_value(run["recipe"].clone()).expect("an Agora recipe");
-        let mut trainer = ImageTrainer::new(&device, &network, &placeholder, &placeholder, recipe, Some(&params), 1)
-            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let recipe: Recipe =
+            serde_json::from_value(run["recipe"].clone()).expect("an Agora recipe");
+        let mut trainer = ImageTrainer::new(
+            &device,
+            &network,
+            &placeholder,
+            &placeholder,
+            recipe,
+            Some(&params),
+            1,
+        )
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
         let train_device = device.clone().autodiff();
         let losses = run["losses"].as_array().expect("losses");
         for (step, expected) in losses.iter().enumerate() {
             let inputs = to_tensor::<4>(&case["input"], &train_device);
             let targets = one_hot(&labels, network.classes, &train_device);
             let (loss, _) = trainer.step(inputs, targets, recipe.learning_rate);
-            assert_scalar(&format!("{name}: loss at step {}", step + 1), values(loss).1[0], expected.as_f64().expect("loss"));
+            assert_scalar(
+                &format!("{name}: loss at step {}", step + 1),
+                values(loss).1[0],
+                expected.as_f64().expect("loss"),
+            );
         }
         let after = pollster::block_on(trainer.params()).expect("parameters read back");
-        let expected = run["params_after"].as_array().expect("parameters per layer");
+        let expected = run["params_after"]
+            .as_array()
+            .expect("parameters per layer");
         assert_eq!(after.len(), expected.len());
         for (layer, (mine, theirs)) in after.iter().zip(expected).enumerate() {
             let theirs = theirs.as_array().expect("tensors");
-            assert_eq!(mine.len(), theirs.len(), "{name}: layer {} tensors", layer + 1);
+            assert_eq!(
+                mine.len(),
+                theirs.len(),
+                "{name}: layer {} tensors",
+                layer + 1
+            );
             for (index, (tensor, reference)) in mine.iter().zip(theirs).enumerate() {
                 assert_close(
-                    &format!("{name}: tensor {index} of layer {} after 3 steps", layer + 1),
+                    &format!(
+                        "{name}: tensor {index} of layer {} after 3 steps",
+                        layer + 1
+                    ),
                     (&tensor.shape, &tensor.values),
                     reference,
                 );

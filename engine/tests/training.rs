@@ -2,27 +2,14 @@
 //! test body on the CPU backend (Flex) and on Burn's wgpu backend (lavapipe on machines without a
 //! GPU). A missing wgpu adapter fails the wgpu tests; nothing is skipped.
 
+#[macro_use]
+mod common;
+
 use agora_engine::Device;
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind};
 use agora_engine::model::initial_weights;
 use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
 use agora_engine::train::{GRID, Hyper, OptimizerKind, Regularization, Snapshot, Trainer};
-
-fn wgpu_device() -> Device {
-    Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
-}
-
-/// Runs each test body once per backend.
-macro_rules! on_each_backend {
-    ($($name:ident => $body:ident;)*) => {
-        mod flex {
-            $(#[test] fn $name() { super::$body(super::Device::flex()); })*
-        }
-        mod wgpu {
-            $(#[test] fn $name() { super::$body(super::wgpu_device()); })*
-        }
-    };
-}
 
 on_each_backend! {
     circle_reaches_95_percent => circle;

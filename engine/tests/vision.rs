@@ -7,14 +7,26 @@ use agora_engine::vision::{
     Act, DeviceLimits, Fix, ImageNetwork, ImageSize, Layer, Shape, check_limits, infer_graph,
 };
 
-const DIGIT: ImageSize = ImageSize { channels: 1, height: 28, width: 28 };
+const DIGIT: ImageSize = ImageSize {
+    channels: 1,
+    height: 28,
+    width: 28,
+};
 
 fn net(layers: Vec<Layer>) -> ImageNetwork {
-    ImageNetwork { input: DIGIT, layers, classes: 10 }
+    ImageNetwork {
+        input: DIGIT,
+        layers,
+        classes: 10,
+    }
 }
 
 fn image(channels: usize, height: usize, width: usize) -> Shape {
-    Shape::Image { channels, height, width }
+    Shape::Image {
+        channels,
+        height,
+        width,
+    }
 }
 
 #[test]
@@ -32,13 +44,23 @@ fn lenet_has_the_textbook_shapes_and_61706_parameters() {
     assert_eq!(report.layers[0].flops, 2 * 6 * 28 * 28 * 25);
     assert_eq!(report.layers[3].flops, 2 * 16 * 10 * 10 * 150);
     assert_eq!(report.layers[0].activation_bytes, 4 * 6 * 28 * 28);
-    assert!(report.total_flops > 800_000 && report.total_flops < 1_000_000, "{}", report.total_flops);
+    assert!(
+        report.total_flops > 800_000 && report.total_flops < 1_000_000,
+        "{}",
+        report.total_flops
+    );
 }
 
 #[test]
 fn stride_padding_and_dilation_set_the_output_size() {
     let report = infer_graph(&net(vec![
-        Layer::Conv2d { filters: 4, kernel: 3, stride: 2, padding: 2, dilation: 2 },
+        Layer::Conv2d {
+            filters: 4,
+            kernel: 3,
+            stride: 2,
+            padding: 2,
+            dilation: 2,
+        },
         Layer::AvgPool { size: 3, stride: 1 },
         Layer::GlobalAvgPool,
         Layer::Dense { units: 10 },
@@ -72,26 +94,46 @@ fn fixed(mut network: ImageNetwork) -> Result<(), String> {
     let error = infer_graph(&network).expect_err("invalid");
     let fix = error.fix.clone().expect("a fix");
     fix.apply(&mut network);
-    infer_graph(&network).map(|_| ()).map_err(|error| error.message)
+    infer_graph(&network)
+        .map(|_| ())
+        .map_err(|error| error.message)
 }
 
 #[test]
 fn dense_after_an_image_asks_for_flatten_and_the_fix_inserts_it() {
-    let network = net(vec![Layer::conv(4, 3), Layer::Dense { units: 10 }, Layer::Softmax]);
+    let network = net(vec![
+        Layer::conv(4, 3),
+        Layer::Dense { units: 10 },
+        Layer::Softmax,
+    ]);
     let error = infer_graph(&network).expect_err("invalid");
     assert_eq!(error.layer, Some(1));
     assert_eq!(
         error.message,
         "Dense (layer 2) needs a flat input, but it gets an image of 4×28×28: insert Flatten (or GlobalAvgPool) here."
     );
-    assert_eq!(error.fix, Some(Fix::Insert { at: 1, layer: Layer::Flatten }));
-    assert_eq!(error.fix.as_ref().map(Fix::label).as_deref(), Some("Insert Flatten"));
+    assert_eq!(
+        error.fix,
+        Some(Fix::Insert {
+            at: 1,
+            layer: Layer::Flatten
+        })
+    );
+    assert_eq!(
+        error.fix.as_ref().map(Fix::label).as_deref(),
+        Some("Insert Flatten")
+    );
     assert_eq!(fixed(network), Ok(()));
 }
 
 #[test]
 fn conv_after_flatten_is_refused() {
-    let network = net(vec![Layer::Flatten, Layer::conv(4, 3), Layer::Dense { units: 10 }, Layer::Softmax]);
+    let network = net(vec![
+        Layer::Flatten,
+        Layer::conv(4, 3),
+        Layer::Dense { units: 10 },
+        Layer::Softmax,
+    ]);
     let error = infer_graph(&network).expect_err("invalid");
     assert_eq!(
         error.message,
@@ -103,9 +145,19 @@ fn conv_after_flatten_is_refused() {
 #[test]
 fn a_kernel_larger_than_its_input_suggests_padding() {
     let network = ImageNetwork {
-        input: ImageSize { channels: 1, height: 4, width: 4 },
+        input: ImageSize {
+            channels: 1,
+            height: 4,
+            width: 4,
+        },
         layers: vec![
-            Layer::Conv2d { filters: 2, kernel: 5, stride: 1, padding: 0, dilation: 1 },
+            Layer::Conv2d {
+                filters: 2,
+                kernel: 5,
+                stride: 1,
+                padding: 0,
+                dilation: 1,
+            },
             Layer::Flatten,
             Layer::Dense { units: 10 },
             Layer::Softmax,
@@ -136,9 +188,20 @@ fn add_with_different_shapes_names_both_and_offers_a_matching_tap() {
         error.message,
         "Add (layer 4) joins tensors of the same shape, but layer 2 gives 8×28×28 and layer 3 gives 4×28×28: take another layer's output, or make the shapes agree (a 1×1 Conv2d changes channels)."
     );
-    assert_eq!(error.fix, Some(Fix::Replace { at: 3, layer: Layer::Add { from: 1 } }));
+    assert_eq!(
+        error.fix,
+        Some(Fix::Replace {
+            at: 3,
+            layer: Layer::Add { from: 1 }
+        })
+    );
     assert_eq!(fixed(network), Ok(()));
-    let forward = net(vec![Layer::Add { from: 1 }, Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]);
+    let forward = net(vec![
+        Layer::Add { from: 1 },
+        Layer::Flatten,
+        Layer::Dense { units: 10 },
+        Layer::Softmax,
+    ]);
     assert_eq!(
         infer_graph(&forward).expect_err("invalid").message,
         "Add (layer 1) can only take the output of an earlier layer (input to layer 0)."
@@ -149,30 +212,84 @@ fn add_with_different_shapes_names_both_and_offers_a_matching_tap() {
 fn the_head_must_be_softmax_over_the_classes() {
     let missing = net(vec![Layer::Flatten, Layer::Dense { units: 10 }]);
     let error = infer_graph(&missing).expect_err("invalid");
-    assert!(error.message.contains("append Softmax"), "{}", error.message);
+    assert!(
+        error.message.contains("append Softmax"),
+        "{}",
+        error.message
+    );
     assert_eq!(fixed(missing), Ok(()));
-    let wrong_units = net(vec![Layer::Flatten, Layer::Dense { units: 7 }, Layer::Softmax]);
+    let wrong_units = net(vec![
+        Layer::Flatten,
+        Layer::Dense { units: 7 },
+        Layer::Softmax,
+    ]);
     let error = infer_graph(&wrong_units).expect_err("invalid");
     assert_eq!(
         error.message,
         "Softmax needs one input per class (10), but it gets 7: end with Dense 10."
     );
-    assert_eq!(error.fix.as_ref().map(Fix::label).as_deref(), Some("Set 10 units"));
+    assert_eq!(
+        error.fix.as_ref().map(Fix::label).as_deref(),
+        Some("Set 10 units")
+    );
     assert_eq!(fixed(wrong_units), Ok(()));
-    let early = net(vec![Layer::Flatten, Layer::Softmax, Layer::Dense { units: 10 }, Layer::Softmax]);
-    assert!(infer_graph(&early).expect_err("invalid").message.contains("must be the last layer"));
+    let early = net(vec![
+        Layer::Flatten,
+        Layer::Softmax,
+        Layer::Dense { units: 10 },
+        Layer::Softmax,
+    ]);
+    assert!(
+        infer_graph(&early)
+            .expect_err("invalid")
+            .message
+            .contains("must be the last layer")
+    );
     assert_eq!(fixed(early), Ok(()));
 }
 
 #[test]
 fn zero_sizes_and_full_dropout_are_refused_with_fixes() {
     for network in [
-        net(vec![Layer::conv(0, 3), Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]),
-        net(vec![Layer::MaxPool { size: 0, stride: 2 }, Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]),
-        net(vec![Layer::Flatten, Layer::Dense { units: 0 }, Layer::Dense { units: 10 }, Layer::Softmax]),
-        net(vec![Layer::Dropout { percent: 100 }, Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]),
-        net(vec![Layer::Flatten, Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]),
-        net(vec![Layer::MaxPool { size: 40, stride: 2 }, Layer::Flatten, Layer::Dense { units: 10 }, Layer::Softmax]),
+        net(vec![
+            Layer::conv(0, 3),
+            Layer::Flatten,
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
+        net(vec![
+            Layer::MaxPool { size: 0, stride: 2 },
+            Layer::Flatten,
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
+        net(vec![
+            Layer::Flatten,
+            Layer::Dense { units: 0 },
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
+        net(vec![
+            Layer::Dropout { percent: 100 },
+            Layer::Flatten,
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
+        net(vec![
+            Layer::Flatten,
+            Layer::Flatten,
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
+        net(vec![
+            Layer::MaxPool {
+                size: 40,
+                stride: 2,
+            },
+            Layer::Flatten,
+            Layer::Dense { units: 10 },
+            Layer::Softmax,
+        ]),
     ] {
         assert_eq!(fixed(network), Ok(()));
     }
@@ -181,7 +298,11 @@ fn zero_sizes_and_full_dropout_are_refused_with_fixes() {
 #[test]
 fn a_network_too_big_for_the_device_says_what_to_shrink() {
     let network = ImageNetwork {
-        input: ImageSize { channels: 3, height: 256, width: 256 },
+        input: ImageSize {
+            channels: 3,
+            height: 256,
+            width: 256,
+        },
         layers: vec![
             Layer::conv(256, 3),
             Layer::Activation(Act::Relu),
@@ -200,27 +321,62 @@ fn a_network_too_big_for_the_device_says_what_to_shrink() {
     );
     let lenet = ImageNetwork::lenet(DIGIT, 10);
     let report = infer_graph(&lenet).expect("valid");
-    assert_eq!(check_limits(&lenet, &report, 256, DeviceLimits::default()), Ok(()));
-    let wide = net(vec![Layer::Flatten, Layer::Dense { units: 4096 }, Layer::Dense { units: 4096 }, Layer::Dense { units: 10 }, Layer::Softmax]);
+    assert_eq!(
+        check_limits(&lenet, &report, 256, DeviceLimits::default()),
+        Ok(())
+    );
+    let wide = net(vec![
+        Layer::Flatten,
+        Layer::Dense { units: 4096 },
+        Layer::Dense { units: 4096 },
+        Layer::Dense { units: 10 },
+        Layer::Softmax,
+    ]);
     let report = infer_graph(&wide).expect("valid");
-    let tiny = DeviceLimits { max_binding_bytes: 32 << 20, max_buffer_bytes: 64 << 20 };
+    let tiny = DeviceLimits {
+        max_binding_bytes: 32 << 20,
+        max_buffer_bytes: 64 << 20,
+    };
     let error = check_limits(&wide, &report, 1, tiny).expect_err("weights too big");
-    assert!(error.message.starts_with("Dense (layer 3) needs 65 MiB for its weights"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .starts_with("Dense (layer 3) needs 65 MiB for its weights"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
 fn schedules_follow_their_formulas() {
-    let base = Recipe { learning_rate: 0.1, epochs: 10, ..Recipe::default() };
+    let base = Recipe {
+        learning_rate: 0.1,
+        epochs: 10,
+        ..Recipe::default()
+    };
     assert!((base.rate_at(7, 0.5) - 0.1).abs() < 1e-12);
-    let step = Recipe { schedule: Schedule::Step { every: 3, gamma: 0.5 }, ..base };
+    let step = Recipe {
+        schedule: Schedule::Step {
+            every: 3,
+            gamma: 0.5,
+        },
+        ..base
+    };
     assert!((step.rate_at(2, 0.9) - 0.1).abs() < 1e-12);
     assert!((step.rate_at(3, 0.0) - 0.05).abs() < 1e-12);
     assert!((step.rate_at(6, 0.0) - 0.025).abs() < 1e-12);
-    let cosine = Recipe { schedule: Schedule::Cosine, ..base };
+    let cosine = Recipe {
+        schedule: Schedule::Cosine,
+        ..base
+    };
     assert!((cosine.rate_at(0, 0.0) - 0.1).abs() < 1e-12);
     assert!((cosine.rate_at(5, 0.0) - 0.05).abs() < 1e-12);
     assert!(cosine.rate_at(9, 1.0).abs() < 1e-12);
-    let warm = Recipe { warmup_epochs: 2, schedule: Schedule::Cosine, ..base };
+    let warm = Recipe {
+        warmup_epochs: 2,
+        schedule: Schedule::Cosine,
+        ..base
+    };
     assert!((warm.rate_at(0, 0.5) - 0.025).abs() < 1e-12);
     assert!((warm.rate_at(1, 0.0) - 0.05).abs() < 1e-12);
     assert!((warm.rate_at(2, 0.0) - 0.1).abs() < 1e-12);
@@ -237,9 +393,24 @@ fn broken_image_sets_are_refused_with_the_reason() {
     bytes.extend_from_slice(&[1, 3]);
     bytes.extend_from_slice(&[0, 2]);
     let truncated = ImageSet::decode(&bytes);
-    assert_eq!(truncated, Err(ImageSetError::Truncated { expected: 28, actual: 20 }));
+    assert_eq!(
+        truncated,
+        Err(ImageSetError::Truncated {
+            expected: 28,
+            actual: 20
+        })
+    );
     bytes.extend_from_slice(&[9; 8]);
-    assert_eq!(ImageSet::decode(&bytes).map(|set| set.counts()), Ok(vec![1, 0, 1]));
+    assert_eq!(
+        ImageSet::decode(&bytes).map(|set| set.counts()),
+        Ok(vec![1, 0, 1])
+    );
     bytes[18] = 7;
-    assert_eq!(ImageSet::decode(&bytes), Err(ImageSetError::BadLabel { label: 7, classes: 3 }));
+    assert_eq!(
+        ImageSet::decode(&bytes),
+        Err(ImageSetError::BadLabel {
+            label: 7,
+            classes: 3
+        })
+    );
 }

@@ -108,3 +108,16 @@ export async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
     await page.waitForTimeout(pollMs);
   }
 }
+
+/** Runs `run(name)` for each name, then exits non-zero if any failed (each reports its own). */
+export async function runEach(names, run) {
+  let failed = false;
+  for (const name of names) {
+    try {
+      await run(name);
+    } catch {
+      failed = true;
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -6,7 +6,7 @@
 // only made bodiless GETs. Exits non-zero on the first failure.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+import { serve, launch, watch, assert, expectSoon, waitFor, runEach, ARTIFACTS } from './harness.mjs';
 
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const runs = (process.env.AGORA_LAB_BACKENDS || 'cpu,webgpu').split(',');
@@ -47,10 +47,21 @@ async function dragIn(page, kind, slot) {
   assert(now[slot] === kind, `${kind} landed at row ${slot + 1}: ${now.join(', ')}`);
 }
 
-async function setField(page, id, value) {
+/** Types `value` into a field and leaves it; `applied` says when the page took it. */
+async function setField(page, id, value, applied) {
   const input = page.locator(testid(id));
-  await input.fill(String(value));
-  await input.press('Tab');
+  for (let attempt = 1; ; attempt += 1) {
+    await input.fill(String(value));
+    await input.press('Tab');
+    try {
+      await expectSoon(page, `${id} took ${value}`, applied, 3_000);
+      return;
+    } catch (error) {
+      // A re-render right after a drop can swallow the first change; a person would retype.
+      if (attempt === 3) throw error;
+      console.log(`[lab] ${id}: retyping ${value} (attempt ${attempt + 1})`);
+    }
+  }
 }
 
 async function run(backend) {
@@ -81,8 +92,8 @@ async function run(backend) {
     await dragIn(page, 'MaxPool2d', 2);
     await dragIn(page, 'Conv2d', 3);
     await dragIn(page, 'ReLU', 4);
-    await setField(page, 'row-0-filters', 16);
-    await setField(page, 'row-3-filters', 32);
+    await setField(page, 'row-0-filters', 16, async () => /Conv2d 16@3×3/.test(await page.locator(testid('lab-row-0')).textContent()));
+    await setField(page, 'row-3-filters', 32, async () => /Conv2d 32@3×3/.test(await page.locator(testid('lab-row-3')).textContent()));
     await expectSoon(page, 'conv 2 outputs 32×14×14', async () => (await page.locator(testid('row-3-shape')).textContent()) === '32×14×14');
     // A residual connection around the ReLU: Add takes conv 2's output.
     await dragIn(page, 'Add', 5);
@@ -102,8 +113,7 @@ async function run(backend) {
     await expectSoon(page, 'the network counts its parameters', async () =>
       (await page.locator(testid('lab-total-params')).textContent()).startsWith(`${16 * 9 + 16 + 32 * 16 * 9 + 32 + 32 * 7 * 7 * 10 + 10} parameters`));
 
-    await setField(page, 'lab-epochs', 8);
-    await setField(page, 'lab-batch', 32);
+    await setField(page, 'lab-epochs', 8, async () => / of 8 /.test(await page.locator(testid('lab-progress')).textContent()));
     await page.locator(testid('lab-backend-choice')).selectOption(backend);
     const expected = backend === 'cpu' ? 'Cpu' : 'WebGpu';
     await expectSoon(page, `training runs on ${backend}`, async () =>
@@ -149,12 +159,4 @@ async function run(backend) {
   }
 }
 
-let failed = false;
-for (const backend of runs) {
-  try {
-    await run(backend);
-  } catch {
-    failed = true;
-  }
-}
-process.exit(failed ? 1 : 0);
+await runEach(runs, run);

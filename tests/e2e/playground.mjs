@@ -5,7 +5,7 @@
 // left 127.0.0.1. Exits non-zero on the first failure; a run that cannot start fails too.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+import { serve, launch, watch, assert, expectSoon, waitFor, runEach, ARTIFACTS } from './harness.mjs';
 
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const runs = (process.env.AGORA_E2E_BACKENDS || 'cpu,webgpu').split(',');
@@ -291,12 +291,4 @@ async function run(backend) {
   }
 }
 
-let failed = false;
-for (const backend of runs) {
-  try {
-    await run(backend);
-  } catch {
-    failed = true;
-  }
-}
-process.exit(failed ? 1 : 0);
+await runEach(runs, run);

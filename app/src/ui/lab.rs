@@ -53,10 +53,12 @@ impl LabEditor {
             return;
         }
         if after.recipe != before.recipe {
-            self.link.send(&Command::Lab(LabCommand::Recipe(after.recipe)));
+            self.link
+                .send(&Command::Lab(LabCommand::Recipe(after.recipe)));
         }
         if after.backend != before.backend {
-            self.link.send(&Command::Lab(LabCommand::Backend(after.backend)));
+            self.link
+                .send(&Command::Lab(LabCommand::Backend(after.backend)));
         }
     }
 
@@ -132,9 +134,7 @@ fn place(layer: Layer, at: usize, network: &ImageNetwork) -> Layer {
             };
             let from = infer_body(&body).ok().and_then(|report| {
                 let input = report.tap(at)?;
-                (0..at)
-                    .rev()
-                    .find(|&tap| report.tap(tap) == Some(input))
+                (0..at).rev().find(|&tap| report.tap(tap) == Some(input))
             });
             let from = from.unwrap_or(0);
             if matches!(layer, Layer::Add { .. }) {
@@ -159,13 +159,20 @@ fn slot_at(list: &NodeRef, rows: usize, x: f64, y: f64) -> Option<usize> {
     let element = list.cast::<HtmlElement>()?;
     let rect = element.get_bounding_client_rect();
     let margin = 60.0;
-    if x < rect.left() - margin || x > rect.right() + margin || y < rect.top() - margin || y > rect.bottom() + margin {
+    if x < rect.left() - margin
+        || x > rect.right() + margin
+        || y < rect.top() - margin
+        || y > rect.bottom() + margin
+    {
         return None;
     }
     let nodes = element.query_selector_all(".lab-row").ok()?;
     let mut slot = 0;
     for index in 0..nodes.length() {
-        let Some(row) = nodes.item(index).and_then(|node| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(node).ok()) else {
+        let Some(row) = nodes
+            .item(index)
+            .and_then(|node| wasm_bindgen::JsCast::dyn_into::<HtmlElement>(node).ok())
+        else {
             continue;
         };
         let bounds = row.get_bounding_client_rect();
@@ -214,7 +221,9 @@ fn bytes(value: u64) -> String {
 
 fn layer_name(layer: &Layer) -> String {
     match layer {
-        Layer::Conv2d { filters, kernel, .. } => format!("Conv2d {filters}@{kernel}×{kernel}"),
+        Layer::Conv2d {
+            filters, kernel, ..
+        } => format!("Conv2d {filters}@{kernel}×{kernel}"),
         Layer::MaxPool { size, .. } => format!("MaxPool2d {size}×{size}"),
         Layer::AvgPool { size, .. } => format!("AvgPool2d {size}×{size}"),
         Layer::Dense { units } => format!("Dense {units}"),
@@ -245,11 +254,18 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         Callback::from(move |event: PointerEvent| {
             if let Some(current) = (*drag).clone() {
                 let pointer = (f64::from(event.client_x()), f64::from(event.client_y()));
-                let moved = current.moved || (pointer.0 - current.start.0).hypot(pointer.1 - current.start.1) > DRAG_THRESHOLD_PX;
+                let moved = current.moved
+                    || (pointer.0 - current.start.0).hypot(pointer.1 - current.start.1)
+                        > DRAG_THRESHOLD_PX;
                 if moved {
                     event.prevent_default();
                 }
-                drag.set(Some(Drag { pointer, moved, slot: slot_at(&list, rows, pointer.0, pointer.1), ..current }));
+                drag.set(Some(Drag {
+                    pointer,
+                    moved,
+                    slot: slot_at(&list, rows, pointer.0, pointer.1),
+                    ..current
+                }));
             }
         })
     };
@@ -291,7 +307,13 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
             }
             event.prevent_default();
             let point = (f64::from(event.client_x()), f64::from(event.client_y()));
-            drag.set(Some(Drag { source: source.clone(), start: point, pointer: point, moved: false, slot: None }));
+            drag.set(Some(Drag {
+                source: source.clone(),
+                start: point,
+                pointer: point,
+                moved: false,
+                slot: None,
+            }));
         })
     };
 
@@ -301,8 +323,16 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         Ok(report) => (report.layers.clone(), None),
         Err(error) => {
             let upto = error.layer.unwrap_or(0).min(rows);
-            let body = ImageNetwork { layers: doc.network.layers[..upto].to_vec(), ..doc.network.clone() };
-            (infer_body(&body).map(|report| report.layers).unwrap_or_default(), Some(error.clone()))
+            let body = ImageNetwork {
+                layers: doc.network.layers[..upto].to_vec(),
+                ..doc.network.clone()
+            };
+            (
+                infer_body(&body)
+                    .map(|report| report.layers)
+                    .unwrap_or_default(),
+                Some(error.clone()),
+            )
         }
     };
 
@@ -317,7 +347,10 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     event.prevent_default();
                     let network = editor.mirror.borrow().network.clone();
                     let at = append_slot(&network);
-                    editor.edit(LabAction::Insert { at, layer: place(layer.clone(), at, &network) });
+                    editor.edit(LabAction::Insert {
+                        at,
+                        layer: place(layer.clone(), at, &network),
+                    });
                 }
             })
         };
@@ -471,7 +504,11 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
             Source::Palette(layer) => layer_name(layer),
             Source::Row(index) => format!("Layer {}", index + 1),
         };
-        let style = format!("left: {}px; top: {}px;", d.pointer.0 + 8.0, d.pointer.1 + 8.0);
+        let style = format!(
+            "left: {}px; top: {}px;",
+            d.pointer.0 + 8.0,
+            d.pointer.1 + 8.0
+        );
         html! { <div class="drag-ghost" {style}>{ label }</div> }
     });
 
@@ -484,7 +521,10 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         </p>
     });
 
-    let class = classes!("lab", drag.as_ref().is_some_and(|d| d.moved).then_some("dragging"));
+    let class = classes!(
+        "lab",
+        drag.as_ref().is_some_and(|d| d.moved).then_some("dragging")
+    );
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
             { for error_view }
@@ -573,7 +613,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         let editor = editor.clone();
         let running = lab.running;
         Callback::from(move |_| {
-            let command = if running { LabCommand::Pause } else { LabCommand::Play };
+            let command = if running {
+                LabCommand::Pause
+            } else {
+                LabCommand::Play
+            };
             editor.link.send(&Command::Lab(command));
         })
     };
@@ -593,7 +637,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
     let epoch = lab.last().map_or(0, |report| report.metrics.epoch);
     let progress = format!(
         "Epoch {} of {} · batch {} of {}{}",
-        if lab.progress.0 > 0 && lab.progress.0 < lab.progress.1 { epoch + 1 } else { epoch },
+        if lab.progress.0 > 0 && lab.progress.0 < lab.progress.1 {
+            epoch + 1
+        } else {
+            epoch
+        },
         recipe.epochs,
         lab.progress.0,
         lab.progress.1,
@@ -602,16 +650,24 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
     let history: Rc<Vec<LossPoint>> = Rc::new(
         lab.epochs
             .iter()
-            .map(|report| LossPoint { epoch: report.metrics.epoch, train_loss: report.metrics.train_loss, test_loss: report.metrics.val_loss })
+            .map(|report| LossPoint {
+                epoch: report.metrics.epoch,
+                train_loss: report.metrics.train_loss,
+                test_loss: report.metrics.val_loss,
+            })
             .collect(),
     );
-    let backend = lab.backend.as_ref().map(|(kind, reason)| html! {
-        <p class="backend-status" data-testid="lab-backend" data-backend={format!("{kind:?}")}>
-            { format!("Training on {} — {reason}", kind.label()) }
-        </p>
+    let backend = lab.backend.as_ref().map(|(kind, reason)| {
+        html! {
+            <p class="backend-status" data-testid="lab-backend" data-backend={format!("{kind:?}")}>
+                { format!("Training on {} — {reason}", kind.label()) }
+            </p>
+        }
     });
-    let message = lab.message.as_ref().map(|message| html! {
-        <div class="banner error" role="alert" data-testid="lab-failure">{ message }</div>
+    let message = lab.message.as_ref().map(|message| {
+        html! {
+            <div class="banner error" role="alert" data-testid="lab-failure">{ message }</div>
+        }
     });
     let momentum_used = recipe.optimizer.uses_momentum();
     let schedule_key = recipe.schedule.key();

@@ -219,7 +219,9 @@ pub fn app() -> Html {
     let ready = use_memo((), |()| std::cell::Cell::new(false));
     let lab_doc = use_reducer(LabDoc::default);
     let lab_mirror = use_mut_ref(LabDoc::default);
-    let lab_active = use_memo((), |()| std::cell::Cell::new(location_hash() == LAB_FRAGMENT));
+    let lab_active = use_memo((), |()| {
+        std::cell::Cell::new(location_hash() == LAB_FRAGMENT)
+    });
     let lab_sent = use_memo((), |()| std::cell::Cell::new(false));
     let in_lab = use_state(|| lab_active.get());
     let link = WorkerLink(Rc::clone(&worker_cell));
@@ -330,7 +332,9 @@ pub fn app() -> Html {
             if !editor.lab.active.get() {
                 return;
             }
-            editor.link.send(&Command::Lab(crate::protocol::LabCommand::Pause));
+            editor
+                .link
+                .send(&Command::Lab(crate::protocol::LabCommand::Pause));
             editor.lab.active.set(false);
             write_fragment(&editor.mirror.borrow());
             in_lab.set(false);

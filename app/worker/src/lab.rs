@@ -196,7 +196,9 @@ impl LabRunner {
         webgpu: Option<&(Device, DeviceLimits)>,
         resume: Option<(Vec<LayerParams>, usize)>,
     ) {
-        let Some(setup) = self.setup.clone() else { return };
+        let Some(setup) = self.setup.clone() else {
+            return;
+        };
         let Some(digits) = &self.digits else { return };
         self.trainer = None;
         let (device, limits) = match (kind, webgpu) {
@@ -217,16 +219,27 @@ impl LabRunner {
                 return;
             }
         };
-        if let Err(error) = check_limits(&setup.network, &report, setup.recipe.batch_size, limits)
-        {
+        if let Err(error) = check_limits(&setup.network, &report, setup.recipe.batch_size, limits) {
             self.emit(LabEvent::Failed {
-                message: format!("This network is too big for the {}: {}", kind.label(), error.message),
+                message: format!(
+                    "This network is too big for the {}: {}",
+                    kind.label(),
+                    error.message
+                ),
             });
             return;
         }
         let (train, val) = digits.split(setup.train_percent, setup.seed);
         let params = resume.as_ref().map(|(params, _)| params.as_slice());
-        match ImageTrainer::new(&device, &setup.network, &train, &val, setup.recipe, params, setup.seed) {
+        match ImageTrainer::new(
+            &device,
+            &setup.network,
+            &train,
+            &val,
+            setup.recipe,
+            params,
+            setup.seed,
+        ) {
             Ok(mut trainer) => {
                 if let Some((_, epoch)) = resume {
                     trainer.resume_at(epoch);
@@ -273,8 +286,14 @@ impl LabRunner {
                 BackendKind::Cpu,
                 format!("measured faster: {cpu:.0} ms vs {gpu:.0} ms per batch on WebGPU"),
             ),
-            (None, Some(_)) => (BackendKind::WebGpu, "the CPU backend failed to train".into()),
-            _ => (BackendKind::Cpu, "WebGPU failed during the speed test".into()),
+            (None, Some(_)) => (
+                BackendKind::WebGpu,
+                "the CPU backend failed to train".into(),
+            ),
+            _ => (
+                BackendKind::Cpu,
+                "WebGPU failed during the speed test".into(),
+            ),
         };
         self.measured = Some((kind, params));
         let resume = match &self.trainer {
@@ -284,7 +303,10 @@ impl LabRunner {
             _ => None,
         };
         if kind == self.active {
-            self.emit(LabEvent::Backend { active: kind, reason });
+            self.emit(LabEvent::Backend {
+                active: kind,
+                reason,
+            });
         } else {
             self.launch(kind, reason, webgpu, resume).await;
         }
@@ -294,9 +316,19 @@ impl LabRunner {
     async fn time_steps(&self, device: &Device, setup: &LabSetup) -> Option<f64> {
         const STEPS: usize = 3;
         let digits = self.digits.as_ref()?;
-        let (train, val) = digits.take(setup.recipe.batch_size * (STEPS + 1)).split(90, setup.seed);
-        let mut trainer =
-            ImageTrainer::new(device, &setup.network, &train, &val, setup.recipe, None, setup.seed).ok()?;
+        let (train, val) = digits
+            .take(setup.recipe.batch_size * (STEPS + 1))
+            .split(90, setup.seed);
+        let mut trainer = ImageTrainer::new(
+            device,
+            &setup.network,
+            &train,
+            &val,
+            setup.recipe,
+            None,
+            setup.seed,
+        )
+        .ok()?;
         trainer.train_batches(1);
         trainer.sync().await.ok()?;
         let start = now_ms(&self.scope);
@@ -328,7 +360,11 @@ impl LabRunner {
         }
         let total = trainer.batches_per_epoch();
         self.emit(LabEvent::Progress {
-            done: if finished_epoch { total } else { trainer.batches_done() },
+            done: if finished_epoch {
+                total
+            } else {
+                trainer.batches_done()
+            },
             total,
         });
         if finished_epoch {
