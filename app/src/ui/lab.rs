@@ -233,6 +233,58 @@ fn layer_name(layer: &Layer) -> String {
 }
 
 #[derive(Properties, PartialEq)]
+struct NumberFieldProps {
+    value: AttrValue,
+    onchange: Callback<Event>,
+    #[prop_or_default]
+    testid: Option<AttrValue>,
+    #[prop_or_default]
+    disabled: bool,
+    #[prop_or_default]
+    placeholder: Option<AttrValue>,
+    #[prop_or_default]
+    min: Option<AttrValue>,
+    #[prop_or_default]
+    max: Option<AttrValue>,
+    #[prop_or_default]
+    step: Option<AttrValue>,
+}
+
+/// A number input that keeps what is being typed across re-renders (training progress
+/// re-renders the lab many times a second) and commits on change. A value the page rejects
+/// snaps back to the current one.
+#[function_component(NumberField)]
+fn number_field(props: &NumberFieldProps) -> Html {
+    let text = use_state(|| props.value.clone());
+    {
+        let text = text.clone();
+        use_effect_with(props.value.clone(), move |value| text.set(value.clone()));
+    }
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            text.set(input.value().into());
+        })
+    };
+    let onchange = {
+        let text = text.clone();
+        let value = props.value.clone();
+        let forward = props.onchange.clone();
+        Callback::from(move |event: Event| {
+            forward.emit(event);
+            // Shown until the page's new value arrives (or kept, if it refused this one).
+            text.set(value.clone());
+        })
+    };
+    html! {
+        <input type="number" value={(*text).clone()} {oninput} {onchange} disabled={props.disabled}
+            placeholder={props.placeholder.clone()} min={props.min.clone()} max={props.max.clone()}
+            step={props.step.clone()} data-testid={props.testid.clone()} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
 pub struct ImageLabProps {
     pub doc: UseReducerHandle<LabDoc>,
     pub session: UseReducerHandle<Session>,
@@ -380,7 +432,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
             let testid = format!("row-{at}-{}", label.to_lowercase());
             html! {
                 <label class="lab-field">{ label }
-                    <input type="number" min="0" value={value.to_string()} {onchange} data-testid={testid} />
+                    <NumberField min="0" value={value.to_string()} {onchange} testid={testid} />
                 </label>
             }
         };
@@ -695,11 +747,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                     </select>
                 </label>
                 <label class="control">{ "Learning rate" }
-                    <input type="number" step="any" data-testid="lab-lr" value={recipe.learning_rate.to_string()}
+                    <NumberField step="any" testid="lab-lr" value={recipe.learning_rate.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|learning_rate| Recipe { learning_rate, ..r })))} />
                 </label>
                 <label class="control">{ "Momentum" }
-                    <input type="number" step="any" disabled={!momentum_used} value={recipe.momentum.to_string()}
+                    <NumberField step="any" disabled={!momentum_used} value={recipe.momentum.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|momentum| Recipe { momentum, ..r })))} />
                 </label>
                 <label class="control check">
@@ -708,11 +760,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                     { "Nesterov" }
                 </label>
                 <label class="control">{ "Weight decay" }
-                    <input type="number" step="any" value={recipe.weight_decay.to_string()}
+                    <NumberField step="any" value={recipe.weight_decay.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|weight_decay| Recipe { weight_decay, ..r })))} />
                 </label>
                 <label class="control">{ "Clip gradient norm" }
-                    <input type="number" step="any" placeholder="off" value={recipe.clip_norm.map(|n| n.to_string()).unwrap_or_default()}
+                    <NumberField step="any" placeholder="off" value={recipe.clip_norm.map(|n| n.to_string()).unwrap_or_default()}
                         onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); let text = input.value(); Some(Recipe { clip_norm: text.trim().parse().ok(), ..r }) }))} />
                 </label>
                 <label class="control">{ "Schedule" }
@@ -727,15 +779,15 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                     </select>
                 </label>
                 <label class="control">{ "Warm-up epochs" }
-                    <input type="number" min="0" value={recipe.warmup_epochs.to_string()}
+                    <NumberField min="0" value={recipe.warmup_epochs.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|warmup_epochs| Recipe { warmup_epochs, ..r })))} />
                 </label>
                 <label class="control">{ "Epochs" }
-                    <input type="number" min="1" data-testid="lab-epochs" value={recipe.epochs.to_string()}
+                    <NumberField min="1" testid="lab-epochs" value={recipe.epochs.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|epochs| Recipe { epochs, ..r })))} />
                 </label>
                 <label class="control">{ "Batch size" }
-                    <input type="number" min="1" data-testid="lab-batch" value={recipe.batch_size.to_string()}
+                    <NumberField min="1" testid="lab-batch" value={recipe.batch_size.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|batch_size| Recipe { batch_size, ..r })))} />
                 </label>
                 <label class="control check">
@@ -744,10 +796,10 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                     { "Shuffle every epoch" }
                 </label>
                 <label class="control">{ "Seed" }
-                    <input type="number" min="0" value={doc.seed.to_string()} onchange={on_seed} />
+                    <NumberField min="0" value={doc.seed.to_string()} onchange={on_seed} />
                 </label>
                 <label class="control">{ "Training share (%)" }
-                    <input type="number" min="10" max="95" value={doc.train_percent.to_string()} onchange={on_split} />
+                    <NumberField min="10" max="95" value={doc.train_percent.to_string()} onchange={on_split} />
                 </label>
                 <label class="control">{ "Backend" }
                     <select onchange={on_backend} data-testid="lab-backend-choice">

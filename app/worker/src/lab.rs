@@ -126,6 +126,8 @@ impl LabRunner {
                 }
                 if let Some(trainer) = &mut self.trainer {
                     trainer.set_recipe(recipe);
+                    let (done, total) = (trainer.batches_done(), trainer.batches_per_epoch());
+                    self.emit(LabEvent::Progress { done, total });
                 }
             }
             LabCommand::Backend(choice) => {
