@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use super::WorkerLink;
 use super::canvas::LossChart;
+use super::fields::NumberField;
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
 use crate::protocol::{Command, LabCommand, LabSetup};
@@ -229,58 +230,6 @@ fn layer_name(layer: &Layer) -> String {
         Layer::Dense { units } => format!("Dense {units}"),
         Layer::Dropout { percent } => format!("Dropout {percent} %"),
         other => other.kind().to_owned(),
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct NumberFieldProps {
-    value: AttrValue,
-    onchange: Callback<Event>,
-    #[prop_or_default]
-    testid: Option<AttrValue>,
-    #[prop_or_default]
-    disabled: bool,
-    #[prop_or_default]
-    placeholder: Option<AttrValue>,
-    #[prop_or_default]
-    min: Option<AttrValue>,
-    #[prop_or_default]
-    max: Option<AttrValue>,
-    #[prop_or_default]
-    step: Option<AttrValue>,
-}
-
-/// A number input that keeps what is being typed across re-renders (training progress
-/// re-renders the lab many times a second) and commits on change. A value the page rejects
-/// snaps back to the current one.
-#[function_component(NumberField)]
-fn number_field(props: &NumberFieldProps) -> Html {
-    let text = use_state(|| props.value.clone());
-    {
-        let text = text.clone();
-        use_effect_with(props.value.clone(), move |value| text.set(value.clone()));
-    }
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |event: InputEvent| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            text.set(input.value().into());
-        })
-    };
-    let onchange = {
-        let text = text.clone();
-        let value = props.value.clone();
-        let forward = props.onchange.clone();
-        Callback::from(move |event: Event| {
-            forward.emit(event);
-            // Shown until the page's new value arrives (or kept, if it refused this one).
-            text.set(value.clone());
-        })
-    };
-    html! {
-        <input type="number" value={(*text).clone()} {oninput} {onchange} disabled={props.disabled}
-            placeholder={props.placeholder.clone()} min={props.min.clone()} max={props.max.clone()}
-            step={props.step.clone()} data-testid={props.testid.clone()} />
     }
 }
 

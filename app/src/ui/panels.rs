@@ -11,6 +11,7 @@ use yew::prelude::*;
 use super::Editor;
 use super::WorkerLink;
 use super::canvas::{Heatmap, LossChart, PlotPoint};
+use super::fields::NumberField;
 use crate::colors::{self, CLASS_COLORS};
 use crate::document::{
     BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES,
@@ -294,8 +295,8 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
                 <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
             <div class="seed">
                 <label>{ "Seed " }
-                    <input type="number" min="0" value={dataset.seed.to_string()} onchange={on_seed}
-                        data-testid="seed" aria-label="Random seed: the same seed gives the same data and starting weights" /></label>
+                    <NumberField min="0" value={dataset.seed.to_string()} onchange={on_seed}
+                        testid="seed" label="Random seed: the same seed gives the same data and starting weights" /></label>
                 <button onclick={regenerate} data-testid="regenerate">{ "Regenerate" }</button>
             </div>
         </section>
