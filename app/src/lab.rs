@@ -106,6 +106,8 @@ pub enum LabAction {
     Fix(Fix),
     Preset(Preset),
     Recipe(Recipe),
+    /// Replace everything (a link was opened).
+    Load(Box<LabDoc>),
     Seed(u64),
     TrainPercent(u8),
     Backend(BackendChoice),
@@ -148,12 +150,83 @@ impl LabDoc {
             },
             LabAction::Preset(preset) => self.network = preset.network(),
             LabAction::Recipe(recipe) => self.recipe = sanitize(recipe),
+            LabAction::Load(doc) => return doc.sanitized(),
             LabAction::Seed(seed) => self.seed = seed,
             LabAction::TrainPercent(percent) => self.train_percent = percent.clamp(10, 95),
             LabAction::Backend(backend) => self.backend = backend,
         }
         self
     }
+}
+
+/// The fragment prefix of a lab link: `#lab=` then the setup as percent-encoded JSON.
+pub const FRAGMENT_PREFIX: &str = "lab=";
+
+impl LabDoc {
+    /// The URL fragment (without `#`) that reproduces this setup.
+    pub fn to_fragment(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{FRAGMENT_PREFIX}{}", percent_encode(&json))
+    }
+
+    /// Reads a fragment written by [`to_fragment`](Self::to_fragment) (with or without `#`).
+    /// `#lab` alone is the default setup.
+    ///
+    /// # Errors
+    /// What could not be read; the caller falls back to the default setup.
+    pub fn from_fragment(fragment: &str) -> Result<LabDoc, String> {
+        let fragment = fragment.trim_start_matches('#');
+        if fragment == "lab" {
+            return Ok(LabDoc::default());
+        }
+        let encoded = fragment
+            .strip_prefix(FRAGMENT_PREFIX)
+            .ok_or_else(|| "this is not an image-lab link".to_owned())?;
+        let json =
+            percent_decode(encoded).ok_or_else(|| "the link is cut or garbled".to_owned())?;
+        let doc: LabDoc = serde_json::from_str(&json)
+            .map_err(|error| format!("the link's setup could not be read ({error})"))?;
+        Ok(doc.sanitized())
+    }
+
+    /// The digits' input size and classes, and training settings in usable ranges.
+    fn sanitized(mut self) -> LabDoc {
+        self.network.input = DIGITS;
+        self.network.classes = DIGIT_CLASSES;
+        self.recipe = sanitize(self.recipe);
+        self.train_percent = self.train_percent.clamp(10, 95);
+        self
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Keeps typed-in numbers in ranges training can use.
@@ -378,6 +451,53 @@ mod tests {
             same.same_run(&LabDoc::default()),
             "a recipe change does not restart"
         );
+    }
+
+    #[test]
+    fn a_link_reproduces_the_setup() {
+        let doc = LabDoc::default()
+            .apply(LabAction::Preset(Preset::ResNet))
+            .apply(LabAction::Seed(42))
+            .apply(LabAction::Recipe(Recipe {
+                learning_rate: 0.0125,
+                clip_norm: Some(1.5),
+                schedule: agora_engine::recipe::Schedule::Step {
+                    every: 2,
+                    gamma: 0.5,
+                },
+                ..Recipe::default()
+            }))
+            .apply(LabAction::Backend(BackendChoice::Cpu));
+        let fragment = doc.to_fragment();
+        assert!(fragment.starts_with("lab=%7B"), "{fragment}");
+        assert!(
+            fragment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%=".contains(&b))
+        );
+        assert_eq!(LabDoc::from_fragment(&format!("#{fragment}")), Ok(doc));
+        assert_eq!(LabDoc::from_fragment("#lab"), Ok(LabDoc::default()));
+    }
+
+    #[test]
+    fn bad_links_say_why_and_change_nothing() {
+        assert!(LabDoc::from_fragment("#x1=1").is_err());
+        assert_eq!(
+            LabDoc::from_fragment("#lab=%7"),
+            Err("the link is cut or garbled".to_owned())
+        );
+        let cut = &LabDoc::default().to_fragment()[..60];
+        assert!(
+            LabDoc::from_fragment(cut)
+                .is_err_and(|e| e.starts_with("the link's setup could not be read"))
+        );
+        // A link cannot change the data's size or smuggle in unusable settings.
+        let mut odd = LabDoc::default();
+        odd.network.input.height = 5000;
+        odd.recipe.batch_size = 0;
+        let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
+        assert_eq!(read.network.input, DIGITS);
+        assert_eq!(read.recipe.batch_size, 1);
     }
 
     #[test]

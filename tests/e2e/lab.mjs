@@ -132,6 +132,19 @@ async function run(backend) {
     await expectSoon(page, 'the network counts its parameters', async () =>
       (await page.locator(testid('lab-total-params')).textContent()).startsWith(`${16 * 9 + 16 + 32 * 16 * 9 + 32 + 32 * 7 * 7 * 10 + 10} parameters`));
 
+    // The address bar holds the whole setup: a reload (or a shared link) brings it back.
+    const built = await kinds(page);
+    const builtParams = await page.locator(testid('lab-total-params')).textContent();
+    assert(new URL(page.url()).hash.startsWith('#lab='), `the URL holds the lab setup: ${page.url()}`);
+    await page.reload();
+    await expectSoon(page, 'the reloaded page opens the lab with the same layers', async () =>
+      (await kinds(page)).join() === built.join(), 15_000);
+    await expectSoon(page, 'the same parameters after reload', async () =>
+      (await page.locator(testid('lab-total-params')).textContent()) === builtParams);
+    await expectSoon(page, 'the skip survives the reload', async () => await page.locator(testid('row-5-from')).inputValue() === '4');
+    await expectSoon(page, 'the digits load again', async () =>
+      /^\d+ training and \d+ validation digits$/.test(await page.locator(testid('lab-status')).textContent()), 60_000);
+
     await setField(page, 'lab-epochs', 8, async () => / of 8 /.test(await page.locator(testid('lab-progress')).textContent()));
     // Batches of 128 at a learning rate of 0.004 (Adam): 97 % by epoch 3-4 natively, and four
     // times fewer steps than batches of 32, which is what costs on a software GPU.

@@ -49,6 +49,9 @@ impl LabEditor {
         let after = before.clone().apply(action.clone());
         *self.mirror.borrow_mut() = after.clone();
         self.docs.dispatch(action);
+        if self.active.get() {
+            super::write_hash(&format!("#{}", after.to_fragment()));
+        }
         if !after.same_run(&before) {
             self.setup();
             return;

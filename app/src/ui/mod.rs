@@ -191,15 +191,31 @@ fn location_hash() -> String {
 /// The fragment that opens the image lab.
 const LAB_FRAGMENT: &str = "#lab";
 
+fn is_lab_hash(hash: &str) -> bool {
+    hash == LAB_FRAGMENT || hash.starts_with("#lab=")
+}
+
 fn initial_document() -> (Document, Vec<String>) {
     let hash = location_hash();
-    if hash == LAB_FRAGMENT {
+    if is_lab_hash(&hash) {
         return (Document::default(), Vec::new());
     }
     Document::from_fragment(&hash)
 }
 
-fn write_hash(hash: &str) {
+/// The lab setup a `#lab…` link holds, or the default and why the link could not be read.
+fn initial_lab() -> (LabDoc, Option<String>) {
+    let hash = location_hash();
+    if !is_lab_hash(&hash) {
+        return (LabDoc::default(), None);
+    }
+    match LabDoc::from_fragment(&hash) {
+        Ok(doc) => (doc, None),
+        Err(reason) => (LabDoc::default(), Some(reason)),
+    }
+}
+
+pub(super) fn write_hash(hash: &str) {
     if let Some(window) = web_sys::window()
         && let Ok(history) = window.history()
     {
@@ -218,11 +234,13 @@ pub fn app() -> Html {
     let worker_cell = use_mut_ref(|| None::<Worker>);
     let mirror = use_mut_ref(|| initial.0.clone());
     let ready = use_memo((), |()| std::cell::Cell::new(false));
-    let lab_doc = use_reducer(LabDoc::default);
-    let lab_mirror = use_mut_ref(LabDoc::default);
-    let lab_active = use_memo((), |()| {
-        std::cell::Cell::new(location_hash() == LAB_FRAGMENT)
+    let initial_lab = use_memo((), |()| initial_lab());
+    let lab_doc = use_reducer({
+        let initial = Rc::clone(&initial_lab);
+        move || initial.0.clone()
     });
+    let lab_mirror = use_mut_ref(|| initial_lab.0.clone());
+    let lab_active = use_memo((), |()| std::cell::Cell::new(is_lab_hash(&location_hash())));
     let lab_sent = use_memo((), |()| std::cell::Cell::new(false));
     let in_lab = use_state(|| lab_active.get());
     let link = WorkerLink(Rc::clone(&worker_cell));
@@ -258,7 +276,13 @@ pub fn app() -> Html {
             }
             let on_hash = editor.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
-                if location_hash() == LAB_FRAGMENT {
+                let hash = location_hash();
+                if is_lab_hash(&hash) {
+                    if let Ok(doc) = LabDoc::from_fragment(&hash)
+                        && *on_hash.lab.mirror.borrow() != doc
+                    {
+                        on_hash.lab.edit(crate::lab::LabAction::Load(Box::new(doc)));
+                    }
                     return;
                 }
                 let (document, _) = Document::from_fragment(&location_hash());
@@ -319,7 +343,7 @@ pub fn app() -> Html {
             editor.link.send(&Command::Pause);
             editor.sessions.dispatch(SessionAction::PauseRequested);
             editor.lab.active.set(true);
-            write_hash(LAB_FRAGMENT);
+            write_hash(&format!("#{}", editor.lab.mirror.borrow().to_fragment()));
             if !editor.lab.sent.get() {
                 editor.lab.setup();
             }
@@ -354,6 +378,11 @@ pub fn app() -> Html {
                     <h1 class="logo">{ "Agora" }<span class="tagline">{ "build and train an image classifier in your browser" }</span></h1>
                     { tabs }
                 </header>
+                { for initial_lab.1.as_ref().map(|reason| html! {
+                    <div class="banner warning" role="status" data-testid="lab-link-warning">
+                        { format!("The link's image-lab setup could not be used ({reason}), so the default network is shown.") }
+                    </div>
+                }) }
                 <lab::ImageLab doc={lab_doc.clone()} session={session.clone()} editor={editor.lab.clone()} />
                 <footer class="footer">
                     { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
