@@ -138,8 +138,9 @@ fn lenet_learns_on_wgpu() {
     let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
     let (_, history) = train(&device, &network, &set, recipe, 5);
     let last = history.last().expect("epochs ran");
+    // A check that wgpu learns (chance is 10 %), not a race: 80.5 % was measured on lavapipe.
     assert!(
-        last.val_accuracy >= 0.8,
+        last.val_accuracy >= 0.7,
         "validation accuracy {}",
         last.val_accuracy
     );
