@@ -798,7 +798,6 @@ impl ImageTrainer {
     pub fn set_recipe(&mut self, recipe: Recipe) {
         if recipe.optimizer != self.recipe.optimizer
             || recipe.nesterov != self.recipe.nesterov
-            || (recipe.momentum > 0.0) != (self.recipe.momentum > 0.0)
             || recipe.weight_decay != self.recipe.weight_decay
             || recipe.momentum != self.recipe.momentum
         {
@@ -852,14 +851,9 @@ impl ImageTrainer {
             #[allow(clippy::cast_precision_loss)]
             let fraction = self.position as f64 / self.train_count as f64;
             let rate = self.recipe.rate_at(self.epoch, fraction);
-            let inputs = self
-                .train_inputs
-                .clone()
-                .select(0, picked.clone().to_device(&self.train_device));
-            let targets = self
-                .train_targets
-                .clone()
-                .select(0, picked.clone().to_device(&self.train_device));
+            let on_train_device = picked.clone().to_device(&self.train_device);
+            let inputs = self.train_inputs.clone().select(0, on_train_device.clone());
+            let targets = self.train_targets.clone().select(0, on_train_device);
             let labels = self.train_labels.clone().select(0, picked);
             let (loss, logits) = self.step(inputs, targets, rate);
             #[allow(clippy::cast_precision_loss)]

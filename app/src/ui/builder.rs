@@ -16,6 +16,7 @@ use yew::prelude::*;
 
 use super::Editor;
 use super::canvas::Heatmap;
+use super::drag::start_drag;
 use crate::colors::{self, CLASS_COLORS};
 use crate::document::{Document, DocumentAction};
 use crate::session::Session;
@@ -25,8 +26,6 @@ const COLUMN_W: f64 = 128.0;
 const HEADER_H: f64 = 132.0;
 const ROW_H: f64 = 44.0;
 const THUMB: f64 = 34.0;
-/// Pointer travel before a press becomes a drag.
-const DRAG_THRESHOLD_PX: f64 = 5.0;
 
 /// What is being dragged.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,15 +34,8 @@ pub enum DragSource {
     Layer(usize),
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct Drag {
-    pub source: DragSource,
-    pub start: (f64, f64),
-    pub pointer: (f64, f64),
-    pub moved: bool,
-    /// Where the layer would be inserted (0 = before the first hidden layer).
-    pub slot: Option<usize>,
-}
+/// A drag in the builder; its slot 0 is before the first hidden layer.
+pub type Drag = super::drag::Drag<DragSource>;
 
 /// Shared between the drag layer (which sees every pointer move) and the network panel.
 #[derive(Clone, PartialEq)]
@@ -92,18 +84,9 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
         let network = network.clone();
         Callback::from(move |event: PointerEvent| {
             if let Some(current) = (*drag).clone() {
-                let pointer = (f64::from(event.client_x()), f64::from(event.client_y()));
-                let distance = (pointer.0 - current.start.0).hypot(pointer.1 - current.start.1);
-                let moved = current.moved || distance > DRAG_THRESHOLD_PX;
-                if moved {
-                    event.prevent_default();
-                }
-                drag.set(Some(Drag {
-                    pointer,
-                    moved,
-                    slot: slot_at(&network, layers, pointer.0, pointer.1),
-                    ..current
-                }));
+                drag.set(Some(
+                    current.follow(&event, |x, y| slot_at(&network, layers, x, y)),
+                ));
             }
         })
     };
@@ -159,26 +142,6 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
             </div>
         </ContextProvider<DragContext>>
     }
-}
-
-/// A press that may become a drag of `source` (mouse, pen or finger).
-fn start_drag(drag: &UseStateHandle<Option<Drag>>, source: DragSource) -> Callback<PointerEvent> {
-    let drag = drag.clone();
-    Callback::from(move |event: PointerEvent| {
-        if event.button() != 0 {
-            return;
-        }
-        // No text selection or scrolling while dragging.
-        event.prevent_default();
-        let point = (f64::from(event.client_x()), f64::from(event.client_y()));
-        drag.set(Some(Drag {
-            source: source.clone(),
-            start: point,
-            pointer: point,
-            moved: false,
-            slot: None,
-        }));
-    })
 }
 
 fn layer_title(layer: &LayerSpec) -> String {

@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use super::WorkerLink;
 use super::canvas::LossChart;
+use super::drag::start_drag;
 use super::fields::NumberField;
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
@@ -20,9 +21,6 @@ use crate::session::{LossPoint, Session};
 
 /// Reads an input event into a new recipe (or `None` to leave it unchanged).
 type RecipeChange = Rc<dyn Fn(Recipe, &Event) -> Option<Recipe>>;
-
-/// Pointer travel before a press becomes a drag.
-const DRAG_THRESHOLD_PX: f64 = 5.0;
 
 /// How the page changes the lab: applies the edit, then tells the worker at once.
 #[derive(Clone)]
@@ -95,14 +93,7 @@ enum Source {
     Row(usize),
 }
 
-#[derive(Clone, Debug, PartialEq)]
-struct Drag {
-    source: Source,
-    start: (f64, f64),
-    pointer: (f64, f64),
-    moved: bool,
-    slot: Option<usize>,
-}
+type Drag = super::drag::Drag<Source>;
 
 /// The palette: every layer type with sensible starting settings.
 fn palette() -> Vec<Layer> {
@@ -257,19 +248,9 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         let list = list.clone();
         Callback::from(move |event: PointerEvent| {
             if let Some(current) = (*drag).clone() {
-                let pointer = (f64::from(event.client_x()), f64::from(event.client_y()));
-                let moved = current.moved
-                    || (pointer.0 - current.start.0).hypot(pointer.1 - current.start.1)
-                        > DRAG_THRESHOLD_PX;
-                if moved {
-                    event.prevent_default();
-                }
-                drag.set(Some(Drag {
-                    pointer,
-                    moved,
-                    slot: slot_at(&list, rows, pointer.0, pointer.1),
-                    ..current
-                }));
+                drag.set(Some(
+                    current.follow(&event, |x, y| slot_at(&list, rows, x, y)),
+                ));
             }
         })
     };
@@ -303,23 +284,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         let drag = drag.clone();
         Callback::from(move |_event: PointerEvent| drag.set(None))
     };
-    let start = |source: Source| {
-        let drag = drag.clone();
-        Callback::from(move |event: PointerEvent| {
-            if event.button() != 0 {
-                return;
-            }
-            event.prevent_default();
-            let point = (f64::from(event.client_x()), f64::from(event.client_y()));
-            drag.set(Some(Drag {
-                source: source.clone(),
-                start: point,
-                pointer: point,
-                moved: false,
-                slot: None,
-            }));
-        })
-    };
+    let start = |source: Source| start_drag(&drag, source);
 
     // Shapes: the whole network's, or those before the first error.
     let result = doc.report();

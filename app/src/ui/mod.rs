@@ -6,6 +6,7 @@
 
 mod builder;
 mod canvas;
+mod drag;
 mod fields;
 mod lab;
 mod panels;
