@@ -14,6 +14,7 @@ pub mod calibration;
 pub mod data;
 pub mod hyper;
 pub mod images;
+pub mod photos;
 pub mod recipe;
 pub mod shape;
 pub mod snapshot;
