@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Rng;
 use crate::images::ImageSet;
+use crate::photos::Augment;
 pub use crate::recipe::EpochMetrics;
 use crate::recipe::{Optimizer, Recipe};
 use crate::vision::{GraphError, GraphReport, ImageNetwork, Layer, Shape, infer_graph};
@@ -681,6 +682,39 @@ pub enum ImageTrainError {
 
 /// Images in chunks this large when evaluating, to bound memory.
 const EVAL_CHUNK: usize = 500;
+/// Training images above this many bytes as floats stay on the host as bytes and go to the
+/// device a batch at a time (10,000 64×64 colour photos are 491 MB as floats, 123 MB as bytes).
+pub const HOST_BATCHES_ABOVE_BYTES: usize = 256 << 20;
+
+/// Where the training images wait between batches.
+enum TrainImages {
+    /// All of them as floats on the training device `[count, channels, height, width]`.
+    Device(Tensor<4>),
+    /// As bytes on the host, augmented and uploaded one batch at a time.
+    Host(HostBatches),
+}
+
+struct HostBatches {
+    set: ImageSet,
+    augment: Augment,
+    rng: Rng,
+}
+
+impl HostBatches {
+    fn batch(&mut self, indices: &[usize], device: &Device) -> Tensor<4> {
+        let mut batch = self.set.subset(indices);
+        if self.augment.any() {
+            let size = batch.size;
+            let per = size.channels * size.height * size.width;
+            for index in 0..batch.len() {
+                let image = &mut batch.pixels[index * per..(index + 1) * per];
+                let changed = self.augment.apply(image, size, &mut self.rng);
+                image.copy_from_slice(&changed);
+            }
+        }
+        images_tensor(&batch, device)
+    }
+}
 
 /// Trains an image network on one device, a batch at a time.
 pub struct ImageTrainer {
@@ -691,7 +725,7 @@ pub struct ImageTrainer {
     running: Vec<Option<Running>>,
     optimizer: ModuleOptimizer,
     recipe: Recipe,
-    train_inputs: Tensor<4>,
+    train_images: TrainImages,
     train_targets: Tensor<2>,
     train_labels: Tensor<1, Int>,
     train_count: usize,
@@ -703,6 +737,7 @@ pub struct ImageTrainer {
     epoch: usize,
     /// This epoch's order of training images and how far it has got.
     order: Option<Tensor<1, Int>>,
+    order_host: Vec<usize>,
     position: usize,
     /// Sum of batch losses × batch size, and of correct predictions, this epoch (on device).
     loss_sum: Option<Tensor<1>>,
@@ -723,6 +758,36 @@ impl ImageTrainer {
         recipe: Recipe,
         params: Option<&[LayerParams]>,
         seed: u64,
+    ) -> Result<ImageTrainer, ImageTrainError> {
+        ImageTrainer::with_augment(
+            device,
+            network,
+            train,
+            val,
+            recipe,
+            params,
+            seed,
+            Augment::NONE,
+        )
+    }
+
+    /// Like [`new`](Self::new), with training images changed at random by `augment` each
+    /// time they are drawn. With augmentation, or when the training images would take more
+    /// than [`HOST_BATCHES_ABOVE_BYTES`] as floats, they stay on the host as bytes and each
+    /// batch is uploaded when it is used.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_augment(
+        device: &Device,
+        network: &ImageNetwork,
+        train: &ImageSet,
+        val: &ImageSet,
+        recipe: Recipe,
+        params: Option<&[LayerParams]>,
+        seed: u64,
+        augment: Augment,
     ) -> Result<ImageTrainer, ImageTrainError> {
         let report = infer_graph(network)?;
         if train.is_empty() {
@@ -756,9 +821,19 @@ impl ImageTrainer {
         let (model, running) = ConvNet::from_params(network, &report, params, &train_device)
             .map_err(ImageTrainError::Params)?;
         let classes = network.classes;
+        let float_bytes = train.pixels.len() * 4;
+        let train_images = if augment.any() || float_bytes > HOST_BATCHES_ABOVE_BYTES {
+            TrainImages::Host(HostBatches {
+                set: train.clone(),
+                augment,
+                rng: Rng::new(seed ^ 0xA06_3E47),
+            })
+        } else {
+            TrainImages::Device(images_tensor(train, &train_device))
+        };
         Ok(ImageTrainer {
             device: device.clone(),
-            train_inputs: images_tensor(train, &train_device),
+            train_images,
             train_targets: one_hot(&train.labels, classes, &train_device),
             train_labels: labels_tensor(&train.labels, device),
             train_count: train.len(),
@@ -775,6 +850,7 @@ impl ImageTrainer {
             rng: Rng::new(seed ^ 0x0D1_6175),
             epoch: 0,
             order: None,
+            order_host: Vec::new(),
             position: 0,
             loss_sum: None,
             correct_sum: None,
@@ -835,6 +911,10 @@ impl ImageTrainer {
                     if self.recipe.shuffle {
                         self.rng.shuffle(&mut indices);
                     }
+                    self.order_host = indices
+                        .iter()
+                        .map(|&i| usize::try_from(i).unwrap_or(0))
+                        .collect();
                     let order = Tensor::<1, Int>::from_data(
                         TensorData::new(indices, [self.train_count]),
                         &self.device,
@@ -852,7 +932,13 @@ impl ImageTrainer {
             let fraction = self.position as f64 / self.train_count as f64;
             let rate = self.recipe.rate_at(self.epoch, fraction);
             let on_train_device = picked.clone().to_device(&self.train_device);
-            let inputs = self.train_inputs.clone().select(0, on_train_device.clone());
+            let inputs = match &mut self.train_images {
+                TrainImages::Device(all) => all.clone().select(0, on_train_device.clone()),
+                TrainImages::Host(host) => host.batch(
+                    &self.order_host[self.position..self.position + len],
+                    &self.train_device,
+                ),
+            };
             let targets = self.train_targets.clone().select(0, on_train_device);
             let labels = self.train_labels.clone().select(0, picked);
             let (loss, logits) = self.step(inputs, targets, rate);
@@ -1004,6 +1090,47 @@ impl ImageTrainer {
             val_accuracy: values[3] / val_n,
             learning_rate: self.last_rate,
         })
+    }
+
+    /// Class probabilities `[images][classes]` for `images` (the network's input size), from
+    /// the current weights in evaluation mode. One read.
+    ///
+    /// # Errors
+    /// The images are not the network's size, or the device failed to return the data.
+    pub async fn predict(&self, images: &ImageSet) -> Result<Vec<Vec<f32>>, ImageTrainError> {
+        if images.size != self.network.input {
+            let describe = |size: crate::vision::ImageSize| {
+                format!("{}×{}×{}", size.channels, size.height, size.width)
+            };
+            return Err(ImageTrainError::SizeMismatch {
+                expected: describe(self.network.input),
+                actual: describe(images.size),
+            });
+        }
+        if images.is_empty() {
+            return Ok(Vec::new());
+        }
+        let model = self.model.valid();
+        let forward = model.forward(
+            &self.network.layers,
+            images_tensor(images, &self.device),
+            &Mode::Eval(&self.running),
+        );
+        let probabilities = softmax(forward.logits(), 1);
+        let data = Transaction::default()
+            .register(probabilities)
+            .execute_async()
+            .await
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?;
+        let values: Vec<f32> = data
+            .into_iter()
+            .next()
+            .map(|data| data.iter::<f32>().collect())
+            .unwrap_or_default();
+        Ok(values
+            .chunks(self.network.classes.max(1))
+            .map(<[f32]>::to_vec)
+            .collect())
     }
 
     /// Every parameter and running statistic, read back in one transaction.
