@@ -12,5 +12,5 @@ self.agoraFetchGzip = async (url) => {
   return new Uint8Array(await new Response(unpacked).arrayBuffer());
 };
 
-importScripts('./agora-worker.js');
+importScripts('./agora-store.js', './agora-worker.js');
 wasm_bindgen('./agora-worker_bg.wasm');

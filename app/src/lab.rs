@@ -4,6 +4,7 @@
 //! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
 //! layer renumbers every `Add`/`Concat` source after it.
 
+use agora_engine::photos::Augment;
 use agora_engine::recipe::EpochMetrics;
 use agora_engine::recipe::Recipe;
 use agora_engine::vision::{
@@ -22,6 +23,54 @@ pub const DIGITS: ImageSize = ImageSize {
 };
 pub const DIGIT_CLASSES: usize = 10;
 
+/// What the lab trains on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataChoice {
+    /// The bundled handwritten digits.
+    #[default]
+    Digits,
+    /// The person's own images (kept in this browser), resampled to `side`×`side`.
+    Photos { side: usize, colour: bool },
+}
+
+impl DataChoice {
+    /// Input sizes offered for photos.
+    pub const PHOTO_SIDES: [usize; 5] = [16, 28, 32, 48, 64];
+    pub const PHOTOS: DataChoice = DataChoice::Photos {
+        side: 32,
+        colour: true,
+    };
+
+    pub fn input(self) -> ImageSize {
+        match self {
+            DataChoice::Digits => DIGITS,
+            DataChoice::Photos { side, colour } => ImageSize {
+                channels: if colour { 3 } else { 1 },
+                height: side,
+                width: side,
+            },
+        }
+    }
+
+    pub fn is_photos(self) -> bool {
+        matches!(self, DataChoice::Photos { .. })
+    }
+
+    fn sanitized(self) -> DataChoice {
+        match self {
+            DataChoice::Digits => self,
+            DataChoice::Photos { side, colour } => DataChoice::Photos {
+                side: if DataChoice::PHOTO_SIDES.contains(&side) {
+                    side
+                } else {
+                    32
+                },
+                colour,
+            },
+        }
+    }
+}
+
 /// Ready-made networks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Preset {
@@ -36,26 +85,29 @@ impl Preset {
 
     pub fn label(self) -> &'static str {
         match self {
-            Preset::LeNet => "LeNet on digits",
+            Preset::LeNet => "LeNet (small CNN)",
             Preset::ResNet => "Small ResNet (skip connection)",
             Preset::Empty => "Empty (build your own)",
         }
     }
 
+    /// The preset for the digits.
     pub fn network(self) -> ImageNetwork {
+        self.network_for(DIGITS, DIGIT_CLASSES)
+    }
+
+    pub fn network_for(self, input: ImageSize, classes: usize) -> ImageNetwork {
         match self {
-            Preset::LeNet => ImageNetwork::lenet(DIGITS, DIGIT_CLASSES),
-            Preset::ResNet => ImageNetwork::small_resnet(DIGITS, DIGIT_CLASSES),
+            Preset::LeNet => ImageNetwork::lenet(input, classes),
+            Preset::ResNet => ImageNetwork::small_resnet(input, classes),
             Preset::Empty => ImageNetwork {
-                input: DIGITS,
+                input,
                 layers: vec![
                     Layer::Flatten,
-                    Layer::Dense {
-                        units: DIGIT_CLASSES,
-                    },
+                    Layer::Dense { units: classes },
                     Layer::Softmax,
                 ],
-                classes: DIGIT_CLASSES,
+                classes,
             },
         }
     }
@@ -70,6 +122,11 @@ pub struct LabDoc {
     /// Share of the digits used for training; the rest validates.
     pub train_percent: u8,
     pub backend: BackendChoice,
+    #[serde(default)]
+    pub data: DataChoice,
+    /// Random flips, crops and brightness for training images (photos only).
+    #[serde(default)]
+    pub augment: Augment,
 }
 
 impl Default for LabDoc {
@@ -80,6 +137,8 @@ impl Default for LabDoc {
             seed: 1,
             train_percent: 80,
             backend: BackendChoice::Auto,
+            data: DataChoice::Digits,
+            augment: Augment::NONE,
         }
     }
 }
@@ -111,6 +170,11 @@ pub enum LabAction {
     Seed(u64),
     TrainPercent(u8),
     Backend(BackendChoice),
+    /// Train on the digits or on the person's photos (at a size).
+    Data(DataChoice),
+    /// The photo project has this many classes.
+    Classes(usize),
+    Augment(Augment),
 }
 
 impl LabDoc {
@@ -123,6 +187,8 @@ impl LabDoc {
         self.network == other.network
             && self.seed == other.seed
             && self.train_percent == other.train_percent
+            && self.data == other.data
+            && self.augment == other.augment
     }
 
     #[must_use]
@@ -148,14 +214,47 @@ impl LabDoc {
                 Fix::Remove { at } => remove(layers, at),
                 Fix::Replace { .. } => fix.apply(&mut self.network),
             },
-            LabAction::Preset(preset) => self.network = preset.network(),
+            LabAction::Preset(preset) => {
+                self.network = preset.network_for(self.network.input, self.network.classes);
+            }
             LabAction::Recipe(recipe) => self.recipe = sanitize(recipe),
             LabAction::Load(doc) => return doc.sanitized(),
             LabAction::Seed(seed) => self.seed = seed,
             LabAction::TrainPercent(percent) => self.train_percent = percent.clamp(10, 95),
             LabAction::Backend(backend) => self.backend = backend,
+            LabAction::Data(data) => {
+                let data = data.sanitized();
+                if data != self.data {
+                    let classes = match (self.data, data) {
+                        (_, DataChoice::Digits) => DIGIT_CLASSES,
+                        (DataChoice::Photos { .. }, _) => self.network.classes,
+                        (DataChoice::Digits, _) => 2,
+                    };
+                    self.data = data;
+                    self.network.input = data.input();
+                    self.set_classes(classes);
+                }
+            }
+            LabAction::Classes(classes) => {
+                if self.data.is_photos() {
+                    self.set_classes(classes.clamp(2, agora_engine::vision::MAX_CLASSES));
+                }
+            }
+            LabAction::Augment(augment) => self.augment = augment,
         }
         self
+    }
+
+    /// Sets the class count, and the output layer to match when it matched before.
+    fn set_classes(&mut self, classes: usize) {
+        let old = self.network.classes;
+        let layers = &mut self.network.layers;
+        if let [.., Layer::Dense { units }, Layer::Softmax] = layers.as_mut_slice()
+            && *units == old
+        {
+            *units = classes;
+        }
+        self.network.classes = classes;
     }
 }
 
@@ -189,10 +288,17 @@ impl LabDoc {
         Ok(doc.sanitized())
     }
 
-    /// The digits' input size and classes, and training settings in usable ranges.
+    /// The data's input size and classes, and training settings in usable ranges.
     fn sanitized(mut self) -> LabDoc {
-        self.network.input = DIGITS;
-        self.network.classes = DIGIT_CLASSES;
+        self.data = self.data.sanitized();
+        self.network.input = self.data.input();
+        self.network.classes = match self.data {
+            DataChoice::Digits => DIGIT_CLASSES,
+            DataChoice::Photos { .. } => self
+                .network
+                .classes
+                .clamp(2, agora_engine::vision::MAX_CLASSES),
+        };
         self.recipe = sanitize(self.recipe);
         self.train_percent = self.train_percent.clamp(10, 95);
         self
@@ -303,6 +409,8 @@ pub struct LabSession {
     pub message: Option<String>,
     pub finished: bool,
     pub loading: bool,
+    /// The latest "try it" result.
+    pub prediction: Option<Result<Vec<f32>, String>>,
 }
 
 /// Worker reports about the lab.
@@ -328,6 +436,8 @@ pub enum LabEvent {
     Failed {
         message: String,
     },
+    /// Class probabilities for the image sent with `LabCommand::Predict`, or why there are none.
+    Prediction(Result<Vec<f32>, String>),
 }
 
 impl LabSession {
@@ -372,6 +482,7 @@ impl LabSession {
                 self.running = false;
                 self.message = Some(message);
             }
+            LabEvent::Prediction(prediction) => self.prediction = Some(prediction),
         }
         self
     }
@@ -498,6 +609,59 @@ mod tests {
         let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
         assert_eq!(read.network.input, DIGITS);
         assert_eq!(read.recipe.batch_size, 1);
+    }
+
+    #[test]
+    fn photos_set_the_input_and_the_output_layer() {
+        let doc = LabDoc::default().apply(LabAction::Data(DataChoice::PHOTOS));
+        assert_eq!(
+            doc.network.input,
+            ImageSize {
+                channels: 3,
+                height: 32,
+                width: 32
+            }
+        );
+        assert_eq!(doc.network.classes, 2);
+        assert_eq!(doc.network.layers[doc.network.layers.len() - 2], Layer::Dense { units: 2 });
+        assert!(doc.report().is_ok(), "{:?}", doc.report());
+        let doc = doc.apply(LabAction::Classes(5));
+        assert_eq!(doc.network.classes, 5);
+        assert!(doc.report().is_ok());
+        let grey = doc.clone().apply(LabAction::Data(DataChoice::Photos {
+            side: 64,
+            colour: false,
+        }));
+        assert_eq!((grey.network.input.channels, grey.network.classes), (1, 5));
+        assert!(!grey.same_run(&doc), "another input size restarts training");
+        assert!(
+            grey.report().is_ok(),
+            "LeNet adapts to 64×64: {:?}",
+            grey.report()
+        );
+        // Presets are built for the current data.
+        let resnet = grey.clone().apply(LabAction::Preset(Preset::ResNet));
+        assert_eq!((resnet.network.input.height, resnet.network.classes), (64, 5));
+        assert!(resnet.report().is_ok());
+        // Digits ignore class counts from a project.
+        let digits = grey.apply(LabAction::Data(DataChoice::Digits));
+        assert_eq!(digits.network.input, DIGITS);
+        assert_eq!(digits.apply(LabAction::Classes(3)).network.classes, 10);
+        // A link keeps the data choice; an odd size is replaced.
+        let photos = LabDoc::default()
+            .apply(LabAction::Data(DataChoice::PHOTOS))
+            .apply(LabAction::Augment(Augment {
+                flip: true,
+                ..Augment::NONE
+            }));
+        assert_eq!(LabDoc::from_fragment(&photos.to_fragment()), Ok(photos.clone()));
+        let mut odd = photos;
+        odd.data = DataChoice::Photos {
+            side: 4000,
+            colour: true,
+        };
+        let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
+        assert_eq!(read.network.input.height, 32);
     }
 
     #[test]

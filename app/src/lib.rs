@@ -8,6 +8,7 @@
 pub mod colors;
 pub mod document;
 pub mod lab;
+pub mod photos;
 pub mod protocol;
 pub mod session;
 

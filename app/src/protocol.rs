@@ -9,6 +9,7 @@ use agora_engine::snapshot::Snapshot;
 use agora_engine::spec::NetworkSpec;
 use serde::{Deserialize, Serialize};
 
+use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use agora_engine::vision::ImageNetwork;
 
@@ -49,6 +50,18 @@ pub struct LabSetup {
     pub seed: u64,
     pub train_percent: u8,
     pub backend: BackendChoice,
+    pub data: LabData,
+    pub augment: Augment,
+}
+
+/// Which images the lab trains on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LabData {
+    /// The bundled digits, fetched from the page's origin.
+    Digits,
+    /// The person's images in this browser's storage: these classes (id, name), in label
+    /// order, resampled to the network's input.
+    Photos { classes: Vec<(u32, String)> },
 }
 
 /// Page → worker, for the image lab.
@@ -62,6 +75,8 @@ pub enum LabCommand {
     Recipe(Recipe),
     /// Move training to another backend, keeping the weights.
     Backend(BackendChoice),
+    /// Classify one image (stored format: 64×64 RGB) with the current weights.
+    Predict { pixels: Vec<u8> },
 }
 
 /// A backend that really ran.

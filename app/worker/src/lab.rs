@@ -5,6 +5,8 @@
 use agora_engine::Device;
 use agora_engine::convnet::{ImageTrainer, LayerParams};
 use agora_engine::images::ImageSet;
+use agora_engine::photos::{STORE_BYTES, STORE_SIZE, resample};
+use agora_engine::vision::ImageSize;
 use agora_engine::vision::{DeviceLimits, check_limits, infer_graph};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
@@ -13,7 +15,7 @@ use web_sys::DedicatedWorkerGlobalScope;
 
 use agora_app::document::BackendChoice;
 use agora_app::lab::{EpochReport, LabEvent};
-use agora_app::protocol::{BackendKind, Event, LabCommand, LabSetup};
+use agora_app::protocol::{BackendKind, Event, LabCommand, LabData, LabSetup};
 
 use crate::runtime::{now_ms, post};
 
@@ -34,11 +36,19 @@ extern "C" {
     /// it with the browser's `DecompressionStream`.
     #[wasm_bindgen(catch, js_name = agoraFetchGzip)]
     async fn fetch_gzip(url: &str) -> Result<JsValue, JsValue>;
+
+    /// Defined in `agora-store.js`: every stored image of these classes, as
+    /// `{classes: Uint32Array, pixels: Uint8Array}` (64×64 RGB each, back to back).
+    #[wasm_bindgen(catch, js_namespace = agoraStore, js_name = loadAll)]
+    async fn load_all(class_ids: Vec<u32>) -> Result<JsValue, JsValue>;
 }
 
 pub struct LabRunner {
     scope: DedicatedWorkerGlobalScope,
     digits: Option<ImageSet>,
+    /// What the current setup trains on: the digits, or the person's photos at the
+    /// network's input size.
+    data: Option<ImageSet>,
     setup: Option<LabSetup>,
     trainer: Option<ImageTrainer>,
     active: BackendKind,
@@ -56,6 +66,7 @@ impl LabRunner {
         LabRunner {
             scope,
             digits: None,
+            data: None,
             setup: None,
             trainer: None,
             active: BackendKind::Cpu,
@@ -94,13 +105,29 @@ impl LabRunner {
                 self.batches_per_tick = 1;
                 self.epoch_ms = 0.0;
                 self.emit(LabEvent::Running(false));
-                if self.digits.is_none() {
-                    self.emit(LabEvent::Loading);
-                    match load_digits().await {
-                        Ok(digits) => self.digits = Some(digits),
-                        Err(message) => {
-                            self.emit(LabEvent::Failed { message });
-                            return;
+                self.data = None;
+                match &setup.data {
+                    LabData::Digits => {
+                        if self.digits.is_none() {
+                            self.emit(LabEvent::Loading);
+                            match load_digits().await {
+                                Ok(digits) => self.digits = Some(digits),
+                                Err(message) => {
+                                    self.emit(LabEvent::Failed { message });
+                                    return;
+                                }
+                            }
+                        }
+                        self.data.clone_from(&self.digits);
+                    }
+                    LabData::Photos { classes } => {
+                        self.emit(LabEvent::Loading);
+                        match load_photos(classes, setup.network.input).await {
+                            Ok(photos) => self.data = Some(photos),
+                            Err(message) => {
+                                self.emit(LabEvent::Failed { message });
+                                return;
+                            }
                         }
                     }
                 }
@@ -129,6 +156,32 @@ impl LabRunner {
                     let (done, total) = (trainer.batches_done(), trainer.batches_per_epoch());
                     self.emit(LabEvent::Progress { done, total });
                 }
+            }
+            LabCommand::Predict { pixels } => {
+                let prediction = match &self.trainer {
+                    Some(trainer) => {
+                        let input = trainer.network().input;
+                        let image = ImageSet {
+                            size: input,
+                            class_names: (0..trainer.network().classes)
+                                .map(|c| c.to_string())
+                                .collect(),
+                            labels: vec![0],
+                            pixels: resample(&pixels, STORE_SIZE, input),
+                        };
+                        trainer
+                            .predict(&image)
+                            .await
+                            .map_err(|error| error.to_string())
+                            .and_then(|rows| {
+                                rows.into_iter()
+                                    .next()
+                                    .ok_or_else(|| "No prediction came back.".to_owned())
+                            })
+                    }
+                    None => Err("Train the model first: press Train.".to_owned()),
+                };
+                self.emit(LabEvent::Prediction(prediction));
             }
             LabCommand::Backend(choice) => {
                 let Some(setup) = &mut self.setup else { return };
@@ -201,7 +254,7 @@ impl LabRunner {
         let Some(setup) = self.setup.clone() else {
             return;
         };
-        let Some(digits) = &self.digits else { return };
+        let Some(data) = &self.data else { return };
         self.trainer = None;
         let (device, limits) = match (kind, webgpu) {
             (BackendKind::WebGpu, Some((device, limits))) => (device.clone(), *limits),
@@ -231,9 +284,9 @@ impl LabRunner {
             });
             return;
         }
-        let (train, val) = digits.split(setup.train_percent, setup.seed);
+        let (train, val) = data.split(setup.train_percent, setup.seed);
         let params = resume.as_ref().map(|(params, _)| params.as_slice());
-        match ImageTrainer::new(
+        match ImageTrainer::with_augment(
             &device,
             &setup.network,
             &train,
@@ -241,6 +294,7 @@ impl LabRunner {
             setup.recipe,
             params,
             setup.seed,
+            setup.augment,
         ) {
             Ok(mut trainer) => {
                 if let Some((_, epoch)) = resume {
@@ -317,11 +371,14 @@ impl LabRunner {
     /// Milliseconds per mini-batch on `device`, after a warm-up step (kernel compilation).
     async fn time_steps(&self, device: &Device, setup: &LabSetup) -> Option<f64> {
         const STEPS: usize = 3;
-        let digits = self.digits.as_ref()?;
-        let (train, val) = digits
+        let data = self.data.as_ref()?;
+        // A prefix with every class in it (the digits interleave classes; photos are shuffled
+        // by the split first).
+        let (shuffled, _) = data.split(100, setup.seed);
+        let (train, val) = shuffled
             .take(setup.recipe.batch_size * (STEPS + 1))
             .split(90, setup.seed);
-        let mut trainer = ImageTrainer::new(
+        let mut trainer = ImageTrainer::with_augment(
             device,
             &setup.network,
             &train,
@@ -329,6 +386,7 @@ impl LabRunner {
             setup.recipe,
             None,
             setup.seed,
+            setup.augment,
         )
         .ok()?;
         trainer.train_batches(1);
@@ -420,4 +478,49 @@ async fn load_digits() -> Result<ImageSet, String> {
         .map_err(|_| "The digits file did not arrive as bytes. Reload the page.".to_owned())?;
     ImageSet::decode(&bytes.to_vec())
         .map_err(|error| format!("The bundled digits file is damaged: {error} Reload the page."))
+}
+
+/// Reads the person's images of `classes` from this browser's storage and resamples them to
+/// the network's input. Labels follow the order of `classes`.
+async fn load_photos(classes: &[(u32, String)], input: ImageSize) -> Result<ImageSet, String> {
+    let ids: Vec<u32> = classes.iter().map(|(id, _)| *id).collect();
+    let loaded = load_all(ids.clone()).await.map_err(|error| {
+        format!(
+            "Your images could not be read from this browser's storage ({}). Reload the page; if it persists, the storage may have been cleared.",
+            error
+                .as_string()
+                .or_else(|| js_sys::Reflect::get(&error, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string()))
+                .unwrap_or_else(|| format!("{error:?}"))
+        )
+    })?;
+    let field = |name: &str| js_sys::Reflect::get(&loaded, &name.into()).ok();
+    let image_classes: Vec<u32> = field("classes")
+        .and_then(|v| v.dyn_into::<js_sys::Uint32Array>().ok())
+        .map(|array| array.to_vec())
+        .ok_or_else(|| "Storage returned no class list. Reload the page.".to_owned())?;
+    let pixels: Vec<u8> = field("pixels")
+        .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        .map(|array| array.to_vec())
+        .ok_or_else(|| "Storage returned no pixels. Reload the page.".to_owned())?;
+    let per = input.channels * input.height * input.width;
+    let mut labels = Vec::with_capacity(image_classes.len());
+    let mut resized = Vec::with_capacity(image_classes.len() * per);
+    for (index, class) in image_classes.iter().enumerate() {
+        let Some(label) = ids.iter().position(|id| id == class) else {
+            continue;
+        };
+        let Some(image) = pixels.get(index * STORE_BYTES..(index + 1) * STORE_BYTES) else {
+            break;
+        };
+        labels.push(u8::try_from(label).unwrap_or(u8::MAX));
+        resized.extend(resample(image, STORE_SIZE, input));
+    }
+    Ok(ImageSet {
+        size: input,
+        class_names: classes.iter().map(|(_, name)| name.clone()).collect(),
+        labels,
+        pixels: resized,
+    })
 }

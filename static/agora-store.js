@@ -1,0 +1,209 @@
+// The person's own images, kept in this browser's IndexedDB and nowhere else.
+//
+// Loaded by the page (<script src>) and by the training worker (importScripts); both see the
+// same database because they share the page's origin. Images are stored as 64×64 RGB bytes
+// (12 KiB each); classes as {id, name, color, order}. Everything here is promise-based and
+// throws Error objects whose message a person can read.
+'use strict';
+
+(function () {
+  const DB_NAME = 'agora-photos';
+  const DB_VERSION = 1;
+  const SIDE = 64;
+  let opening = null;
+
+  function request(req) {
+    return new Promise((resolve, reject) => {
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+
+  function done(tx) {
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error('the storage transaction was aborted'));
+    });
+  }
+
+  function open() {
+    if (!opening) {
+      opening = new Promise((resolve, reject) => {
+        if (!self.indexedDB) {
+          reject(new Error('this browser offers no IndexedDB storage (private window?)'));
+          return;
+        }
+        const req = indexedDB.open(DB_NAME, DB_VERSION);
+        req.onupgradeneeded = () => {
+          const db = req.result;
+          db.createObjectStore('classes', { keyPath: 'id' });
+          const images = db.createObjectStore('images', { keyPath: 'id', autoIncrement: true });
+          images.createIndex('class', 'class');
+        };
+        req.onsuccess = () => {
+          const db = req.result;
+          // Another tab deleting the database: let it, and reopen next time.
+          db.onversionchange = () => { db.close(); opening = null; };
+          resolve(db);
+        };
+        req.onerror = () => { opening = null; reject(req.error); };
+        req.onblocked = () => { opening = null; reject(new Error('storage is busy in another tab')); };
+      });
+    }
+    return opening;
+  }
+
+  // True for the error browsers raise when the site's storage quota is used up.
+  function isQuota(error) {
+    return !!error && (error.name === 'QuotaExceededError' ||
+      (error.inner && error.inner.name === 'QuotaExceededError'));
+  }
+
+  const store = {
+    SIDE,
+
+    // {classes: [{id, name, color}], counts: [[classId, count]], thumbs: [[classId, imageId, Uint8Array]]}
+    // with up to `perClass` newest thumbnails per class.
+    async load(perClass) {
+      const db = await open();
+      const tx = db.transaction(['classes', 'images'], 'readonly');
+      const classes = (await request(tx.objectStore('classes').getAll()))
+        .sort((a, b) => a.order - b.order);
+      const index = tx.objectStore('images').index('class');
+      const counts = [];
+      const thumbs = [];
+      for (const c of classes) {
+        counts.push([c.id, await request(index.count(IDBKeyRange.only(c.id)))]);
+        await new Promise((resolve, reject) => {
+          let taken = 0;
+          const req = index.openCursor(IDBKeyRange.only(c.id), 'prev');
+          req.onsuccess = () => {
+            const cursor = req.result;
+            if (!cursor || taken >= perClass) { resolve(); return; }
+            thumbs.push([c.id, cursor.value.id, cursor.value.pixels]);
+            taken += 1;
+            cursor.continue();
+          };
+          req.onerror = () => reject(req.error);
+        });
+      }
+      return {
+        classes: classes.map(({ id, name, color }) => ({ id, name, color })),
+        counts,
+        thumbs,
+      };
+    },
+
+    // Writes the class list (ids, names, colours, order).
+    async saveClasses(classes) {
+      const db = await open();
+      const tx = db.transaction('classes', 'readwrite');
+      const os = tx.objectStore('classes');
+      os.clear();
+      classes.forEach((c, order) => os.put({ id: c.id, name: c.name, color: c.color, order }));
+      try {
+        await done(tx);
+      } catch (error) {
+        throw isQuota(error) ? quotaError() : error;
+      }
+    },
+
+    // Stores the images (Uint8Array each, 64×64×3) in one transaction: all or none.
+    // Returns their ids. A full quota throws an Error named 'QuotaExceededError'.
+    async addImages(classId, images) {
+      const db = await open();
+      const tx = db.transaction('images', 'readwrite');
+      const os = tx.objectStore('images');
+      const ids = images.map(() => 0);
+      images.forEach((pixels, i) => {
+        const req = os.add({ class: classId, pixels });
+        req.onsuccess = () => { ids[i] = req.result; };
+      });
+      try {
+        await done(tx);
+      } catch (error) {
+        throw isQuota(error) ? quotaError() : error;
+      }
+      return ids;
+    },
+
+    // Deletes a class and its images.
+    async deleteClass(classId) {
+      const db = await open();
+      const tx = db.transaction(['classes', 'images'], 'readwrite');
+      tx.objectStore('classes').delete(classId);
+      const index = tx.objectStore('images').index('class');
+      const req = index.openKeyCursor(IDBKeyRange.only(classId));
+      const images = tx.objectStore('images');
+      req.onsuccess = () => {
+        const cursor = req.result;
+        if (cursor) { images.delete(cursor.primaryKey); cursor.continue(); }
+      };
+      await done(tx);
+    },
+
+    // Removes the whole database.
+    async deleteAll() {
+      if (opening) {
+        const db = await opening.catch(() => null);
+        if (db) db.close();
+        opening = null;
+      }
+      await new Promise((resolve, reject) => {
+        const req = indexedDB.deleteDatabase(DB_NAME);
+        req.onsuccess = () => resolve();
+        req.onerror = () => reject(req.error);
+        req.onblocked = () => resolve(); // completes once other tabs let go
+      });
+    },
+
+    // {usage, quota} in bytes, as the browser estimates them for this site.
+    async estimate() {
+      if (!navigator.storage || !navigator.storage.estimate) return { usage: 0, quota: 0 };
+      const { usage, quota } = await navigator.storage.estimate();
+      return { usage: usage || 0, quota: quota || 0 };
+    },
+
+    // Every image of these classes, for training: {classes: Uint32Array, pixels: Uint8Array}
+    // with the images' class ids and their pixels back to back. Read in pages of 1,000 so the
+    // objects IndexedDB hands out never pile up.
+    async loadAll(classIds) {
+      const db = await open();
+      const wanted = new Set(classIds);
+      const labels = [];
+      const chunks = [];
+      let count = 0;
+      let after = null;
+      for (;;) {
+        const tx = db.transaction('images', 'readonly');
+        const range = after === null ? null : IDBKeyRange.lowerBound(after, true);
+        const page = await request(tx.objectStore('images').getAll(range, 1000));
+        if (page.length === 0) break;
+        const chunk = new Uint8Array(page.length * SIDE * SIDE * 3);
+        let n = 0;
+        for (const record of page) {
+          after = record.id;
+          if (!wanted.has(record.class) || record.pixels.length !== SIDE * SIDE * 3) continue;
+          chunk.set(record.pixels, n * SIDE * SIDE * 3);
+          labels.push(record.class);
+          n += 1;
+        }
+        chunks.push(chunk.subarray(0, n * SIDE * SIDE * 3));
+        count += n;
+      }
+      const pixels = new Uint8Array(count * SIDE * SIDE * 3);
+      let at = 0;
+      for (const chunk of chunks) { pixels.set(chunk, at); at += chunk.length; }
+      return { classes: Uint32Array.from(labels), pixels };
+    },
+  };
+
+  function quotaError() {
+    const error = new Error('the storage quota is full');
+    error.name = 'QuotaExceededError';
+    return error;
+  }
+
+  self.agoraStore = store;
+})();
