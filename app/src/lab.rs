@@ -623,7 +623,10 @@ mod tests {
             }
         );
         assert_eq!(doc.network.classes, 2);
-        assert_eq!(doc.network.layers[doc.network.layers.len() - 2], Layer::Dense { units: 2 });
+        assert_eq!(
+            doc.network.layers[doc.network.layers.len() - 2],
+            Layer::Dense { units: 2 }
+        );
         assert!(doc.report().is_ok(), "{:?}", doc.report());
         let doc = doc.apply(LabAction::Classes(5));
         assert_eq!(doc.network.classes, 5);
@@ -641,7 +644,10 @@ mod tests {
         );
         // Presets are built for the current data.
         let resnet = grey.clone().apply(LabAction::Preset(Preset::ResNet));
-        assert_eq!((resnet.network.input.height, resnet.network.classes), (64, 5));
+        assert_eq!(
+            (resnet.network.input.height, resnet.network.classes),
+            (64, 5)
+        );
         assert!(resnet.report().is_ok());
         // Digits ignore class counts from a project.
         let digits = grey.apply(LabAction::Data(DataChoice::Digits));
@@ -654,7 +660,10 @@ mod tests {
                 flip: true,
                 ..Augment::NONE
             }));
-        assert_eq!(LabDoc::from_fragment(&photos.to_fragment()), Ok(photos.clone()));
+        assert_eq!(
+            LabDoc::from_fragment(&photos.to_fragment()),
+            Ok(photos.clone())
+        );
         let mut odd = photos;
         odd.data = DataChoice::Photos {
             side: 4000,

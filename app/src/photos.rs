@@ -98,22 +98,41 @@ pub enum ProjectAction {
     /// Storage could not be opened or read.
     StorageFailed(String),
     AddClass(StoredClass),
-    Rename { id: u32, name: String },
-    Recolour { id: u32, color: String },
-    DeleteClass { id: u32 },
+    Rename {
+        id: u32,
+        name: String,
+    },
+    Recolour {
+        id: u32,
+        color: String,
+    },
+    DeleteClass {
+        id: u32,
+    },
     /// Adding `total` files or frames to `class` begins.
-    Start { class: u32, total: usize },
+    Start {
+        class: u32,
+        total: usize,
+    },
     /// Images stored in `class`.
-    Added { class: u32, thumbs: Vec<Thumb> },
+    Added {
+        class: u32,
+        thumbs: Vec<Thumb>,
+    },
     /// One file was refused; the text names it and says why.
     Refused(String),
     /// One file was added with a change worth knowing.
     Noted(String),
     /// Storage is full: `unsaved` images of this batch were not stored.
-    StorageFull { unsaved: usize },
+    StorageFull {
+        unsaved: usize,
+    },
     /// The adding finished.
     Finish,
-    Storage { usage: u64, quota: u64 },
+    Storage {
+        usage: u64,
+        quota: u64,
+    },
     Dismiss,
     /// Everything was deleted.
     Cleared,
@@ -130,7 +149,11 @@ impl Project {
 
     /// An id no class has.
     pub fn next_id(&self) -> u32 {
-        self.classes.iter().map(|c| c.class.id + 1).max().unwrap_or(1)
+        self.classes
+            .iter()
+            .map(|c| c.class.id + 1)
+            .max()
+            .unwrap_or(1)
     }
 
     /// A new class with a free name ("Class 3") and the next colour.
@@ -387,9 +410,7 @@ impl Project {
 }
 
 fn is_css_hex(color: &str) -> bool {
-    color.len() == 7
-        && color.starts_with('#')
-        && color[1..].bytes().all(|b| b.is_ascii_hexdigit())
+    color.len() == 7 && color.starts_with('#') && color[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A `data:` URL of a 24-bit BMP of `pixels` (RGB, channels last), for an `<img>` thumbnail
@@ -484,7 +505,10 @@ mod tests {
             .map(|c| c.class.name.as_str())
             .collect();
         assert_eq!(names, ["Class 1", "Class 2"]);
-        assert_ne!(project.classes[0].class.color, project.classes[1].class.color);
+        assert_ne!(
+            project.classes[0].class.color,
+            project.classes[1].class.color
+        );
         let project = project
             .apply(ProjectAction::Rename {
                 id: 1,
@@ -500,21 +524,35 @@ mod tests {
             })
             .apply(ProjectAction::DeleteClass { id: 1 });
         assert_eq!(project.classes.len(), 1);
-        assert_eq!(project.classes[0].class.name, "Class 2", "blank names are ignored");
-        assert!(is_css_hex(&project.classes[0].class.color), "only #rrggbb colours");
+        assert_eq!(
+            project.classes[0].class.name, "Class 2",
+            "blank names are ignored"
+        );
+        assert!(
+            is_css_hex(&project.classes[0].class.color),
+            "only #rrggbb colours"
+        );
         let third = project.new_class();
-        assert_eq!((third.id, third.name.as_str()), (3, "Class 2".replace('2', "3").as_str()));
+        assert_eq!(
+            (third.id, third.name.as_str()),
+            (3, "Class 2".replace('2', "3").as_str())
+        );
     }
 
     #[test]
     fn adding_counts_keeps_newest_thumbnails_and_summarises() {
         let project = two_classes()
-            .apply(ProjectAction::Start { class: 1, total: 30 })
+            .apply(ProjectAction::Start {
+                class: 1,
+                total: 30,
+            })
             .apply(ProjectAction::Added {
                 class: 1,
                 thumbs: (0..26).map(thumb).collect(),
             })
-            .apply(ProjectAction::Refused("notes.jpg: this is a text file".into()))
+            .apply(ProjectAction::Refused(
+                "notes.jpg: this is a text file".into(),
+            ))
             .apply(ProjectAction::StorageFull { unsaved: 3 });
         let adding = project.adding.expect("under way");
         assert_eq!((adding.done, adding.added, adding.refused), (30, 26, 4));
@@ -538,7 +576,11 @@ mod tests {
     #[test]
     fn training_needs_two_classes_with_images_and_warns_about_balance() {
         let project = two_classes();
-        assert!(project.trainable(80).is_err_and(|e| e.contains("has no images")));
+        assert!(
+            project
+                .trainable(80)
+                .is_err_and(|e| e.contains("has no images"))
+        );
         let project = project
             .apply(ProjectAction::Added {
                 class: 1,
@@ -552,7 +594,9 @@ mod tests {
         let warnings = project.warnings(80);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
         assert!(warnings[0].starts_with("“Class 2” has only 6 images"));
-        assert!(warnings[1].starts_with("The classes are unbalanced: “Class 1” has 40 images but “Class 2” only 6."));
+        assert!(warnings[1].starts_with(
+            "The classes are unbalanced: “Class 1” has 40 images but “Class 2” only 6."
+        ));
         let one = Project::default().apply(ProjectAction::AddClass(StoredClass {
             id: 1,
             name: "Only".into(),
@@ -560,7 +604,10 @@ mod tests {
         }));
         assert!(one.trainable(80).is_err_and(|e| e.contains("two classes")));
         assert!(
-            project.warnings(95).iter().any(|w| w.contains("no validation images")),
+            project
+                .warnings(95)
+                .iter()
+                .any(|w| w.contains("no validation images")),
             "6 images at 95 % leave none for validation"
         );
     }
@@ -598,19 +645,22 @@ mod tests {
         let url = bmp_data_url(&[255, 0, 0, 0, 0, 255], 2, 1);
         assert_eq!(
             url,
-            format!("data:image/bmp;base64,{}", base64(&{
-                let mut bmp = b"BM".to_vec();
-                bmp.extend_from_slice(&62_u32.to_le_bytes());
-                bmp.extend_from_slice(&[0; 4]);
-                bmp.extend_from_slice(&54_u32.to_le_bytes());
-                bmp.extend_from_slice(&40_u32.to_le_bytes());
-                bmp.extend_from_slice(&2_u32.to_le_bytes());
-                bmp.extend_from_slice(&(-1_i32).to_le_bytes());
-                bmp.extend_from_slice(&[1, 0, 24, 0]);
-                bmp.extend_from_slice(&[0; 24]);
-                bmp.extend_from_slice(&[0, 0, 255, 255, 0, 0, 0, 0]);
-                bmp
-            }))
+            format!(
+                "data:image/bmp;base64,{}",
+                base64(&{
+                    let mut bmp = b"BM".to_vec();
+                    bmp.extend_from_slice(&62_u32.to_le_bytes());
+                    bmp.extend_from_slice(&[0; 4]);
+                    bmp.extend_from_slice(&54_u32.to_le_bytes());
+                    bmp.extend_from_slice(&40_u32.to_le_bytes());
+                    bmp.extend_from_slice(&2_u32.to_le_bytes());
+                    bmp.extend_from_slice(&(-1_i32).to_le_bytes());
+                    bmp.extend_from_slice(&[1, 0, 24, 0]);
+                    bmp.extend_from_slice(&[0; 24]);
+                    bmp.extend_from_slice(&[0, 0, 255, 255, 0, 0, 0, 0]);
+                    bmp
+                })
+            )
         );
         assert_eq!(base64(b"Man"), "TWFu");
         assert_eq!(base64(b"Ma"), "TWE=");

@@ -76,7 +76,9 @@ pub enum LabCommand {
     /// Move training to another backend, keeping the weights.
     Backend(BackendChoice),
     /// Classify one image (stored format: 64×64 RGB) with the current weights.
-    Predict { pixels: Vec<u8> },
+    Predict {
+        pixels: Vec<u8>,
+    },
 }
 
 /// A backend that really ran.

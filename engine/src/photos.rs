@@ -67,7 +67,9 @@ pub struct Sniffed {
 pub enum FileProblem {
     #[error("the file is empty (0 bytes).")]
     Empty,
-    #[error("the file is {megabytes} MB; the largest Agora reads is 64 MB. Scale the image down first.")]
+    #[error(
+        "the file is {megabytes} MB; the largest Agora reads is 64 MB. Scale the image down first."
+    )]
     TooBig { megabytes: u64 },
     #[error("this is a text file, not an image, although its name says otherwise.")]
     Text,
@@ -134,9 +136,11 @@ pub fn sniff(bytes: &[u8]) -> Result<Sniffed, FileProblem> {
                 dimensions: None,
                 note: None,
             }
-        } else if [b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"]
-            .iter()
-            .any(|b| brand == *b)
+        } else if [
+            b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+        ]
+        .iter()
+        .any(|b| brand == *b)
         {
             return Err(FileProblem::Heic);
         } else {
@@ -286,7 +290,10 @@ fn jpeg(bytes: &[u8]) -> Result<Sniffed, FileProblem> {
             return Err(truncated(format, "it ends before the image data"));
         };
         if mark != 0xFF {
-            return Err(damaged(format, "its structure is broken before the image data"));
+            return Err(damaged(
+                format,
+                "its structure is broken before the image data",
+            ));
         }
         if kind == 0xD9 {
             return Err(damaged(format, "it ends before any image data"));
@@ -422,8 +429,8 @@ fn webp(bytes: &[u8]) -> Result<Sniffed, FileProblem> {
         b"VP8X" => {
             let flags = *bytes.get(20).unwrap_or(&0);
             let size = u24(24).zip(u24(27)).map(|(w, h)| (w + 1, h + 1));
-            let note = (flags & 0x02 != 0)
-                .then(|| "animated WebP: the first frame is used.".to_owned());
+            let note =
+                (flags & 0x02 != 0).then(|| "animated WebP: the first frame is used.".to_owned());
             (size, note)
         }
         b"VP8 " => (
@@ -458,7 +465,10 @@ fn bmp(bytes: &[u8]) -> Result<Sniffed, FileProblem> {
         return Err(truncated(format, "it ends inside its header"));
     };
     #[allow(clippy::cast_possible_wrap)] // BMP stores signed sizes; negative height = top-down
-    let (width, height) = ((width as i32).unsigned_abs(), (height as i32).unsigned_abs());
+    let (width, height) = (
+        (width as i32).unsigned_abs(),
+        (height as i32).unsigned_abs(),
+    );
     if width == 0 || height == 0 {
         return Err(damaged(format, "its header says it has no pixels"));
     }
@@ -578,9 +588,8 @@ impl Augment {
         let mut out = image.to_vec();
         if self.crop {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let side = |full: usize, share: f32| {
-                ((full as f32 * share).round() as usize).clamp(1, full)
-            };
+            let side =
+                |full: usize, share: f32| ((full as f32 * share).round() as usize).clamp(1, full);
             let share = rng.uniform(0.8, 1.0);
             let (ch, cw) = (side(h, share), side(w, share));
             let top = rng.below(h - ch + 1);

@@ -30,7 +30,10 @@ fn unusual_files_pass_with_a_note() {
     for (name, note) in [
         ("cmyk.jpg", "CMYK colours were converted to RGB."),
         ("deep-16bit.png", "16-bit colour was reduced to 8-bit."),
-        ("animated.gif", "animated GIF (3 frames): the first is used."),
+        (
+            "animated.gif",
+            "animated GIF (3 frames): the first is used.",
+        ),
     ] {
         let sniffed = sniff(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(sniffed.note.as_deref(), Some(note), "{name}");
@@ -87,7 +90,12 @@ fn bad_files_are_refused_with_a_specific_reason() {
 #[test]
 fn every_cut_of_a_good_file_is_refused_or_harmless() {
     // No prefix of a good file panics, and every short prefix of a PNG or JPEG is refused.
-    for name in ["good-disc.png", "good-photo.jpg", "animated.gif", "good-square.webp"] {
+    for name in [
+        "good-disc.png",
+        "good-photo.jpg",
+        "animated.gif",
+        "good-square.webp",
+    ] {
         let bytes = fixture(name);
         for cut in 0..bytes.len() {
             let result = sniff(&bytes[..cut]);

@@ -100,10 +100,7 @@ fn learns_discs_from_squares_with_augmentation(device: Device) {
     for (row, label) in probabilities.iter().zip(&held_out.labels) {
         let sum: f32 = row.iter().sum();
         assert!((sum - 1.0).abs() < 1e-4, "probabilities sum to {sum}");
-        assert!(
-            row[usize::from(*label)] > 0.5,
-            "class {label} got {row:?}"
-        );
+        assert!(row[usize::from(*label)] > 0.5, "class {label} got {row:?}");
     }
     // The wrong size is refused, not guessed.
     let wrong = ImageSet {
@@ -124,10 +121,9 @@ fn augmented_training_is_reproducible(device: Device) {
         ..Recipe::default()
     };
     let run = |augment: Augment| {
-        let mut trainer = ImageTrainer::with_augment(
-            &device, &network, &train, &val, recipe, None, 3, augment,
-        )
-        .expect("valid");
+        let mut trainer =
+            ImageTrainer::with_augment(&device, &network, &train, &val, recipe, None, 3, augment)
+                .expect("valid");
         while !trainer.train_batches(4) {}
         pollster::block_on(trainer.params()).expect("params")
     };
@@ -138,7 +134,11 @@ fn augmented_training_is_reproducible(device: Device) {
     };
     let first = run(augment);
     assert_eq!(first, run(augment), "same seed, same augmentation draws");
-    assert_ne!(first, run(Augment::NONE), "augmentation changes what is learned");
+    assert_ne!(
+        first,
+        run(Augment::NONE),
+        "augmentation changes what is learned"
+    );
 }
 
 on_each_backend! {

@@ -6,6 +6,7 @@ import { readFile, stat, mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, extname, resolve, normalize } from 'node:path';
+import { deflateSync, crc32 } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 const TYPES = {
@@ -49,7 +50,7 @@ export async function serve(root) {
 }
 
 /** Launches headless Chromium; nothing can leave the machine. */
-export async function launch({ webgpu }) {
+export async function launch({ webgpu, camera = false }) {
   const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
   if (!existsSync(executablePath)) {
     throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM`);
@@ -64,6 +65,8 @@ export async function launch({ webgpu }) {
     '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1',
   ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
+  // Chromium's built-in fake webcam (a moving test pattern), granted without a prompt.
+  if (camera) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream');
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath, headless: true, args, viewport: { width: 1500, height: 1000 }, hasTouch: true,
   });
@@ -121,3 +124,29 @@ export async function runEach(names, run) {
   }
   process.exit(failed ? 1 : 0);
 }
+
+/** A PNG file of `rgb` (width × height × 3 bytes). */
+export function png(width, height, rgb) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (width * 3 + 1)] = 0;
+    Buffer.from(rgb.buffer, rgb.byteOffset + y * width * 3, width * 3).copy(raw, y * (width * 3 + 1) + 1);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+

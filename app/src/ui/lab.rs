@@ -573,8 +573,10 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
             <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} />
-            { for photo_panels }
-            { for error_view }
+            // Fixed wrappers: a banner appearing must not re-create the photo panels (and the
+            // webcam's <video> with them).
+            <div class="photo-area">{ for photo_panels }</div>
+            <div class="lab-banners">{ for error_view }</div>
             <div class="lab-columns">
                 <section class="panel lab-palette" aria-label="Layers">
                     <h2>{ "Layers" }</h2>
@@ -683,7 +685,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         None => lab.data.is_some() && !lab.loading,
     };
     let play_label = if lab.running { "Pause" } else { "Train" };
-    let noun = if props.photos.is_some() { "images" } else { "digits" };
+    let noun = if props.photos.is_some() {
+        "images"
+    } else {
+        "digits"
+    };
     let status = match (&props.photos, lab.loading, lab.data) {
         (_, true, _) => format!("Loading the {noun}…"),
         (Some((Err(missing), _, _)), _, _) => missing.clone(),

@@ -18,8 +18,7 @@ use yew::prelude::*;
 use super::WorkerLink;
 use crate::lab::{DataChoice, LabAction, LabDoc};
 use crate::photos::{
-    Level, Project, ProjectAction, StoredClass, THUMBS_PER_CLASS, Thumb, bmp_data_url,
-    human_bytes,
+    Level, Project, ProjectAction, StoredClass, THUMBS_PER_CLASS, Thumb, bmp_data_url, human_bytes,
 };
 use crate::protocol::{Command, LabCommand};
 use crate::session::Session;
@@ -211,14 +210,18 @@ fn edit_classes(project: &UseReducerHandle<Project>, action: ProjectAction) {
     });
 }
 
-/// Stores `images` (64×64 RGB) in `class`; false when storage is full (reported).
+/// Stores `images` (64×64 RGB) in `class`, all or none.
+///
+/// # Errors
+/// Storage is full: how many images were not stored (the caller reports it once, with the
+/// files it will no longer try).
 async fn store_images(
     project: &UseReducerDispatcher<Project>,
     class: u32,
     images: &mut Vec<Vec<u8>>,
-) -> bool {
+) -> Result<(), usize> {
     if images.is_empty() {
-        return true;
+        return Ok(());
     }
     let array = Array::new();
     for image in images.iter() {
@@ -238,14 +241,9 @@ async fn store_images(
                 })
                 .collect();
             project.dispatch(ProjectAction::Added { class, thumbs });
-            true
+            Ok(())
         }
-        Err(error) if is_quota(&error) => {
-            project.dispatch(ProjectAction::StorageFull {
-                unsaved: batch.len(),
-            });
-            false
-        }
+        Err(error) if is_quota(&error) => Err(batch.len()),
         Err(error) => {
             project.dispatch(ProjectAction::Refused(format!(
                 "{} image{} could not be saved ({}).",
@@ -253,7 +251,7 @@ async fn store_images(
                 if batch.len() == 1 { "" } else { "s" },
                 js_message(&error)
             )));
-            true
+            Ok(())
         }
     }
 }
@@ -319,19 +317,32 @@ async fn add_files(
                 continue;
             }
         }
-        if pending.len() >= STORE_BATCH && !store_images(&project, class, &mut pending).await {
-            project.dispatch(ProjectAction::StorageFull { unsaved: remaining });
-            pending.clear();
-            break;
+        if pending.len() >= STORE_BATCH
+            && let Err(unsaved) = store_images(&project, class, &mut pending).await
+        {
+            // Storage is full: stop here, so nothing more is decoded for nothing.
+            project.dispatch(ProjectAction::StorageFull {
+                unsaved: unsaved + remaining,
+            });
+            project.dispatch(ProjectAction::Finish);
+            refresh_estimate(&project).await;
+            return;
         }
     }
-    store_images(&project, class, &mut pending).await;
+    if let Err(unsaved) = store_images(&project, class, &mut pending).await {
+        project.dispatch(ProjectAction::StorageFull { unsaved });
+    }
     project.dispatch(ProjectAction::Finish);
     refresh_estimate(&project).await;
 }
 
 /// Stores webcam frames in `class`.
-async fn add_frames(project: UseReducerDispatcher<Project>, classes: Vec<StoredClass>, class: u32, frames: Vec<Vec<u8>>) {
+async fn add_frames(
+    project: UseReducerDispatcher<Project>,
+    classes: Vec<StoredClass>,
+    class: u32,
+    frames: Vec<Vec<u8>>,
+) {
     if frames.is_empty() {
         return;
     }
@@ -341,7 +352,9 @@ async fn add_frames(project: UseReducerDispatcher<Project>, classes: Vec<StoredC
         total: frames.len(),
     });
     let mut pending = frames;
-    store_images(&project, class, &mut pending).await;
+    if let Err(unsaved) = store_images(&project, class, &mut pending).await {
+        project.dispatch(ProjectAction::StorageFull { unsaved });
+    }
     project.dispatch(ProjectAction::Finish);
     refresh_estimate(&project).await;
 }
@@ -453,8 +466,9 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
                 let Ok(clipboard) = Reflect::get(&event, &"clipboardData".into()) else {
                     return;
                 };
-                let files: Vec<JsValue> =
-                    media_files_from_list(field(&clipboard, "files")).iter().collect();
+                let files: Vec<JsValue> = media_files_from_list(field(&clipboard, "files"))
+                    .iter()
+                    .collect();
                 if files.is_empty() {
                     return;
                 }
@@ -695,26 +709,36 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
         }
     });
     let warnings = project.warnings(train_percent);
-    let warnings = (!warnings.is_empty()).then(|| html! {
-        <ul class="warnings" data-testid="photo-warnings">
-            { for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
-        </ul>
+    let warnings = (!warnings.is_empty()).then(|| {
+        html! {
+            <ul class="warnings" data-testid="photo-warnings">
+                { for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
+            </ul>
+        }
     });
 
+    let loading = (!project.loaded)
+        .then(|| html! { <p class="status">{ "Opening your stored images…" }</p> });
+    // Optional parts sit inside fixed wrappers: the webcam's <video> must never be re-created
+    // by a re-render (it would lose its stream).
     html! {
         <section class="panel photos" aria-label="Your images">
             <h2>{ "Your images" }</h2>
-            { if project.loaded { html! {} } else { html! { <p class="status">{ "Opening your stored images…" }</p> } } }
             <div class="camera">
                 <video ref={props.camera.clone()} class={classes!("camera-view", (!*camera_on).then_some("off"))} muted=true playsinline=true data-testid="camera-view" />
                 <button onclick={toggle_camera} data-testid="camera-toggle">{ if *camera_on { "Stop webcam" } else { "Start webcam" } }</button>
-                { for (*camera_error).clone().map(|e| html! { <p class="banner error" role="alert" data-testid="camera-error">{ e }</p> }) }
+                <div class="camera-problem">
+                    { for (*camera_error).clone().map(|e| html! { <p class="banner error" role="alert" data-testid="camera-error">{ e }</p> }) }
+                </div>
             </div>
             <ul class="class-list" data-testid="class-list">{ for cards }</ul>
             <button onclick={add_class} disabled={project.classes.len() >= crate::photos::MAX_CLASSES} data-testid="class-add">{ "+ Add a class" }</button>
-            { for adding }
-            { for notices }
-            { for warnings }
+            <div class="photo-status">
+                { for loading }
+                { for adding }
+                { for notices }
+                { for warnings }
+            </div>
         </section>
     }
 }
@@ -810,11 +834,15 @@ pub fn try_it(props: &TryItProps) -> Html {
         use_effect_with(live_on, move |on| {
             let mut handle = None;
             let closure = Closure::<dyn Fn()>::new(move || {
-                let Some(video) = video.cast::<HtmlVideoElement>() else { return };
+                let Some(video) = video.cast::<HtmlVideoElement>() else {
+                    return;
+                };
                 match media_grab(&video, SIDE) {
                     Ok(pixels) => {
                         if let Some(pixels) = bytes_of(&pixels) {
-                            link.send(&Command::Lab(LabCommand::Predict { pixels: pixels.clone() }));
+                            link.send(&Command::Lab(LabCommand::Predict {
+                                pixels: pixels.clone(),
+                            }));
                             sample.set(Some(Rc::from(pixels)));
                         }
                     }
@@ -865,10 +893,14 @@ pub fn try_it(props: &TryItProps) -> Html {
                     Ok(pixels) => {
                         let pixels = bytes_of(&pixels).unwrap_or_default();
                         problem.set(None);
-                        link.send(&Command::Lab(LabCommand::Predict { pixels: pixels.clone() }));
+                        link.send(&Command::Lab(LabCommand::Predict {
+                            pixels: pixels.clone(),
+                        }));
                         sample.set(Some(Rc::from(pixels)));
                     }
-                    Err(_) => problem.set(Some(format!("{name}: the browser could not decode it."))),
+                    Err(_) => {
+                        problem.set(Some(format!("{name}: the browser could not decode it.")))
+                    }
                 }
             });
         })
@@ -887,7 +919,11 @@ pub fn try_it(props: &TryItProps) -> Html {
         let classify = Rc::clone(&classify_file);
         Callback::from(move |event: DragEvent| {
             event.prevent_default();
-            if let Some(file) = event.data_transfer().and_then(|t| t.files()).and_then(|f| f.get(0)) {
+            if let Some(file) = event
+                .data_transfer()
+                .and_then(|t| t.files())
+                .and_then(|f| f.get(0))
+            {
                 classify(file.into());
             }
         })
@@ -898,7 +934,9 @@ pub fn try_it(props: &TryItProps) -> Html {
         let video = props.camera.clone();
         let problem = problem.clone();
         Callback::from(move |_| {
-            let running = video.cast::<HtmlVideoElement>().is_some_and(|v| v.video_width() > 0);
+            let running = video
+                .cast::<HtmlVideoElement>()
+                .is_some_and(|v| v.video_width() > 0);
             if !*live && !running {
                 problem.set(Some("Start the webcam first (above the classes).".into()));
                 return;
@@ -947,8 +985,12 @@ pub fn try_it(props: &TryItProps) -> Html {
                 </ul>
             </> }
         }
-        (Some(Err(message)), true) => html! { <p class="hint" data-testid="try-message">{ message.clone() }</p> },
-        _ => html! { <p class="hint">{ "Drop an image here or use the webcam to see what the model thinks." }</p> },
+        (Some(Err(message)), true) => {
+            html! { <p class="hint" data-testid="try-message">{ message.clone() }</p> }
+        }
+        _ => {
+            html! { <p class="hint">{ "Drop an image here or use the webcam to see what the model thinks." }</p> }
+        }
     };
     let preview = (*sample).clone().map(|pixels| {
         html! { <img class="try-sample" src={bmp_data_url(&pixels, STORE_SIZE.width, STORE_SIZE.height)} alt="The image being classified" width="96" height="96" /> }
