@@ -27,7 +27,12 @@
     });
   }
 
-  function open() {
+  const NO_DATABASE = 'agora: no database yet';
+
+  // Opens the database. With `create` false a database that does not exist yet is not created
+  // (the upgrade is aborted, which deletes the new empty database) and this rejects with
+  // NO_DATABASE: reading must never leave storage behind.
+  function open(create = true) {
     if (!opening) {
       opening = new Promise((resolve, reject) => {
         if (!self.indexedDB) {
@@ -35,7 +40,13 @@
           return;
         }
         const req = indexedDB.open(DB_NAME, DB_VERSION);
-        req.onupgradeneeded = () => {
+        let refused = false;
+        req.onupgradeneeded = (event) => {
+          if (!create && event.oldVersion === 0) {
+            refused = true;
+            req.transaction.abort();
+            return;
+          }
           const db = req.result;
           db.createObjectStore('classes', { keyPath: 'id' });
           const images = db.createObjectStore('images', { keyPath: 'id', autoIncrement: true });
@@ -47,7 +58,10 @@
           db.onversionchange = () => { db.close(); opening = null; };
           resolve(db);
         };
-        req.onerror = () => { opening = null; reject(req.error); };
+        req.onerror = () => {
+          opening = null;
+          reject(refused ? new Error(NO_DATABASE) : req.error);
+        };
         req.onblocked = () => { opening = null; reject(new Error('storage is busy in another tab')); };
       });
     }
@@ -66,7 +80,14 @@
     // {classes: [{id, name, color}], counts: [[classId, count]], thumbs: [[classId, imageId, Uint8Array]]}
     // with up to `perClass` newest thumbnails per class.
     async load(perClass) {
-      const db = await open();
+      // A visit that stores nothing leaves nothing behind: reading creates no database.
+      let db;
+      try {
+        db = await open(false);
+      } catch (error) {
+        if (error.message === NO_DATABASE) return { classes: [], counts: [], thumbs: [] };
+        throw error;
+      }
       const tx = db.transaction(['classes', 'images'], 'readonly');
       const classes = (await request(tx.objectStore('classes').getAll()))
         .sort((a, b) => a.order - b.order);
@@ -150,11 +171,16 @@
         if (db) db.close();
         opening = null;
       }
+      // Other connections (the training worker, other tabs) are asked to close; the deletion
+      // completes once they have. Only then is the data gone, so only then do we say so.
       await new Promise((resolve, reject) => {
         const req = indexedDB.deleteDatabase(DB_NAME);
-        req.onsuccess = () => resolve();
-        req.onerror = () => reject(req.error);
-        req.onblocked = () => resolve(); // completes once other tabs let go
+        let timer = null;
+        req.onsuccess = () => { clearTimeout(timer); resolve(); };
+        req.onerror = () => { clearTimeout(timer); reject(req.error); };
+        req.onblocked = () => {
+          timer = setTimeout(() => reject(new Error('another Agora tab is holding the storage open; close it and the deletion finishes')), 10000);
+        };
       });
     },
 
@@ -169,7 +195,13 @@
     // with the images' class ids and their pixels back to back. Read in pages of 1,000 so the
     // objects IndexedDB hands out never pile up.
     async loadAll(classIds) {
-      const db = await open();
+      let db;
+      try {
+        db = await open(false);
+      } catch (error) {
+        if (error.message === NO_DATABASE) return { classes: new Uint32Array(0), pixels: new Uint8Array(0) };
+        throw error;
+      }
       const wanted = new Set(classIds);
       const labels = [];
       const chunks = [];

@@ -164,6 +164,23 @@ async function run() {
     assert(await count(page, 1) === PER_CLASS && await count(page, 2) === PER_CLASS, 'nothing stored before was lost');
     await page.screenshot({ path: join(ARTIFACTS, 'photos-corpus.png'), fullPage: true });
 
+    // A folder (with a subfolder) by "Add a folder…", and an image pasted into the selected class.
+    const folder = join(dir, 'folder');
+    await mkdir(join(folder, 'inner'), { recursive: true });
+    await writeFile(join(folder, 'a.png'), photo('disc', 7001));
+    await writeFile(join(folder, 'inner', 'b.png'), photo('disc', 7002));
+    const beforeFolder = await count(page, 3);
+    await page.locator(testid('class-folder-3')).setInputFiles(folder);
+    await waitFor(page, 'the folder\'s two images', async () => await count(page, 3) === beforeFolder + 2, 20_000, 100);
+    await page.locator(`${testid('class-3')} .class-split`).click();
+    await page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+      window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    }, photo('square', 7003).toString('base64'));
+    await waitFor(page, 'the pasted image', async () => await count(page, 3) === beforeFolder + 3, 20_000, 100);
+
     // The webcam (Chromium's fake device): a click takes one frame, holding takes a burst.
     await page.locator(testid('camera-toggle')).click();
     await waitFor(page, 'the webcam to play', () => page.locator(testid('camera-view')).evaluate((v) => v.videoWidth > 0), 20_000, 200);
@@ -212,8 +229,9 @@ async function run() {
     const heldSquare = join(dir, 'held-square.png');
     await writeFile(heldDisc, photo('disc', 5000));
     await writeFile(heldSquare, photo('square', 6000));
-    for (const [path, name] of [[heldDisc, 'Discs'], [heldSquare, 'Squares']]) {
-      await page.locator(testid('try-file')).setInputFiles(path);
+    for (const [path, name, how] of [[heldDisc, 'Discs', 'picker'], [heldSquare, 'Squares', 'drop']]) {
+      if (how === 'picker') await page.locator(testid('try-file')).setInputFiles(path);
+      else await dropFiles(page, testid('try-it'), [path]);
       await waitFor(page, `a prediction for ${name}`, async () => (await page.locator(testid('try-verdict')).getAttribute('data-class').catch(() => null)) === name, 20_000, 200);
       const verdict = await page.locator(testid('try-verdict')).textContent();
       assert(!verdict.startsWith('Not sure'), `a confident ${name}: ${verdict}`);
@@ -237,11 +255,12 @@ async function run() {
     await page.locator(testid('delete-all')).click();
     await page.locator(testid('delete-all-confirm')).click();
     await expectSoon(page, 'no classes left', async () => await page.locator('[data-testid^="class-name-"]').count() === 0, 10_000);
-    const databases = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
-    assert(!databases.includes('agora-photos'), `the database is gone: ${databases}`);
+    const databases = async () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    assert(!(await databases()).includes('agora-photos'), `the database is gone: ${await databases()}`);
     await page.reload();
     await waitFor(page, 'the page after deleting', async () => (await page.locator('[data-testid^="class-name-"]').count()) === 2, 20_000, 200);
     assert(await count(page, 1) === 0 && await count(page, 2) === 0, 'after a reload, only empty starting classes');
+    assert(!(await databases()).includes('agora-photos'), `opening the page creates no storage: ${await databases()}`);
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
     const bodies = server.requests.filter((r) => r.method !== 'GET' || r.length > 0);

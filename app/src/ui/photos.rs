@@ -670,7 +670,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
                     <label class="button" for={files_id.clone()}>{ "Add images…" }</label>
                     <input id={files_id.clone()} class="visually-hidden" type="file" multiple=true accept="image/*,.heic,.heif" onchange={on_files.clone()} data-testid={files_id} />
                     <label class="button" for={folder_id.clone()}>{ "Add a folder…" }</label>
-                    <input id={folder_id.clone()} class="visually-hidden" type="file" webkitdirectory=true onchange={on_files} />
+                    <input id={folder_id.clone()} class="visually-hidden" type="file" webkitdirectory=true onchange={on_files} data-testid={folder_id} />
                     <button disabled={!*camera_on} onpointerdown={record_start} onpointerup={record_stop.clone()} onpointerleave={record_stop.clone()} onpointercancel={record_stop}
                         title="Click for one frame; hold to record ten frames a second" data-testid={format!("class-record-{id}")}>{ "Hold to record" }</button>
                 </div>
