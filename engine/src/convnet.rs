@@ -661,6 +661,18 @@ fn labels_tensor(labels: &[u8], device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(values, [labels.len()]), device)
 }
 
+/// What [`ImageTrainer::evaluate`] returns: per image, the class scores and the penultimate
+/// layer's outputs (for confusion, calibration and the embedding view).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub classes: usize,
+    /// `[images × classes]`, row-major.
+    pub logits: Vec<f32>,
+    pub feature_size: usize,
+    /// `[images × feature_size]`, row-major.
+    pub features: Vec<f32>,
+}
+
 /// Why an image network could not be trained.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum ImageTrainError {
@@ -1098,15 +1110,7 @@ impl ImageTrainer {
     /// # Errors
     /// The images are not the network's size, or the device failed to return the data.
     pub async fn predict(&self, images: &ImageSet) -> Result<Vec<Vec<f32>>, ImageTrainError> {
-        if images.size != self.network.input {
-            let describe = |size: crate::vision::ImageSize| {
-                format!("{}×{}×{}", size.channels, size.height, size.width)
-            };
-            return Err(ImageTrainError::SizeMismatch {
-                expected: describe(self.network.input),
-                actual: describe(images.size),
-            });
-        }
+        self.check_size(images)?;
         if images.is_empty() {
             return Ok(Vec::new());
         }
@@ -1131,6 +1135,125 @@ impl ImageTrainer {
             .chunks(self.network.classes.max(1))
             .map(<[f32]>::to_vec)
             .collect())
+    }
+
+    /// Every tap's value for one image in evaluation mode: the input, then each layer's
+    /// output (`[channels, height, width]` or `[units]`), plus the class probabilities. One read.
+    ///
+    /// # Errors
+    /// The image is not the network's size, or the device failed to return the data.
+    pub async fn activations(
+        &self,
+        image: &ImageSet,
+    ) -> Result<(Vec<HostTensor>, Vec<f32>), ImageTrainError> {
+        self.check_size(image)?;
+        let model = self.model.valid();
+        let one = image.take(1);
+        let forward = model.forward(
+            &self.network.layers,
+            images_tensor(&one, &self.device),
+            &Mode::Eval(&self.running),
+        );
+        let probabilities = softmax(forward.logits(), 1);
+        let mut transaction = Transaction::default();
+        let mut shapes = Vec::with_capacity(forward.taps.len());
+        for tap in &forward.taps {
+            match tap {
+                Value::Image(tensor) => {
+                    shapes.push(tensor.dims()[1..].to_vec());
+                    transaction = transaction.register(tensor.clone());
+                }
+                Value::Flat(tensor) => {
+                    shapes.push(tensor.dims()[1..].to_vec());
+                    transaction = transaction.register(tensor.clone());
+                }
+            }
+        }
+        transaction = transaction.register(probabilities);
+        let mut data = transaction
+            .execute_async()
+            .await
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?
+            .into_iter();
+        let taps = shapes
+            .into_iter()
+            .map(|shape| HostTensor {
+                shape,
+                values: data
+                    .next()
+                    .map(|data| data.iter::<f32>().collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let probabilities = data
+            .next()
+            .map(|data| data.iter::<f32>().collect())
+            .unwrap_or_default();
+        Ok((taps, probabilities))
+    }
+
+    /// Logits `[images × classes]` and the penultimate features (the input of the layer that
+    /// makes the logits, flattened: `[images × features]`) for `images`, in evaluation mode,
+    /// in chunks, read once.
+    ///
+    /// # Errors
+    /// The images are not the network's size, or the device failed to return the data.
+    pub async fn evaluate(&self, images: &ImageSet) -> Result<Evaluation, ImageTrainError> {
+        self.check_size(images)?;
+        let model = self.model.valid();
+        let layers = &self.network.layers;
+        let mut transaction = Transaction::default();
+        let mut chunks = 0;
+        let mut feature_size = 0;
+        let mut start = 0;
+        while start < images.len() {
+            let len = EVAL_CHUNK.min(images.len() - start);
+            let indices: Vec<usize> = (start..start + len).collect();
+            let forward = model.forward(
+                layers,
+                images_tensor(&images.subset(&indices), &self.device),
+                &Mode::Eval(&self.running),
+            );
+            let features = forward.taps[forward.taps.len().saturating_sub(3)]
+                .clone()
+                .flat();
+            feature_size = features.dims()[1];
+            transaction = transaction.register(forward.logits()).register(features);
+            chunks += 1;
+            start += len;
+        }
+        let data = transaction
+            .execute_async()
+            .await
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?;
+        let mut logits = Vec::with_capacity(images.len() * self.network.classes);
+        let mut features = Vec::with_capacity(images.len() * feature_size);
+        for (index, data) in data.into_iter().enumerate().take(chunks * 2) {
+            if index % 2 == 0 {
+                logits.extend(data.iter::<f32>());
+            } else {
+                features.extend(data.iter::<f32>());
+            }
+        }
+        Ok(Evaluation {
+            classes: self.network.classes,
+            logits,
+            feature_size,
+            features,
+        })
+    }
+
+    fn check_size(&self, images: &ImageSet) -> Result<(), ImageTrainError> {
+        if images.size == self.network.input {
+            return Ok(());
+        }
+        let describe = |size: crate::vision::ImageSize| {
+            format!("{}×{}×{}", size.channels, size.height, size.width)
+        };
+        Err(ImageTrainError::SizeMismatch {
+            expected: describe(self.network.input),
+            actual: describe(images.size),
+        })
     }
 
     /// Every parameter and running statistic, read back in one transaction.

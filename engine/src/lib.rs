@@ -14,6 +14,7 @@ pub mod calibration;
 pub mod data;
 pub mod hyper;
 pub mod images;
+pub mod inspect;
 pub mod photos;
 pub mod recipe;
 pub mod shape;
