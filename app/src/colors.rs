@@ -5,7 +5,7 @@
 use agora_engine::spec::Activation;
 
 /// Class 0 (orange), class 1 (blue), then further classes.
-pub const CLASS_COLORS: [[u8; 3]; 8] = [
+pub const CLASS_COLORS: [[u8; 3]; 10] = [
     [245, 147, 34],
     [8, 119, 189],
     [44, 160, 44],
@@ -14,6 +14,8 @@ pub const CLASS_COLORS: [[u8; 3]; 8] = [
     [23, 190, 207],
     [140, 86, 75],
     [188, 189, 34],
+    [227, 119, 194],
+    [127, 127, 127],
 ];
 
 pub const WHITE: [u8; 3] = [255, 255, 255];

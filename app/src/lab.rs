@@ -4,6 +4,7 @@
 //! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
 //! layer renumbers every `Add`/`Concat` source after it.
 
+use agora_engine::inspect::HostTensor;
 use agora_engine::photos::Augment;
 use agora_engine::recipe::EpochMetrics;
 use agora_engine::recipe::Recipe;
@@ -411,6 +412,8 @@ pub struct LabSession {
     pub loading: bool,
     /// The latest "try it" result.
     pub prediction: Option<Result<Vec<f32>, String>>,
+    pub inspection: Option<std::rc::Rc<Inspection>>,
+    pub evaluation: Option<std::rc::Rc<EvaluationReport>>,
 }
 
 /// Worker reports about the lab.
@@ -438,6 +441,41 @@ pub enum LabEvent {
     },
     /// Class probabilities for the image sent with `LabCommand::Predict`, or why there are none.
     Prediction(Result<Vec<f32>, String>),
+    Inspection(Box<Inspection>),
+    Evaluation(Box<EvaluationReport>),
+}
+
+/// One validation image seen by every layer (answer to `LabCommand::Inspect`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Inspection {
+    pub sample: usize,
+    /// Validation images there are to pick from.
+    pub count: usize,
+    pub label: usize,
+    /// Tap 0 is the input image (`[c, h, w]`, 0..1), tap `i + 1` layer `i`'s output.
+    pub taps: Vec<HostTensor>,
+    pub probabilities: Vec<f32>,
+    /// `(layer, kernel [filters, in channels, k, k])` for each Conv2d.
+    pub kernels: Vec<(usize, HostTensor)>,
+    /// Epoch of the weights.
+    pub epoch: usize,
+}
+
+/// The validation set through the current network (answer to `LabCommand::Evaluate`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationReport {
+    pub classes: usize,
+    pub labels: Vec<usize>,
+    /// `[images × classes]`.
+    pub logits: Vec<f32>,
+    /// The penultimate features projected on their first two principal components.
+    pub points: Vec<[f32; 2]>,
+    /// The first `shown` validation images at the network's input size (channels last, u8),
+    /// for galleries and hovering.
+    pub size: ImageSize,
+    pub shown: usize,
+    pub images: Vec<u8>,
+    pub epoch: usize,
 }
 
 impl LabSession {
@@ -451,6 +489,8 @@ impl LabSession {
             LabEvent::Ready { train, val } => {
                 self.loading = false;
                 self.data = Some((train, val));
+                self.inspection = None;
+                self.evaluation = None;
                 self.epochs.clear();
                 self.progress = (0, 0);
                 self.finished = false;
@@ -483,6 +523,10 @@ impl LabSession {
                 self.message = Some(message);
             }
             LabEvent::Prediction(prediction) => self.prediction = Some(prediction),
+            LabEvent::Inspection(inspection) => {
+                self.inspection = Some(std::rc::Rc::from(inspection))
+            }
+            LabEvent::Evaluation(report) => self.evaluation = Some(std::rc::Rc::from(report)),
         }
         self
     }

@@ -9,6 +9,7 @@ pub mod colors;
 pub mod document;
 pub mod lab;
 pub mod photos;
+pub mod pictures;
 pub mod protocol;
 pub mod session;
 

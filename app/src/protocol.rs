@@ -79,6 +79,12 @@ pub enum LabCommand {
     Predict {
         pixels: Vec<u8>,
     },
+    /// Every layer's output for validation image `sample`, and the conv kernels.
+    Inspect {
+        sample: usize,
+    },
+    /// Logits and the 2-D embedding of the whole validation set.
+    Evaluate,
 }
 
 /// A backend that really ran.

@@ -30,13 +30,7 @@ pub const NORM_EPSILON: f64 = 1e-5;
 /// PyTorch's `LeakyReLU` default slope.
 pub const LEAKY_SLOPE: f64 = 0.01;
 
-/// A tensor held on the host, in PyTorch's layout except for Dense weights, which are
-/// `[inputs, units]` as Burn stores them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HostTensor {
-    pub shape: Vec<usize>,
-    pub values: Vec<f32>,
-}
+pub use crate::inspect::HostTensor;
 
 impl HostTensor {
     fn filled(shape: Vec<usize>, value: f32) -> HostTensor {
@@ -755,6 +749,8 @@ pub struct ImageTrainer {
     loss_sum: Option<Tensor<1>>,
     correct_sum: Option<Tensor<1>>,
     last_rate: f64,
+    /// The validation pass of the last epoch (its epoch number), for the inspection views.
+    last_evaluation: Option<(usize, Evaluation)>,
 }
 
 impl ImageTrainer {
@@ -867,6 +863,7 @@ impl ImageTrainer {
             loss_sum: None,
             correct_sum: None,
             last_rate: recipe.learning_rate,
+            last_evaluation: None,
         })
     }
 
@@ -1053,6 +1050,9 @@ impl ImageTrainer {
         let model = self.model.valid();
         let mut val_loss: Option<Tensor<1>> = None;
         let mut val_correct: Option<Tensor<1>> = None;
+        // The same pass's logits and penultimate features, read in the same transaction, so
+        // the inspection views cost no second pass over the validation set.
+        let mut outputs: Vec<(Tensor<2>, Tensor<2>)> = Vec::new();
         let mut start = 0;
         while start < self.val_count {
             let len = EVAL_CHUNK.min(self.val_count - start);
@@ -1062,6 +1062,9 @@ impl ImageTrainer {
                 &Mode::Eval(&self.running),
             );
             let logits = forward.logits();
+            let features = forward.taps[forward.taps.len().saturating_sub(3)]
+                .clone()
+                .flat();
             #[allow(clippy::cast_precision_loss)]
             let loss = cross_entropy(
                 logits.clone(),
@@ -1069,6 +1072,7 @@ impl ImageTrainer {
             )
             .mul_scalar(len as f64);
             let correct = logits
+                .clone()
                 .argmax(1)
                 .flatten::<1>(0, 1)
                 .equal(self.val_labels.clone().narrow(0, start, len))
@@ -1076,22 +1080,44 @@ impl ImageTrainer {
                 .sum();
             val_loss = Some(val_loss.map_or(loss.clone(), |sum| sum + loss));
             val_correct = Some(val_correct.map_or(correct.clone(), |sum| sum + correct));
+            outputs.push((logits, features));
             start += len;
         }
         let zero = || Tensor::<1>::zeros([1], &self.device);
-        let transaction = Transaction::default()
+        let feature_size = outputs.first().map_or(0, |(_, f)| f.dims()[1]);
+        let mut transaction = Transaction::default()
             .register(self.loss_sum.clone().unwrap_or_else(zero))
             .register(self.correct_sum.clone().unwrap_or_else(zero))
             .register(val_loss.unwrap_or_else(zero))
             .register(val_correct.unwrap_or_else(zero));
-        let data = transaction
+        for (logits, features) in outputs {
+            transaction = transaction.register(logits).register(features);
+        }
+        let mut data = transaction
             .execute_async()
             .await
-            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?;
-        let values: Vec<f32> = data
-            .into_iter()
-            .map(|data| data.iter::<f32>().next().unwrap_or(f32::NAN))
-            .collect();
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?
+            .into_iter();
+        let mut scalar = || {
+            data.next()
+                .and_then(|data| data.iter::<f32>().next())
+                .unwrap_or(f32::NAN)
+        };
+        let values = [scalar(), scalar(), scalar(), scalar()];
+        let mut evaluation = Evaluation {
+            classes: self.network.classes,
+            logits: Vec::with_capacity(self.val_count * self.network.classes),
+            feature_size,
+            features: Vec::with_capacity(self.val_count * feature_size),
+        };
+        for (index, data) in data.enumerate() {
+            if index % 2 == 0 {
+                evaluation.logits.extend(data.iter::<f32>());
+            } else {
+                evaluation.features.extend(data.iter::<f32>());
+            }
+        }
+        self.last_evaluation = Some((self.epoch, evaluation));
         #[allow(clippy::cast_precision_loss)]
         let (train_n, val_n) = (self.train_count.max(1) as f32, self.val_count.max(1) as f32);
         Ok(EpochMetrics {
@@ -1102,6 +1128,17 @@ impl ImageTrainer {
             val_accuracy: values[3] / val_n,
             learning_rate: self.last_rate,
         })
+    }
+
+    /// The validation set's logits and penultimate features as the last
+    /// [`epoch_metrics`](Self::epoch_metrics) read them, if the weights have not changed since.
+    pub fn last_evaluation(&self) -> Option<&Evaluation> {
+        match &self.last_evaluation {
+            Some((epoch, evaluation)) if *epoch == self.epoch && self.order.is_none() => {
+                Some(evaluation)
+            }
+            _ => None,
+        }
     }
 
     /// Class probabilities `[images][classes]` for `images` (the network's input size), from

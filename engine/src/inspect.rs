@@ -4,7 +4,17 @@
 //!
 //! Plain arithmetic, no Burn, so it is tested natively and runs in the worker or the page.
 
+use serde::{Deserialize, Serialize};
+
 use crate::calibration::softmax;
+
+/// A tensor held on the host, in PyTorch's layout except for Dense weights, which are
+/// `[inputs, units]` as Burn stores them. Activations drop the batch axis: `[c, h, w]` or `[n]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostTensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
 
 /// Top class and its probability per sample (`logits` holds `classes` numbers per sample),
 /// after dividing the logits by `temperature`.
@@ -12,12 +22,12 @@ pub fn predictions(logits: &[f32], classes: usize, temperature: f32) -> Vec<(usi
     logits
         .chunks_exact(classes.max(1))
         .map(|row| {
-            softmax(row, temperature)
-                .into_iter()
-                .enumerate()
-                .fold((0, f32::NEG_INFINITY), |top, (class, p)| {
+            softmax(row, temperature).into_iter().enumerate().fold(
+                (0, f32::NEG_INFINITY),
+                |top, (class, p)| {
                     if p > top.1 { (class, p) } else { top }
-                })
+                },
+            )
         })
         .collect()
 }

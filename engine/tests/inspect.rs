@@ -24,7 +24,9 @@ fn noise(count: usize, seed: u64) -> ImageSet {
     ImageSet {
         size: SIZE,
         class_names: (0..10).map(|c| c.to_string()).collect(),
-        labels: (0..count).map(|i| u8::try_from(i % 10).expect("< 10")).collect(),
+        labels: (0..count)
+            .map(|i| u8::try_from(i % 10).expect("< 10"))
+            .collect(),
         pixels: (0..count * 784)
             .map(|_| u8::try_from(rng.below(256)).expect("< 256"))
             .collect(),
@@ -67,20 +69,25 @@ fn activations_match_prefix_forward_passes(device: Device) {
     assert_eq!(taps.len(), network.layers.len() + 1, "input + every layer");
     let model = trainer.eval_model();
     let input_values: Vec<f32> = image.pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    let input: Tensor<4> = Tensor::from_data(TensorData::new(input_values, [1, 1, 28, 28]), &device);
-    for prefix in 0..=network.layers.len() {
+    let input: Tensor<4> =
+        Tensor::from_data(TensorData::new(input_values, [1, 1, 28, 28]), &device);
+    for (prefix, tap) in taps.iter().enumerate() {
         let direct = model.forward(
             &network.layers[..prefix],
             input.clone(),
             &Mode::Eval(trainer.running()),
         );
         let last = direct.taps.last().expect("the input at least");
-        close(&taps[prefix].values, &values(last), &format!("tap {prefix}"));
+        close(
+            &taps[prefix].values,
+            &values(last),
+            &format!("tap {prefix}"),
+        );
         let expected_shape: Vec<usize> = match last {
             Value::Image(t) => t.dims()[1..].to_vec(),
             Value::Flat(t) => t.dims()[1..].to_vec(),
         };
-        assert_eq!(taps[prefix].shape, expected_shape, "tap {prefix} shape");
+        assert_eq!(tap.shape, expected_shape, "tap {prefix} shape");
     }
     let sum: f32 = probabilities.iter().sum();
     assert!((sum - 1.0).abs() < 1e-4);
@@ -110,14 +117,34 @@ fn activations_match_prefix_forward_passes(device: Device) {
         evaluation.features.len(),
         "features per image"
     );
-    close(&evaluation.features, &values(penultimate), "penultimate features");
+    close(
+        &evaluation.features,
+        &values(penultimate),
+        "penultimate features",
+    );
+    // After an epoch, the epoch's own validation pass is kept and equals a fresh evaluation;
+    // once a batch of the next epoch has run it is stale and not offered.
+    assert!(trainer.last_evaluation().is_none(), "no epoch finished yet");
+    while !trainer.train_batches(2) {}
+    pollster::block_on(trainer.epoch_metrics()).expect("metrics");
+    let kept = trainer.last_evaluation().expect("kept").clone();
+    let fresh = pollster::block_on(trainer.evaluate(&val)).expect("evaluation");
+    close(&kept.logits, &fresh.logits, "kept logits");
+    close(&kept.features, &fresh.features, "kept features");
+    trainer.train_batches(1);
+    assert!(trainer.last_evaluation().is_none(), "stale after a step");
+    let evaluation = pollster::block_on(trainer.evaluate(&val)).expect("evaluation");
     let predicted = pollster::block_on(trainer.predict(&val)).expect("predict");
     let softmaxed: Vec<f32> = evaluation
         .logits
         .chunks(10)
         .flat_map(|row| agora_engine::calibration::softmax(row, 1.0))
         .collect();
-    close(&softmaxed, &predicted.concat(), "predict = softmax(evaluate)");
+    close(
+        &softmaxed,
+        &predicted.concat(),
+        "predict = softmax(evaluate)",
+    );
 }
 
 on_each_backend! {

@@ -253,7 +253,7 @@ fn bytes(value: u64) -> String {
     }
 }
 
-fn layer_name(layer: &Layer) -> String {
+pub(super) fn layer_name(layer: &Layer) -> String {
     match layer {
         Layer::Conv2d {
             filters, kernel, ..
@@ -557,6 +557,11 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         drag.as_ref().is_some_and(|d| d.moved).then_some("dragging")
     );
     let input_name = if photos { "your images" } else { "digits" };
+    let class_names: Rc<Vec<String>> = Rc::new(if photos {
+        project.labels().into_iter().map(|(_, name)| name).collect()
+    } else {
+        (0..10).map(|digit| digit.to_string()).collect()
+    });
     let photo_panels = photos.then(|| html! {
         <div class="photo-columns">
             <super::photos::PhotoPanel project={props.project.clone()} doc={props.doc.clone()} camera={camera.clone()} />
@@ -594,6 +599,10 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </section>
                 <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()}
                     photos={photos.then(|| (photos_ready.clone(), project.total_images(), stale))} />
+            </div>
+            <div class="inside-area">
+                <super::inspect::Inside session={props.session.clone()} link={editor.link.clone()}
+                    layers={Rc::new(doc.network.layers.clone())} class_names={class_names} />
             </div>
             { for ghost }
         </div>

@@ -8,6 +8,7 @@ mod builder;
 mod canvas;
 mod drag;
 mod fields;
+mod inspect;
 mod lab;
 mod panels;
 mod photos;

@@ -14,8 +14,10 @@ use wasm_bindgen::prelude::*;
 use web_sys::DedicatedWorkerGlobalScope;
 
 use agora_app::document::BackendChoice;
-use agora_app::lab::{EpochReport, LabEvent};
+use agora_app::lab::{EpochReport, EvaluationReport, Inspection, LabEvent};
 use agora_app::protocol::{BackendKind, Event, LabCommand, LabData, LabSetup};
+use agora_engine::inspect::pca2;
+use agora_engine::vision::Layer;
 
 use crate::runtime::{now_ms, post};
 
@@ -49,6 +51,8 @@ pub struct LabRunner {
     /// What the current setup trains on: the digits, or the person's photos at the
     /// network's input size.
     data: Option<ImageSet>,
+    /// The current split's validation images (what the inspection views look at).
+    val: Option<ImageSet>,
     setup: Option<LabSetup>,
     trainer: Option<ImageTrainer>,
     active: BackendKind,
@@ -67,6 +71,7 @@ impl LabRunner {
             scope,
             digits: None,
             data: None,
+            val: None,
             setup: None,
             trainer: None,
             active: BackendKind::Cpu,
@@ -183,6 +188,16 @@ impl LabRunner {
                 };
                 self.emit(LabEvent::Prediction(prediction));
             }
+            LabCommand::Inspect { sample } => {
+                if let Some(inspection) = self.inspect(sample).await {
+                    self.emit(LabEvent::Inspection(Box::new(inspection)));
+                }
+            }
+            LabCommand::Evaluate => {
+                if let Some(report) = self.evaluate().await {
+                    self.emit(LabEvent::Evaluation(Box::new(report)));
+                }
+            }
             LabCommand::Backend(choice) => {
                 let Some(setup) = &mut self.setup else { return };
                 setup.backend = choice;
@@ -285,6 +300,7 @@ impl LabRunner {
             return;
         }
         let (train, val) = data.split(setup.train_percent, setup.seed);
+        self.val = Some(val.clone());
         let params = resume.as_ref().map(|(params, _)| params.as_slice());
         match ImageTrainer::with_augment(
             &device,
@@ -315,6 +331,63 @@ impl LabRunner {
                 message: error.to_string(),
             }),
         }
+    }
+
+    /// Validation image `sample` through every layer, with the conv kernels.
+    async fn inspect(&self, sample: usize) -> Option<Inspection> {
+        let (trainer, val) = (self.trainer.as_ref()?, self.val.as_ref()?);
+        if val.is_empty() {
+            return None;
+        }
+        let sample = sample.min(val.len() - 1);
+        let image = val.subset(&[sample]);
+        let (taps, probabilities) = trainer.activations(&image).await.ok()?;
+        let params = trainer.params().await.ok()?;
+        let kernels = trainer
+            .network()
+            .layers
+            .iter()
+            .zip(params)
+            .enumerate()
+            .filter(|(_, (layer, _))| matches!(layer, Layer::Conv2d { .. }))
+            .filter_map(|(index, (_, mut params))| {
+                (!params.is_empty()).then(|| (index, params.swap_remove(0)))
+            })
+            .collect();
+        Some(Inspection {
+            sample,
+            count: val.len(),
+            label: usize::from(val.labels[sample]),
+            taps,
+            probabilities,
+            kernels,
+            epoch: trainer.epoch(),
+        })
+    }
+
+    /// The validation set through the network: logits, the 2-D embedding, and images to show.
+    async fn evaluate(&self) -> Option<EvaluationReport> {
+        /// Images sent for galleries and hovering (at most 8 MB of them).
+        const IMAGE_BYTES: usize = 8 << 20;
+        let (trainer, val) = (self.trainer.as_ref()?, self.val.as_ref()?);
+        let evaluation = match trainer.last_evaluation() {
+            Some(kept) => kept.clone(),
+            None => trainer.evaluate(val).await.ok()?,
+        };
+        let points = pca2(&evaluation.features, evaluation.feature_size);
+        let size = val.size;
+        let per = size.channels * size.height * size.width;
+        let shown = val.len().min(IMAGE_BYTES / per.max(1));
+        Some(EvaluationReport {
+            classes: evaluation.classes,
+            labels: val.labels.iter().map(|&l| usize::from(l)).collect(),
+            logits: evaluation.logits,
+            points,
+            size,
+            shown,
+            images: val.pixels[..shown * per].to_vec(),
+            epoch: trainer.epoch(),
+        })
     }
 
     /// Times a few steps on both backends and moves to the faster one.

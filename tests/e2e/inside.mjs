@@ -1,0 +1,159 @@
+// "Inside the network", end to end on the digits (CPU backend): train LeNet, then open every
+// view and check it draws something that is not blank and that changes between two validation
+// images; enlarge a map; switch the colour scale; click a confusion cell for its examples; fit a
+// temperature; hover the embedding. While training, the layer view must keep answering (the
+// time to show another image is printed), and the cost of following training live is printed
+// as images per second with it off and on. Screenshots of each view land in artifacts/.
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+
+const DIST = resolve(process.env.AGORA_DIST || '../dist');
+const testid = (id) => `[data-testid="${id}"]`;
+
+/** The RGB pixels of a BMP data URL (as the page draws maps), to tell blank from not. */
+function bmpPixels(src) {
+  const bytes = Buffer.from(src.split(',')[1], 'base64');
+  const width = bytes.readInt32LE(18);
+  const height = Math.abs(bytes.readInt32LE(22));
+  const row = Math.ceil((width * 3) / 4) * 4;
+  const out = [];
+  for (let y = 0; y < height; y++) for (let x = 0; x < width * 3; x++) out.push(bytes[54 + y * row + x]);
+  return out;
+}
+
+function distinct(values) {
+  return new Set(values).size;
+}
+
+async function mapSources(page, tap) {
+  return page.locator(`${testid(`layer-view-${tap}`)} img`).evaluateAll((imgs) => imgs.map((i) => i.src));
+}
+
+async function epochSpeeds(page) {
+  return page.locator(testid('lab-epoch-row')).evaluateAll((rows) =>
+    rows.map((r) => ({ epoch: Number(r.dataset.epoch), speed: Number(r.lastElementChild.textContent) })));
+}
+
+async function run() {
+  const server = await serve(DIST);
+  const { context, egress } = await launch({ webgpu: false });
+  const page = context.pages()[0] || await context.newPage();
+  const log = [];
+  watch(page, log);
+  const shots = join(ARTIFACTS, 'inside');
+  await mkdir(shots, { recursive: true });
+  try {
+    await page.goto(`${server.url}#lab`);
+    await waitFor(page, 'the digits', async () => / training and /.test(await page.locator(testid('lab-status')).textContent()), 60_000, 300);
+    await page.locator(testid('lab-backend-choice')).selectOption('cpu');
+    for (const [id, value] of [['lab-epochs', '4'], ['lab-batch', '128']]) {
+      await page.locator(testid(id)).fill(value);
+      await page.locator(testid(id)).press('Tab');
+    }
+    await expectSoon(page, 'batch 128 applied', async () => / of 63$/.test(await page.locator(testid('lab-progress')).textContent()), 10_000);
+
+    // Epochs 1–2 without the live layer view, 3–4 with it: the cost of following live.
+    await page.locator(testid('inside-live')).uncheck();
+    await page.locator(testid('lab-play')).click();
+    await waitFor(page, 'two epochs', async () => (await epochSpeeds(page)).length >= 2, 300_000, 500);
+    await page.locator(testid('inside-live')).check();
+    // Responsiveness while training: another image is shown within a few seconds.
+    const before = await page.locator(testid('sample-label')).textContent();
+    const clicked = Date.now();
+    await page.locator(testid('sample-next')).click();
+    await waitFor(page, 'the next image while training', async () => (await page.locator(testid('sample-label')).textContent()) !== before, 5_000, 20);
+    const latency = Date.now() - clicked;
+    assert(/^Validation image 2 of /.test(await page.locator(testid('sample-label')).textContent()), 'the next image is shown');
+    await waitFor(page, 'all four epochs', async () => /done/.test(await page.locator(testid('lab-progress')).textContent()), 300_000, 500);
+    const speeds = (await epochSpeeds(page)).sort((a, b) => a.epoch - b.epoch);
+    const off = speeds[1].speed;
+    const on = (speeds[2].speed + speeds[3].speed) / 2;
+    console.log(`[inside] images/s: epoch 2 (live view off) ${off}, epochs 3–4 (live view on) ${on.toFixed(0)} (${(((off - on) / off) * 100).toFixed(1)} % slower); next image shown ${latency} ms after the click while training`);
+
+    // Layer by layer: every conv map is drawn, not blank, and changes with the image.
+    await page.locator(testid('inside-tab-layers')).click();
+    await page.locator(testid('sample-prev')).click();
+    await expectSoon(page, 'image 1', async () => /^Validation image 1 of /.test(await page.locator(testid('sample-label')).textContent()), 10_000);
+    const first = await mapSources(page, 1);
+    assert(first.length === 6, `conv 1 shows its 6 maps: ${first.length}`);
+    assert(first.some((src) => distinct(bmpPixels(src)) > 8), 'conv 1 maps are not blank');
+    const input = bmpPixels(await page.locator(`${testid('layer-input')}`).getAttribute('src'));
+    assert(distinct(input) > 2, 'the input image is drawn');
+    const units = await page.locator(`${testid('layer-view-8')} .unit`).count();
+    assert(units === 120, `Dense 120 shows its units as bars: ${units}`);
+    assert(await page.locator(`${testid('output-bars')} li`).count() === 10, 'the output shows ten class probabilities');
+    await page.screenshot({ path: join(shots, 'layers.png'), fullPage: true });
+    await page.locator(testid('sample-next')).click();
+    await expectSoon(page, 'image 2', async () => /^Validation image 2 of /.test(await page.locator(testid('sample-label')).textContent()), 10_000);
+    await expectSoon(page, 'maps change with the image', async () => (await mapSources(page, 1)).join() !== first.join(), 10_000);
+    // Per-map scale changes how the maps are drawn.
+    const shared = await mapSources(page, 4);
+    await page.locator(testid('shared-scale')).uncheck();
+    await expectSoon(page, 'a per-map scale redraws the maps', async () => (await mapSources(page, 4)).join() !== shared.join());
+    await page.locator(`${testid('layer-view-4')} img`).first().click();
+    await expectSoon(page, 'a map enlarges', () => page.locator(testid('map-enlarged')).isVisible());
+
+    // Filters: the first conv's six 5×5 kernels as images, and the second conv's grid.
+    await page.locator(testid('inside-tab-filters')).click();
+    const filters = await page.locator(`${testid('filters-first')} img`).evaluateAll((imgs) => imgs.map((i) => i.src));
+    assert(filters.length === 6 && filters.every((src) => distinct(bmpPixels(src)) > 2), `six non-blank first-layer filters: ${filters.length}`);
+    assert(await page.locator(`${testid('filters-layer-3')} img`).count() === 16 * 6, 'conv 2: 16 filters × 6 channels');
+    await page.locator(testid('inside')).screenshot({ path: join(shots, 'filters.png') });
+
+    // Confusion: 10×10 counts that add up to the validation set, per-class accuracy, a cell's
+    // examples, and the most confident mistakes.
+    await page.locator(testid('inside-tab-confusion')).click();
+    const counts = await page.locator(`${testid('confusion')} td.cell`).evaluateAll((cells) => cells.map((c) => Number(c.textContent)));
+    const val = Number((await page.locator(testid('lab-status')).textContent()).match(/and (\d+) validation/)[1]);
+    assert(counts.length === 100 && counts.reduce((a, b) => a + b, 0) === val, `the matrix counts all ${val} validation digits`);
+    const accuracy = await page.locator(testid('class-accuracy-3')).textContent();
+    assert(/^\d+ %$/.test(accuracy), `per-class accuracy: ${accuracy}`);
+    await page.locator(testid('confusion-3-3')).click();
+    const examples = await page.locator(`${testid('cell-examples')} img`).count();
+    assert(examples > 0, 'a cell shows its images');
+    const mistakes = Number(await page.locator(testid('worst-mistakes')).getAttribute('data-count'));
+    const offDiagonal = counts.filter((_, i) => i % 11 !== 0).reduce((a, b) => a + b, 0);
+    assert(mistakes === Math.min(12, offDiagonal), `the worst mistakes gallery: ${mistakes} of ${offDiagonal}`);
+    await page.locator(testid('inside')).screenshot({ path: join(shots, 'confusion.png') });
+    // A mistake opens in the layer view.
+    if (mistakes > 0) {
+      await page.locator(`${testid('worst-mistakes')} figure`).first().click();
+      await expectSoon(page, 'the layer view opens on the mistake', async () => (await page.locator(testid('sample-label')).count()) === 1, 10_000);
+    }
+
+    // Confidence: reliability bars, ECE, temperature scaling, the "not sure" split.
+    await page.locator(testid('inside-tab-calibration')).click();
+    assert(await page.locator(`${testid('reliability')} rect.bin`).count() > 2, 'reliability bars are drawn');
+    const ece = await page.locator(testid('ece')).textContent();
+    assert(/^Expected calibration error: \d+\.\d %$/.test(ece), `ECE shown: ${ece}`);
+    await page.locator(testid('fit-temperature')).click();
+    await expectSoon(page, 'a fitted temperature', async () => /T = \d+\.\d\d; \d+\.\d % before/.test(await page.locator(testid('ece')).textContent()));
+    const split = await page.locator(testid('sure-split')).textContent();
+    assert(/^\d+ sure \(\d+ % right\) · \d+ not sure \((\d+ %|—) right\)$/.test(split), `sure / not sure: ${split}`);
+    await page.locator(testid('inside')).screenshot({ path: join(shots, 'calibration.png') });
+
+    // Embedding: one point per validation digit; hovering shows the digit.
+    await page.locator(testid('inside-tab-embedding')).click();
+    const points = Number(await page.locator(testid('embedding')).getAttribute('data-points'));
+    assert(points === val && await page.locator(`${testid('embedding')} circle`).count() === val, `one point per validation image: ${points}`);
+    const circle = await page.locator(`${testid('embedding')} circle`).nth(17).boundingBox();
+    await page.mouse.move(circle.x + circle.width / 2, circle.y + circle.height / 2);
+    await expectSoon(page, 'hovering shows an image', () => page.locator(`${testid('embedding-hover')} img`).isVisible());
+    await page.locator(testid('inside')).screenshot({ path: join(shots, 'embedding.png') });
+
+    assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
+    const panics = log.filter((line) => /panicked|RuntimeError|unreachable/.test(line));
+    assert(panics.length === 0, `no panic: ${panics.join('\n')}`);
+    console.log('[inside] PASS');
+  } catch (error) {
+    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true }).catch(() => {});
+    console.error(`[inside] FAIL: ${error.message}\n${log.slice(-30).join('\n')}`);
+    throw error;
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+run().then(() => process.exit(0), () => process.exit(1));
