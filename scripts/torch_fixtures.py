@@ -236,6 +236,59 @@ def network_case(name, input_shape, layers, classes, recipes, batch=4):
     return case
 
 
+def grad_cam_tap(layers):
+    """Agora's rule: the output of the last Conv2d's block (activations, norms, dropouts and
+    skips right after it), before pooling or flattening; None without a Conv2d."""
+    kinds = [layer if isinstance(layer, str) else next(iter(layer)) for layer in layers]
+    convs = [i for i, k in enumerate(kinds) if k == "Conv2d"]
+    if not convs:
+        return None
+    end = convs[-1]
+    while end + 1 < len(kinds) and kinds[end + 1] in ("Activation", "BatchNorm", "LayerNorm", "Dropout", "Add", "Concat"):
+        end += 1
+    return end + 1
+
+
+def saliency_case(name, input_shape, layers, classes, target_class=None):
+    """Grad-CAM (or |gradient x input| without a conv) for one image, in eval mode."""
+    net = Net(input_shape, layers)
+    # Move batch-norm running statistics off their start so eval mode means something.
+    net.train()
+    with torch.no_grad():
+        for _ in range(3):
+            net(torch.randn(6, *input_shape))
+    net.eval()
+    params = net.agora_params()
+    x = torch.randn(1, *input_shape)
+    tap = grad_cam_tap(layers)
+    if tap is None:
+        x.requires_grad_(True)
+    taps = net(x)
+    logits = taps[-2]
+    cls = int(logits.argmax(1)) if target_class is None else target_class
+    if tap is not None:
+        taps[tap].retain_grad()
+    logits[0, cls].backward()
+    if tap is not None:
+        maps = taps[tap][0]
+        weights = taps[tap].grad[0].mean(dim=(1, 2))
+        heat = torch.relu((weights[:, None, None] * maps).sum(0))
+    else:
+        heat = (x.grad[0] * x[0]).sum(0).abs()
+    return {
+        "name": name,
+        "network": {"input": {"channels": input_shape[0], "height": input_shape[1],
+                              "width": input_shape[2]},
+                    "layers": layers, "classes": classes},
+        "params": params,
+        "input": host(x),
+        "class": target_class,
+        "expected_class": cls,
+        "tap": tap,
+        "heat": host(heat),
+    }
+
+
 def main(target):
     layer_cases = [
         layer_case("conv2d 3x3 pad 1", (2, 6, 6), [conv(3, 3, padding=1)]),
@@ -292,16 +345,28 @@ def main(target):
             "GlobalAvgPool", {"Dense": {"units": 3}}, "Softmax",
         ], 3, recipes[:1]),
     ]
+    saliency = [
+        saliency_case("grad-cam, residual network, predicted class", (2, 6, 6), resnet, 3),
+        saliency_case("grad-cam, residual network, class 1", (2, 6, 6), resnet, 3, target_class=1),
+        saliency_case("grad-cam, lenet-like (after ReLU, before pooling)", (1, 8, 8), [
+            conv(3, 3, padding=1), act("Relu"), {"MaxPool": {"size": 2, "stride": 2}},
+            "Flatten", {"Dense": {"units": 4}}, "Softmax",
+        ], 4),
+        saliency_case("gradient x input, no convolution", (2, 3, 3), [
+            "Flatten", {"Dense": {"units": 5}}, act("Tanh"), {"Dense": {"units": 3}}, "Softmax",
+        ], 3),
+    ]
     out = {
         "generator": "scripts/torch_fixtures.py",
         "torch_version": torch.__version__,
         "layer_cases": layer_cases,
         "network_cases": nets,
+        "saliency_cases": saliency,
     }
     with open(target, "w") as f:
         json.dump(out, f, separators=(",", ":"))
         f.write("\n")
-    print(f"wrote {target}: {len(layer_cases)} layer cases, {len(nets)} networks")
+    print(f"wrote {target}: {len(layer_cases)} layer cases, {len(nets)} networks, {len(saliency)} saliency cases")
 
 
 if __name__ == "__main__":

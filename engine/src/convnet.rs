@@ -30,7 +30,7 @@ pub const NORM_EPSILON: f64 = 1e-5;
 /// PyTorch's `LeakyReLU` default slope.
 pub const LEAKY_SLOPE: f64 = 0.01;
 
-pub use crate::inspect::HostTensor;
+pub use crate::inspect::{HostTensor, Saliency, SaliencyMethod, grad_cam_tap};
 
 impl HostTensor {
     fn filled(shape: Vec<usize>, value: f32) -> HostTensor {
@@ -260,10 +260,17 @@ impl ConvNet {
     ///
     /// The network must have passed [`infer_graph`]; the shapes then always fit.
     pub fn forward(&self, layers: &[Layer], input: Tensor<4>, mode: &Mode<'_>) -> Forward {
-        let mut taps = Vec::with_capacity(layers.len() + 1);
-        let mut batch_stats = Vec::with_capacity(layers.len());
-        taps.push(Value::Image(input));
-        for (at, (layer, node)) in layers.iter().zip(&self.nodes).enumerate() {
+        self.forward_from(layers, vec![Value::Image(input)], mode)
+    }
+
+    /// Continues a forward pass whose first `taps.len() - 1` layers have run (`taps` holds the
+    /// input and their outputs): runs the rest of `layers`. Saliency uses it to restart from a
+    /// layer's output made a gradient leaf.
+    pub fn forward_from(&self, layers: &[Layer], mut taps: Vec<Value>, mode: &Mode<'_>) -> Forward {
+        let done = taps.len().saturating_sub(1);
+        let mut batch_stats: Vec<Option<Running>> = Vec::with_capacity(layers.len());
+        batch_stats.resize_with(done.min(layers.len()), || None);
+        for (at, (layer, node)) in layers.iter().zip(&self.nodes).enumerate().skip(done) {
             let x = taps[at].clone();
             let mut stats = None;
             let y = match layer {
@@ -1290,6 +1297,154 @@ impl ImageTrainer {
         Err(ImageTrainError::SizeMismatch {
             expected: describe(self.network.input),
             actual: describe(images.size),
+        })
+    }
+
+    /// Where Grad-CAM looks and why it is there, and the heat per position, for one image and
+    /// class (the predicted one when `class` is `None`). One read.
+    ///
+    /// Grad-CAM (Selvaraju et al. 2017) weights the maps of the last convolutional block (the last
+    /// Conv2d and the activations, norms and skips right after it, before any pooling) by the
+    /// mean gradient of the class score over each map, sums them and keeps the positive part.
+    /// Without a Conv2d it is gradient × input, summed over channels, as magnitudes.
+    ///
+    /// # Errors
+    /// The image is not the network's size, or the device failed to return the data.
+    pub async fn saliency(
+        &self,
+        image: &ImageSet,
+        class: Option<usize>,
+    ) -> Result<Saliency, ImageTrainError> {
+        self.check_size(image)?;
+        if image.is_empty() {
+            return Err(ImageTrainError::NoTrainingImages);
+        }
+        let (c, h, w) = (image.size.channels, image.size.height, image.size.width);
+        let pixels = image.image(0);
+        let mut values = vec![0.0_f32; c * h * w];
+        for (at, &pixel) in pixels.iter().enumerate() {
+            let (position, channel) = (at / c, at % c);
+            values[channel * h * w + position] = f32::from(pixel) / 255.0;
+        }
+        self.saliency_for(
+            &HostTensor {
+                shape: vec![1, c, h, w],
+                values,
+            },
+            class,
+        )
+        .await
+    }
+
+    /// [`saliency`](Self::saliency) for an input given as numbers `[1, channels, height,
+    /// width]` (as the PyTorch reference gives them).
+    ///
+    /// # Errors
+    /// The input does not have the network's shape, or the device failed to return the data.
+    pub async fn saliency_for(
+        &self,
+        input: &HostTensor,
+        class: Option<usize>,
+    ) -> Result<Saliency, ImageTrainError> {
+        let size = self.network.input;
+        if input.shape != [1, size.channels, size.height, size.width] {
+            return Err(ImageTrainError::SizeMismatch {
+                expected: format!("1×{}×{}×{}", size.channels, size.height, size.width),
+                actual: format!("{:?}", input.shape),
+            });
+        }
+        let layers = &self.network.layers;
+        let running: Vec<Option<Running>> = self
+            .running
+            .iter()
+            .map(|slot| {
+                slot.as_ref().map(|r| Running {
+                    mean: r.mean.clone().autodiff(),
+                    var: r.var.clone().autodiff(),
+                })
+            })
+            .collect();
+        let mode = Mode::Eval(&running);
+        let input: Tensor<4> = tensor(input, &self.train_device).map_err(ImageTrainError::Params)?;
+        let score_of = |logits: Tensor<2>| -> Tensor<1> {
+            match class {
+                Some(c) => logits
+                    .narrow(1, c.min(self.network.classes.saturating_sub(1)), 1)
+                    .sum(),
+                None => logits.max_dim(1).sum(),
+            }
+        };
+        let (heat, logits, method) = match grad_cam_tap(layers) {
+            Some(tap) => {
+                let prefix = self.model.forward(&layers[..tap], input, &mode);
+                let mut taps: Vec<Value> = prefix
+                    .taps
+                    .into_iter()
+                    .map(|value| match value {
+                        Value::Image(t) => Value::Image(t.detach()),
+                        Value::Flat(t) => Value::Flat(t.detach()),
+                    })
+                    .collect();
+                let Some(Value::Image(maps)) = taps.pop() else {
+                    return Err(ImageTrainError::Params(
+                        "the Grad-CAM layer does not output images".into(),
+                    ));
+                };
+                let leaf = maps.require_grad();
+                taps.push(Value::Image(leaf.clone()));
+                let logits = self.model.forward_from(layers, taps, &mode).logits();
+                let gradients = score_of(logits.clone()).backward();
+                let Some(gradient) = leaf.grad(&gradients) else {
+                    return Err(ImageTrainError::Readback(
+                        "no gradient reached the Grad-CAM layer".into(),
+                    ));
+                };
+                let weights = gradient.mean_dim(3).mean_dim(2); // [1, c, 1, 1]
+                let heat = relu((leaf.inner() * weights).sum_dim(1)); // [1, 1, h, w]
+                (heat, logits.detach().inner(), SaliencyMethod::GradCam { tap })
+            }
+            None => {
+                let leaf = input.require_grad();
+                let logits = self.model.forward(layers, leaf.clone(), &mode).logits();
+                let gradients = score_of(logits.clone()).backward();
+                let Some(gradient) = leaf.grad(&gradients) else {
+                    return Err(ImageTrainError::Readback(
+                        "no gradient reached the input".into(),
+                    ));
+                };
+                let heat = (gradient * leaf.inner()).sum_dim(1).abs();
+                (heat, logits.detach().inner(), SaliencyMethod::GradientTimesInput)
+            }
+        };
+        let [_, _, height, width] = heat.dims();
+        let data = Transaction::default()
+            .register(heat)
+            .register(logits)
+            .execute_async()
+            .await
+            .map_err(|error| ImageTrainError::Readback(format!("{error:?}")))?;
+        let mut data = data.into_iter();
+        let values: Vec<f32> = data
+            .next()
+            .map(|d| d.iter::<f32>().collect())
+            .unwrap_or_default();
+        let logits: Vec<f32> = data
+            .next()
+            .map(|d| d.iter::<f32>().collect())
+            .unwrap_or_default();
+        let class = class.unwrap_or_else(|| {
+            logits
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(c, _)| c)
+        });
+        Ok(Saliency {
+            method,
+            class,
+            height,
+            width,
+            values,
         })
     }
 

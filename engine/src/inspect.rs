@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::softmax;
+use crate::vision::Layer;
 
 /// A tensor held on the host, in PyTorch's layout except for Dense weights, which are
 /// `[inputs, units]` as Burn stores them. Activations drop the batch axis: `[c, h, w]` or `[n]`.
@@ -14,6 +15,48 @@ use crate::calibration::softmax;
 pub struct HostTensor {
     pub shape: Vec<usize>,
     pub values: Vec<f32>,
+}
+
+/// How a saliency map was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaliencyMethod {
+    /// Grad-CAM on tap `tap` (the output of layer `tap - 1`).
+    GradCam { tap: usize },
+    /// No convolution: |gradient × input| summed over channels.
+    GradientTimesInput,
+}
+
+/// What [`ImageTrainer::saliency`] returns: non-negative heat per position of the map it was
+/// computed on (`height × width`, row-major), before any normalising.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Saliency {
+    pub method: SaliencyMethod,
+    pub class: usize,
+    pub height: usize,
+    pub width: usize,
+    pub values: Vec<f32>,
+}
+
+/// The tap Grad-CAM looks at: the output of the last Conv2d's block (the Conv2d and the
+/// activations, norms, dropouts and skips right after it), before pooling or flattening.
+/// `None` without a Conv2d.
+pub fn grad_cam_tap(layers: &[Layer]) -> Option<usize> {
+    let last_conv = layers
+        .iter()
+        .rposition(|layer| matches!(layer, Layer::Conv2d { .. }))?;
+    let mut end = last_conv;
+    while let Some(next) = layers.get(end + 1) {
+        match next {
+            Layer::Activation(_)
+            | Layer::BatchNorm
+            | Layer::LayerNorm
+            | Layer::Dropout { .. }
+            | Layer::Add { .. }
+            | Layer::Concat { .. } => end += 1,
+            _ => break,
+        }
+    }
+    Some(end + 1)
 }
 
 /// Top class and its probability per sample (`logits` holds `classes` numbers per sample),

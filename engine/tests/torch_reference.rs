@@ -34,6 +34,7 @@ on_each_backend! {
     every_layer_matches_pytorch => layers;
     residual_network_matches_pytorch => networks;
     every_optimizer_matches_pytorch_after_three_steps => optimizers;
+    saliency_matches_pytorch => saliency;
 }
 
 fn host(value: &Value) -> HostTensor {
@@ -325,5 +326,57 @@ fn optimizers(device: Device) {
                 );
             }
         }
+    }
+}
+
+/// Grad-CAM (and gradient × input without a conv) against PyTorch, in evaluation mode, on the
+/// fixture's weights and batch-norm statistics.
+fn saliency(device: Device) {
+    use agora_engine::convnet::{SaliencyMethod, grad_cam_tap};
+    use agora_engine::images::ImageSet;
+    let fixtures = fixtures();
+    for case in fixtures["saliency_cases"].as_array().expect("saliency cases") {
+        let name = case["name"].as_str().expect("a name");
+        let network = network_of(case);
+        let params = params_of(&case["params"]);
+        let size = network.input;
+        let blank = ImageSet {
+            size,
+            class_names: (0..network.classes).map(|c| c.to_string()).collect(),
+            labels: (0..network.classes)
+                .map(|c| u8::try_from(c).expect("few classes"))
+                .collect(),
+            pixels: vec![0; network.classes * size.channels * size.height * size.width],
+        };
+        let trainer = ImageTrainer::new(
+            &device,
+            &network,
+            &blank,
+            &blank,
+            agora_engine::recipe::Recipe::default(),
+            Some(&params),
+            1,
+        )
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let class = case["class"].as_u64().map(|c| usize::try_from(c).expect("small"));
+        let result = pollster::block_on(trainer.saliency_for(&host(&case["input"]), class))
+            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let expected_tap = case["tap"].as_u64().map(|t| usize::try_from(t).expect("small"));
+        assert_eq!(grad_cam_tap(&network.layers), expected_tap, "{name}: layer");
+        match (result.method, expected_tap) {
+            (SaliencyMethod::GradCam { tap }, Some(expected)) => assert_eq!(tap, expected, "{name}"),
+            (SaliencyMethod::GradientTimesInput, None) => {}
+            (method, expected) => panic!("{name}: {method:?} but expected tap {expected:?}"),
+        }
+        assert_eq!(
+            result.class,
+            usize::try_from(case["expected_class"].as_u64().expect("a class")).expect("small"),
+            "{name}: class"
+        );
+        assert_close(
+            &format!("{name}: heat"),
+            (&[result.height, result.width], &result.values),
+            &case["heat"],
+        );
     }
 }
