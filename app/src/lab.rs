@@ -4,7 +4,7 @@
 //! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
 //! layer renumbers every `Add`/`Concat` source after it.
 
-use agora_engine::inspect::HostTensor;
+use agora_engine::inspect::{HostTensor, Saliency};
 use agora_engine::photos::Augment;
 use agora_engine::recipe::EpochMetrics;
 use agora_engine::recipe::Recipe;
@@ -448,10 +448,14 @@ pub enum LabEvent {
 /// One validation image seen by every layer (answer to `LabCommand::Inspect`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Inspection {
-    pub sample: usize,
+    /// The validation image shown, or `None` for an image the person gave (a drawing, a photo).
+    pub sample: Option<usize>,
     /// Validation images there are to pick from.
     pub count: usize,
-    pub label: usize,
+    /// The true class, when known.
+    pub label: Option<usize>,
+    /// Grad-CAM (or gradient × input) for the predicted class.
+    pub saliency: Option<Saliency>,
     /// Tap 0 is the input image (`[c, h, w]`, 0..1), tap `i + 1` layer `i`'s output.
     pub taps: Vec<HostTensor>,
     pub probabilities: Vec<f32>,

@@ -70,6 +70,55 @@ pub fn filter_rgb(weights: &[f32], channels: usize, k: usize) -> Vec<u8> {
     input_rgb(&normalised, channels, k, k)
 }
 
+/// `base` (RGB, `height × width`) with `heat` (`heat_height × heat_width`, ≥ 0) laid over it,
+/// stretched bilinearly and scaled to its own maximum: red where the heat is highest, fading to
+/// yellow and then to the bare image where it is zero.
+#[allow(clippy::cast_precision_loss)]
+pub fn overlay_rgb(
+    base: &[u8],
+    (height, width): (usize, usize),
+    heat: &[f32],
+    (heat_height, heat_width): (usize, usize),
+) -> Vec<u8> {
+    let top = max_abs(heat);
+    let scale = if top > 0.0 { 1.0 / top } else { 0.0 };
+    let at = |y: usize, x: usize| -> f32 {
+        heat.get(
+            y.min(heat_height.saturating_sub(1)) * heat_width + x.min(heat_width.saturating_sub(1)),
+        )
+        .copied()
+        .unwrap_or(0.0)
+        .max(0.0)
+            * scale
+    };
+    let sample = |y: usize, x: usize| -> f32 {
+        // Centre-aligned, like image resizing.
+        let fy = ((y as f32 + 0.5) * heat_height as f32 / height.max(1) as f32 - 0.5).max(0.0);
+        let fx = ((x as f32 + 0.5) * heat_width as f32 / width.max(1) as f32 - 0.5).max(0.0);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let (y0, x0) = (fy.floor() as usize, fx.floor() as usize);
+        let (dy, dx) = (fy - y0 as f32, fx - x0 as f32);
+        at(y0, x0) * (1.0 - dy) * (1.0 - dx)
+            + at(y0, x0 + 1) * (1.0 - dy) * dx
+            + at(y0 + 1, x0) * dy * (1.0 - dx)
+            + at(y0 + 1, x0 + 1) * dy * dx
+    };
+    let mut out = Vec::with_capacity(height * width * 3);
+    for y in 0..height {
+        for x in 0..width {
+            let h = sample(y, x).clamp(0.0, 1.0);
+            let colour = [255.0, 255.0 * (1.0 - h), 0.0];
+            let alpha = 0.65 * h;
+            for (c, tint) in colour.iter().enumerate() {
+                let b = f32::from(base.get((y * width + x) * 3 + c).copied().unwrap_or(0));
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                out.push((b * (1.0 - alpha) + tint * alpha).round().clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +156,18 @@ mod tests {
             filter_rgb(&[-1.0, 1.0, 3.0, 1.0], 1, 2),
             vec![0, 0, 0, 128, 128, 128, 255, 255, 255, 128, 128, 128]
         );
+    }
+
+    #[test]
+    fn heat_is_laid_over_the_image() {
+        // A grey 2×2 image, heat only in the top-left of a 1×2 map.
+        let base = vec![100; 12];
+        let out = overlay_rgb(&base, (2, 2), &[2.0, 0.0], (1, 2));
+        // Full heat at the top-left: 35 % image + 65 % red.
+        assert_eq!(&out[0..3], &[201, 35, 35]);
+        // No heat at the right: the bare image.
+        assert_eq!(&out[3..6], &[100, 100, 100]);
+        // No heat anywhere: unchanged.
+        assert_eq!(overlay_rgb(&base, (2, 2), &[0.0, 0.0], (1, 2)), base);
     }
 }

@@ -83,6 +83,12 @@ pub enum LabCommand {
     Inspect {
         sample: usize,
     },
+    /// The same for an image the person gave (`pixels` channels last, of `size`), resampled to
+    /// the network's input.
+    InspectImage {
+        pixels: Vec<u8>,
+        size: agora_engine::vision::ImageSize,
+    },
     /// Logits and the 2-D embedding of the whole validation set.
     Evaluate,
 }

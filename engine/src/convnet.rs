@@ -1365,7 +1365,8 @@ impl ImageTrainer {
             })
             .collect();
         let mode = Mode::Eval(&running);
-        let input: Tensor<4> = tensor(input, &self.train_device).map_err(ImageTrainError::Params)?;
+        let input: Tensor<4> =
+            tensor(input, &self.train_device).map_err(ImageTrainError::Params)?;
         let score_of = |logits: Tensor<2>| -> Tensor<1> {
             match class {
                 Some(c) => logits
@@ -1401,7 +1402,11 @@ impl ImageTrainer {
                 };
                 let weights = gradient.mean_dim(3).mean_dim(2); // [1, c, 1, 1]
                 let heat = relu((leaf.inner() * weights).sum_dim(1)); // [1, 1, h, w]
-                (heat, logits.detach().inner(), SaliencyMethod::GradCam { tap })
+                (
+                    heat,
+                    logits.detach().inner(),
+                    SaliencyMethod::GradCam { tap },
+                )
             }
             None => {
                 let leaf = input.require_grad();
@@ -1413,7 +1418,11 @@ impl ImageTrainer {
                     ));
                 };
                 let heat = (gradient * leaf.inner()).sum_dim(1).abs();
-                (heat, logits.detach().inner(), SaliencyMethod::GradientTimesInput)
+                (
+                    heat,
+                    logits.detach().inner(),
+                    SaliencyMethod::GradientTimesInput,
+                )
             }
         };
         let [_, _, height, width] = heat.dims();

@@ -335,7 +335,10 @@ fn saliency(device: Device) {
     use agora_engine::convnet::{SaliencyMethod, grad_cam_tap};
     use agora_engine::images::ImageSet;
     let fixtures = fixtures();
-    for case in fixtures["saliency_cases"].as_array().expect("saliency cases") {
+    for case in fixtures["saliency_cases"]
+        .as_array()
+        .expect("saliency cases")
+    {
         let name = case["name"].as_str().expect("a name");
         let network = network_of(case);
         let params = params_of(&case["params"]);
@@ -358,13 +361,19 @@ fn saliency(device: Device) {
             1,
         )
         .unwrap_or_else(|error| panic!("{name}: {error}"));
-        let class = case["class"].as_u64().map(|c| usize::try_from(c).expect("small"));
+        let class = case["class"]
+            .as_u64()
+            .map(|c| usize::try_from(c).expect("small"));
         let result = pollster::block_on(trainer.saliency_for(&host(&case["input"]), class))
             .unwrap_or_else(|error| panic!("{name}: {error}"));
-        let expected_tap = case["tap"].as_u64().map(|t| usize::try_from(t).expect("small"));
+        let expected_tap = case["tap"]
+            .as_u64()
+            .map(|t| usize::try_from(t).expect("small"));
         assert_eq!(grad_cam_tap(&network.layers), expected_tap, "{name}: layer");
         match (result.method, expected_tap) {
-            (SaliencyMethod::GradCam { tap }, Some(expected)) => assert_eq!(tap, expected, "{name}"),
+            (SaliencyMethod::GradCam { tap }, Some(expected)) => {
+                assert_eq!(tap, expected, "{name}")
+            }
             (SaliencyMethod::GradientTimesInput, None) => {}
             (method, expected) => panic!("{name}: {method:?} but expected tap {expected:?}"),
         }

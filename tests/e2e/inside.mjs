@@ -59,12 +59,10 @@ async function run() {
     await waitFor(page, 'two epochs', async () => (await epochSpeeds(page)).length >= 2, 300_000, 500);
     await page.locator(testid('inside-live')).check();
     // Responsiveness while training: another image is shown within a few seconds.
-    const before = await page.locator(testid('sample-label')).textContent();
     const clicked = Date.now();
     await page.locator(testid('sample-next')).click();
-    await waitFor(page, 'the next image while training', async () => (await page.locator(testid('sample-label')).textContent()) !== before, 5_000, 20);
+    await waitFor(page, 'the next image while training', async () => /^Validation image 2 of /.test(await page.locator(testid('sample-label')).textContent()), 5_000, 20);
     const latency = Date.now() - clicked;
-    assert(/^Validation image 2 of /.test(await page.locator(testid('sample-label')).textContent()), 'the next image is shown');
     await waitFor(page, 'all four epochs', async () => /done/.test(await page.locator(testid('lab-progress')).textContent()), 300_000, 500);
     const speeds = (await epochSpeeds(page)).sort((a, b) => a.epoch - b.epoch);
     const off = speeds[1].speed;
@@ -83,6 +81,11 @@ async function run() {
     const units = await page.locator(`${testid('layer-view-8')} .unit`).count();
     assert(units === 120, `Dense 120 shows its units as bars: ${units}`);
     assert(await page.locator(`${testid('output-bars')} li`).count() === 10, 'the output shows ten class probabilities');
+    // Grad-CAM over the input: present, on LeNet's last conv block, and not the bare image.
+    const saliency = page.locator(`${testid('saliency')}`);
+    assert(await saliency.getAttribute('data-method') === 'GradCam { tap: 5 }', `Grad-CAM after conv 2 and its ReLU: ${await saliency.getAttribute('data-method')}`);
+    const overlay = bmpPixels(await saliency.locator('img').getAttribute('src'));
+    assert(overlay.join() !== input.join(), 'the heat map changes the picture');
     await page.screenshot({ path: join(shots, 'layers.png'), fullPage: true });
     await page.locator(testid('sample-next')).click();
     await expectSoon(page, 'image 2', async () => /^Validation image 2 of /.test(await page.locator(testid('sample-label')).textContent()), 10_000);
@@ -93,6 +96,22 @@ async function run() {
     await expectSoon(page, 'a per-map scale redraws the maps', async () => (await mapSources(page, 4)).join() !== shared.join());
     await page.locator(`${testid('layer-view-4')} img`).first().click();
     await expectSoon(page, 'a map enlarges', () => page.locator(testid('map-enlarged')).isVisible());
+
+    // A digit drawn on the pad goes through the network too.
+    const pad = await page.locator(testid('draw-pad')).boundingBox();
+    const at = (fx, fy) => [pad.x + pad.width * fx, pad.y + pad.height * fy];
+    await page.mouse.move(...at(0.3, 0.2));
+    await page.mouse.down();
+    for (const [fx, fy] of [[0.7, 0.2], [0.45, 0.85]]) await page.mouse.move(...at(fx, fy), { steps: 8 });
+    await page.mouse.up();
+    const beforeDrawing = await mapSources(page, 1);
+    await page.locator(testid('draw-use')).click();
+    await expectSoon(page, 'the drawing is shown', async () => /^Your image · predicted \d \(\d+ %\)/.test(await page.locator(testid('sample-label')).textContent()), 10_000);
+    await expectSoon(page, 'the maps follow the drawing', async () => (await mapSources(page, 1)).join() !== beforeDrawing.join(), 10_000);
+    const drawn = bmpPixels(await page.locator(testid('layer-input')).getAttribute('src'));
+    assert(distinct(drawn) > 2, 'the drawing reaches the input layer');
+    console.log(`[inside] the drawn digit: ${await page.locator(testid('sample-label')).textContent()}`);
+    await page.locator(testid('inside')).screenshot({ path: join(shots, 'drawing.png') });
 
     // Filters: the first conv's six 5×5 kernels as images, and the second conv's grid.
     await page.locator(testid('inside-tab-filters')).click();

@@ -4,15 +4,16 @@
 //!
 //! The worker answers `Inspect` (one image through every layer, plus the kernels) and
 //! `Evaluate` (the validation set's logits and 2-D embedding). The panel asks after every epoch
-//! and, while training, for the layer view every two seconds.
+//! and, while training, for the layer view every three seconds.
 
 use std::rc::Rc;
 
 use agora_engine::calibration::{
     Confusion, confidences, expected_calibration_error, fit_temperature, reliability,
 };
+use agora_engine::inspect::SaliencyMethod;
 use agora_engine::inspect::{HostTensor, predictions, worst_mistakes};
-use agora_engine::vision::Layer;
+use agora_engine::vision::{ImageSize, Layer};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -21,14 +22,34 @@ use super::WorkerLink;
 use crate::colors::class_css;
 use crate::lab::{EvaluationReport, Inspection};
 use crate::photos::bmp_data_url;
-use crate::pictures::{filter_rgb, input_rgb, map_rgb, max_abs, pixels_rgb};
+use crate::pictures::{filter_rgb, input_rgb, map_rgb, max_abs, overlay_rgb, pixels_rgb};
 use crate::protocol::{Command, LabCommand};
 use crate::session::Session;
 
 /// Feature maps shown per layer, and units per dense layer.
 const MAX_MAPS: usize = 32;
 const MAX_UNITS: usize = 128;
-const REFRESH_MS: i32 = 2_000;
+const REFRESH_MS: i32 = 3_000;
+
+/// Which image the layer view follows.
+#[derive(Clone, Debug, PartialEq)]
+enum Source {
+    Validation(usize),
+    /// A drawing or a file: pixels (channels last) and their size.
+    Given(Rc<(Vec<u8>, ImageSize)>),
+}
+
+impl Source {
+    fn command(&self) -> Command {
+        Command::Lab(match self {
+            Source::Validation(sample) => LabCommand::Inspect { sample: *sample },
+            Source::Given(given) => LabCommand::InspectImage {
+                pixels: given.0.clone(),
+                size: given.1,
+            },
+        })
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
@@ -106,7 +127,7 @@ fn name(names: &[String], class: usize) -> String {
 #[function_component(Inside)]
 pub fn inside(props: &InsideProps) -> Html {
     let view = use_state(|| View::Layers);
-    let sample = use_state(|| 0_usize);
+    let source = use_state(|| Source::Validation(0));
     let shared = use_state(|| true);
     let enlarged = use_state(|| None::<(usize, usize)>);
     let live = use_state(|| true);
@@ -114,44 +135,47 @@ pub fn inside(props: &InsideProps) -> Html {
     let epochs = lab.epochs.len();
     let ready = lab.data.is_some() && !lab.loading;
 
-    // Ask for the views' data after every epoch and when the sample changes.
+    // Ask for the views' data after every epoch and when the image changes.
     {
         let link = props.link.clone();
-        use_effect_with((*sample, epochs, ready), move |(sample, _, ready)| {
-            if *ready {
-                link.send(&Command::Lab(LabCommand::Inspect { sample: *sample }));
-                link.send(&Command::Lab(LabCommand::Evaluate));
-            }
-        });
-    }
-    // While training, the layer view follows the weights every two seconds (unless turned off).
-    {
-        let link = props.link.clone();
-        let sample = *sample;
-        use_effect_with((lab.running && *live, sample), move |(running, sample)| {
-            let sample = *sample;
-            let tick = Closure::<dyn Fn()>::new(move || {
-                link.send(&Command::Lab(LabCommand::Inspect { sample }));
-            });
-            let handle = if *running {
-                web_sys::window().and_then(|window| {
-                    window
-                        .set_interval_with_callback_and_timeout_and_arguments_0(
-                            tick.as_ref().unchecked_ref(),
-                            REFRESH_MS,
-                        )
-                        .ok()
-                })
-            } else {
-                None
-            };
-            move || {
-                if let (Some(handle), Some(window)) = (handle, web_sys::window()) {
-                    window.clear_interval_with_handle(handle);
+        use_effect_with(
+            ((*source).clone(), epochs, ready),
+            move |(source, _, ready)| {
+                if *ready {
+                    link.send(&source.command());
+                    link.send(&Command::Lab(LabCommand::Evaluate));
                 }
-                drop(tick);
-            }
-        });
+            },
+        );
+    }
+    // While training, the layer view follows the weights every three seconds (unless turned off).
+    {
+        let link = props.link.clone();
+        use_effect_with(
+            (lab.running && *live, (*source).clone()),
+            move |(running, source)| {
+                let command = source.command();
+                let tick = Closure::<dyn Fn()>::new(move || link.send(&command));
+                let handle = if *running {
+                    web_sys::window().and_then(|window| {
+                        window
+                            .set_interval_with_callback_and_timeout_and_arguments_0(
+                                tick.as_ref().unchecked_ref(),
+                                REFRESH_MS,
+                            )
+                            .ok()
+                    })
+                } else {
+                    None
+                };
+                move || {
+                    if let (Some(handle), Some(window)) = (handle, web_sys::window()) {
+                        window.clear_interval_with_handle(handle);
+                    }
+                    drop(tick);
+                }
+            },
+        );
     }
 
     let tabs = View::ALL.iter().map(|&v| {
@@ -165,23 +189,26 @@ pub fn inside(props: &InsideProps) -> Html {
         }
     });
     let pick = {
-        let sample = sample.clone();
+        let source = source.clone();
         let view = view.clone();
         Callback::from(move |index: usize| {
-            sample.set(index);
+            source.set(Source::Validation(index));
             view.set(View::Layers);
         })
     };
     let body = if ready {
         match *view {
-            View::Layers => layers_view(
-                lab.inspection.as_deref(),
-                &props.layers,
-                &props.class_names,
-                &sample,
-                &shared,
-                &enlarged,
-            ),
+            View::Layers => html! { <>
+                <SampleSources source={source.clone()} />
+                { layers_view(
+                    lab.inspection.as_deref(),
+                    &props.layers,
+                    &props.class_names,
+                    &source,
+                    &shared,
+                    &enlarged,
+                ) }
+            </> },
             View::Filters => filters_view(lab.inspection.as_deref(), &props.layers),
             View::Confusion => {
                 html! { <ConfusionView report={lab.evaluation.clone()} names={props.class_names.clone()} {pick} /> }
@@ -203,7 +230,7 @@ pub fn inside(props: &InsideProps) -> Html {
             <h2>{ "Inside the network" }</h2>
             <div class="tab-row" role="group">
                 { for tabs }
-                <label class="check live-toggle" title="Refresh the layer view every 2 s while training (the other views refresh after each epoch)">
+                <label class="check live-toggle" title="Refresh the layer view every 3 s while training (the other views refresh after each epoch)">
                     <input type="checkbox" checked={*live} onchange={toggle_live} data-testid="inside-live" />{ "follow training live" }
                 </label>
             </div>
@@ -226,7 +253,7 @@ fn layers_view(
     inspection: Option<&Inspection>,
     layers: &[Layer],
     names: &[String],
-    sample: &UseStateHandle<usize>,
+    source: &UseStateHandle<Source>,
     shared: &UseStateHandle<bool>,
     enlarged: &UseStateHandle<Option<(usize, usize)>>,
 ) -> Html {
@@ -234,25 +261,27 @@ fn layers_view(
         return html! { <p class="hint">{ "Reading the layers…" }</p> };
     };
     let count = inspection.count.max(1);
+    let current = match **source {
+        Source::Validation(sample) => sample,
+        Source::Given(_) => inspection.sample.unwrap_or(0),
+    };
     let step = |delta: isize| {
-        let sample = sample.clone();
-        let current = inspection.sample;
+        let source = source.clone();
         Callback::from(move |_| {
             let next = current.checked_add_signed(delta).unwrap_or(count - 1) % count;
-            sample.set(next);
+            source.set(Source::Validation(next));
         })
     };
     let random = {
-        let sample = sample.clone();
-        let current = inspection.sample;
+        let source = source.clone();
         Callback::from(move |_| {
             // A different image, spread over the set (Knuth's multiplicative hash).
             let next = (current.wrapping_mul(2_654_435_761).wrapping_add(7919)) % count;
-            sample.set(if next == current {
+            source.set(Source::Validation(if next == current {
                 (next + 1) % count
             } else {
                 next
-            });
+            }));
         })
     };
     let toggle_scale = {
@@ -268,7 +297,10 @@ fn layers_view(
     let header = html! {
         <div class="sample-row">
             <button onclick={step(-1)} data-testid="sample-prev" aria-label="Previous image">{ "←" }</button>
-            <span data-testid="sample-label">{ format!("Validation image {} of {} · true class {} · predicted {} ({:.0} %)", inspection.sample + 1, inspection.count, name(names, inspection.label), name(names, best.0), best.1 * 100.0) }</span>
+            <span data-testid="sample-label">{ match (inspection.sample, inspection.label) {
+                (Some(sample), Some(label)) => format!("Validation image {} of {} · true class {} · predicted {} ({:.0} %)", sample + 1, inspection.count, name(names, label), name(names, best.0), best.1 * 100.0),
+                _ => format!("Your image · predicted {} ({:.0} %){}", name(names, best.0), best.1 * 100.0, if best.1 < 0.6 { " — not sure" } else { "" }),
+            } }</span>
             <button onclick={step(1)} data-testid="sample-next" aria-label="Next image">{ "→" }</button>
             <button onclick={random} data-testid="sample-random">{ "Another" }</button>
             <label class="check"><input type="checkbox" checked={**shared} onchange={toggle_scale} data-testid="shared-scale" />{ "one colour scale per layer (off: per map)" }</label>
@@ -285,8 +317,25 @@ fn layers_view(
             .join("×");
         let content = match tensor.shape.as_slice() {
             [c, h, w] if tap == 0 => {
-                let src = image_url(&input_rgb(&tensor.values, *c, *h, *w), *h, *w);
-                html! { <img class="map input-map" {src} alt="The input image" data-testid="layer-input" /> }
+                let base = input_rgb(&tensor.values, *c, *h, *w);
+                let src = image_url(&base, *h, *w);
+                let saliency = inspection.saliency.as_ref().map(|saliency| {
+                    let over = overlay_rgb(&base, (*h, *w), &saliency.values, (saliency.height, saliency.width));
+                    let how = match saliency.method {
+                        SaliencyMethod::GradCam { tap } => format!("Grad-CAM on {} for “{}”: where the last convolutional block saw evidence for it", layer_label(layers, tap), name(names, saliency.class)),
+                        SaliencyMethod::GradientTimesInput => format!("gradient × input for “{}” (no convolution layer): the pixels that move its score most", name(names, saliency.class)),
+                    };
+                    html! {
+                        <figure class="saliency" data-testid="saliency" data-method={format!("{:?}", saliency.method)}>
+                            <img class="map input-map" src={image_url(&over, *h, *w)} alt="Saliency over the input" />
+                            <figcaption>{ how }</figcaption>
+                        </figure>
+                    }
+                });
+                html! { <div class="input-row-maps">
+                    <img class="map input-map" {src} alt="The input image" data-testid="layer-input" />
+                    { for saliency }
+                </div> }
             }
             [c, h, w] => maps_html(tap, tensor, (*c, *h, *w), **shared, enlarged),
             [n] => units_html(tensor, *n, tap == inspection.taps.len() - 1, names),
@@ -771,4 +820,155 @@ fn embedding_view(props: &ReportProps) -> Html {
             </div>
         </div>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct SampleSourcesProps {
+    source: UseStateHandle<Source>,
+}
+
+/// A drawing pad and a file picker: the layer view can follow the person's own image.
+#[function_component(SampleSources)]
+fn sample_sources(props: &SampleSourcesProps) -> Html {
+    const PAD: u32 = 168;
+    let canvas = use_node_ref();
+    let drawing = use_state(|| false);
+    let problem = use_state(|| None::<String>);
+    {
+        let canvas = canvas.clone();
+        use_effect_with((), move |()| {
+            if let Some(ctx) = pad_context(&canvas) {
+                clear_pad(&ctx, PAD);
+            }
+        });
+    }
+    let point = |event: &PointerEvent, canvas: &NodeRef| -> Option<(f64, f64)> {
+        let element = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+        let rect = element.get_bounding_client_rect();
+        Some((
+            (f64::from(event.client_x()) - rect.left()) / rect.width() * f64::from(PAD),
+            (f64::from(event.client_y()) - rect.top()) / rect.height() * f64::from(PAD),
+        ))
+    };
+    let onpointerdown = {
+        let canvas = canvas.clone();
+        let drawing = drawing.clone();
+        Callback::from(move |event: PointerEvent| {
+            event.prevent_default();
+            if let (Some(ctx), Some((x, y))) = (pad_context(&canvas), point(&event, &canvas)) {
+                ctx.begin_path();
+                ctx.move_to(x, y);
+                ctx.line_to(x + 0.1, y + 0.1);
+                ctx.stroke();
+                drawing.set(true);
+            }
+        })
+    };
+    let onpointermove = {
+        let canvas = canvas.clone();
+        let drawing = drawing.clone();
+        Callback::from(move |event: PointerEvent| {
+            if !*drawing {
+                return;
+            }
+            if let (Some(ctx), Some((x, y))) = (pad_context(&canvas), point(&event, &canvas)) {
+                ctx.line_to(x, y);
+                ctx.stroke();
+            }
+        })
+    };
+    let stop = {
+        let drawing = drawing.clone();
+        Callback::from(move |_event: PointerEvent| drawing.set(false))
+    };
+    let clear = {
+        let canvas = canvas.clone();
+        Callback::from(move |_| {
+            if let Some(ctx) = pad_context(&canvas) {
+                clear_pad(&ctx, PAD);
+            }
+        })
+    };
+    let use_drawing = {
+        let canvas = canvas.clone();
+        let source = props.source.clone();
+        Callback::from(move |_| {
+            let Some(ctx) = pad_context(&canvas) else {
+                return;
+            };
+            let Ok(data) = ctx.get_image_data(0.0, 0.0, f64::from(PAD), f64::from(PAD)) else {
+                return;
+            };
+            let grey: Vec<u8> = data.data().0.chunks_exact(4).map(|px| px[0]).collect();
+            let side = PAD as usize;
+            source.set(Source::Given(Rc::new((
+                grey,
+                ImageSize {
+                    channels: 1,
+                    height: side,
+                    width: side,
+                },
+            ))));
+        })
+    };
+    let on_file = {
+        let source = props.source.clone();
+        let problem = problem.clone();
+        Callback::from(move |event: Event| {
+            let input = event.target_unchecked_into::<web_sys::HtmlInputElement>();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let source = source.clone();
+            let problem = problem.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match super::photos::decode_checked(&file.into()).await {
+                    Ok(pixels) => {
+                        problem.set(None);
+                        let side = agora_engine::photos::STORE_SIZE.height;
+                        source.set(Source::Given(Rc::new((
+                            pixels,
+                            ImageSize {
+                                channels: 3,
+                                height: side,
+                                width: side,
+                            },
+                        ))));
+                    }
+                    Err(message) => problem.set(Some(message)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="sample-sources">
+            <canvas ref={canvas} class="draw-pad" width={PAD.to_string()} height={PAD.to_string()}
+                {onpointerdown} {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}
+                data-testid="draw-pad" aria-label="Drawing pad: draw a digit" />
+            <div class="buttons">
+                <button onclick={use_drawing} data-testid="draw-use">{ "Show my drawing" }</button>
+                <button onclick={clear} data-testid="draw-clear">{ "Clear" }</button>
+                <label class="button" for="inspect-file">{ "Or an image file…" }</label>
+                <input id="inspect-file" class="visually-hidden" type="file" accept="image/*" onchange={on_file} data-testid="inspect-file" />
+            </div>
+            { for (*problem).clone().map(|p| html! { <p class="banner error" role="alert">{ p }</p> }) }
+        </div>
+    }
+}
+
+fn pad_context(canvas: &NodeRef) -> Option<web_sys::CanvasRenderingContext2d> {
+    let element = canvas.cast::<web_sys::HtmlCanvasElement>()?;
+    let ctx: web_sys::CanvasRenderingContext2d =
+        element.get_context("2d").ok().flatten()?.dyn_into().ok()?;
+    ctx.set_stroke_style_str("#ffffff");
+    ctx.set_line_width(14.0);
+    ctx.set_line_cap("round");
+    ctx.set_line_join("round");
+    Some(ctx)
+}
+
+fn clear_pad(ctx: &web_sys::CanvasRenderingContext2d, side: u32) {
+    ctx.set_fill_style_str("#000000");
+    ctx.fill_rect(0.0, 0.0, f64::from(side), f64::from(side));
 }

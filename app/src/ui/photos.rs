@@ -114,6 +114,23 @@ fn as_u64(value: &JsValue) -> u64 {
     value.as_f64().map_or(0, |v| v as u64)
 }
 
+/// Checks and decodes an image file to 64×64 RGB, or says why it cannot be used.
+pub(super) async fn decode_checked(file: &JsValue) -> Result<Vec<u8>, String> {
+    let name = media_file_name(file);
+    let bytes = media_bytes(file)
+        .await
+        .map_err(|error| format!("{name}: {}", js_message(&error)))?;
+    let sniffed = sniff(&bytes_of(&bytes).unwrap_or_default())
+        .map_err(|problem| format!("{name}: {problem}"))?;
+    let pixels = media_decode(file, SIDE).await.map_err(|_| {
+        format!(
+            "{name}: the {} file is damaged: the browser could not decode it.",
+            sniffed.format.label()
+        )
+    })?;
+    Ok(bytes_of(&pixels).unwrap_or_default())
+}
+
 /// Reads the project from storage (on page load).
 pub fn load_project(project: UseReducerDispatcher<Project>) {
     wasm_bindgen_futures::spawn_local(async move {
@@ -877,30 +894,15 @@ pub fn try_it(props: &TryItProps) -> Html {
             let problem = problem.clone();
             live.set(false);
             wasm_bindgen_futures::spawn_local(async move {
-                let name = media_file_name(&file);
-                let bytes = match media_bytes(&file).await {
-                    Ok(bytes) => bytes_of(&bytes).unwrap_or_default(),
-                    Err(error) => {
-                        problem.set(Some(format!("{name}: {}", js_message(&error))));
-                        return;
-                    }
-                };
-                if let Err(reason) = sniff(&bytes) {
-                    problem.set(Some(format!("{name}: {reason}")));
-                    return;
-                }
-                match media_decode(&file, SIDE).await {
+                match decode_checked(&file).await {
                     Ok(pixels) => {
-                        let pixels = bytes_of(&pixels).unwrap_or_default();
                         problem.set(None);
                         link.send(&Command::Lab(LabCommand::Predict {
                             pixels: pixels.clone(),
                         }));
                         sample.set(Some(Rc::from(pixels)));
                     }
-                    Err(_) => {
-                        problem.set(Some(format!("{name}: the browser could not decode it.")))
-                    }
+                    Err(message) => problem.set(Some(message)),
                 }
             });
         })

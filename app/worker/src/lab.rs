@@ -189,7 +189,12 @@ impl LabRunner {
                 self.emit(LabEvent::Prediction(prediction));
             }
             LabCommand::Inspect { sample } => {
-                if let Some(inspection) = self.inspect(sample).await {
+                if let Some(inspection) = self.inspect(Some(sample), None).await {
+                    self.emit(LabEvent::Inspection(Box::new(inspection)));
+                }
+            }
+            LabCommand::InspectImage { pixels, size } => {
+                if let Some(inspection) = self.inspect(None, Some((pixels, size))).await {
                     self.emit(LabEvent::Inspection(Box::new(inspection)));
                 }
             }
@@ -333,15 +338,41 @@ impl LabRunner {
         }
     }
 
-    /// Validation image `sample` through every layer, with the conv kernels.
-    async fn inspect(&self, sample: usize) -> Option<Inspection> {
+    /// Validation image `sample` (or an image the person gave) through every layer, with the
+    /// conv kernels and the saliency map of the predicted class.
+    async fn inspect(
+        &self,
+        sample: Option<usize>,
+        given: Option<(Vec<u8>, ImageSize)>,
+    ) -> Option<Inspection> {
         let (trainer, val) = (self.trainer.as_ref()?, self.val.as_ref()?);
-        if val.is_empty() {
-            return None;
-        }
-        let sample = sample.min(val.len() - 1);
-        let image = val.subset(&[sample]);
+        let input = trainer.network().input;
+        let (image, sample, label) = match (given, sample) {
+            (Some((pixels, size)), _) => {
+                let expected = size.channels * size.height * size.width;
+                if pixels.len() != expected || !matches!(size.channels, 1 | 3) {
+                    return None;
+                }
+                let image = ImageSet {
+                    size: input,
+                    class_names: val.class_names.clone(),
+                    labels: vec![0],
+                    pixels: resample(&pixels, size, input),
+                };
+                (image, None, None)
+            }
+            (None, Some(sample)) if !val.is_empty() => {
+                let sample = sample.min(val.len() - 1);
+                (
+                    val.subset(&[sample]),
+                    Some(sample),
+                    Some(usize::from(val.labels[sample])),
+                )
+            }
+            _ => return None,
+        };
         let (taps, probabilities) = trainer.activations(&image).await.ok()?;
+        let saliency = trainer.saliency(&image, None).await.ok();
         let params = trainer.params().await.ok()?;
         let kernels = trainer
             .network()
@@ -357,7 +388,8 @@ impl LabRunner {
         Some(Inspection {
             sample,
             count: val.len(),
-            label: usize::from(val.labels[sample]),
+            label,
+            saliency,
             taps,
             probabilities,
             kernels,
