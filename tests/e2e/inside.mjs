@@ -5,9 +5,11 @@
 // time to show another image is printed), and the cost of following training live is printed
 // as images per second with it off and on. Screenshots of each view land in artifacts/.
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
 
+const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const testid = (id) => `[data-testid="${id}"]`;
 
@@ -37,7 +39,7 @@ async function epochSpeeds(page) {
 
 async function run() {
   const server = await serve(DIST);
-  const { context, egress } = await launch({ webgpu: false });
+  const { context, egress } = await launch({ webgpu: false, camera: true });
   const page = context.pages()[0] || await context.newPage();
   const log = [];
   watch(page, log);
@@ -112,6 +114,22 @@ async function run() {
     assert(distinct(drawn) > 2, 'the drawing reaches the input layer');
     console.log(`[inside] the drawn digit: ${await page.locator(testid('sample-label')).textContent()}`);
     await page.locator(testid('inside')).screenshot({ path: join(shots, 'drawing.png') });
+
+    // A webcam frame (Chromium's fake camera) and a dropped photo go through it as well.
+    await page.locator(testid('inspect-camera')).click();
+    await expectSoon(page, 'the webcam starts', async () => (await page.locator(testid('inspect-camera')).textContent()) === 'Take a webcam frame', 20_000);
+    await page.waitForTimeout(500);
+    const beforeFrame = bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join();
+    await page.locator(testid('inspect-camera')).click();
+    await expectSoon(page, 'the webcam frame is shown', async () => bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join() !== beforeFrame, 10_000);
+    const photo = (await import('node:fs')).readFileSync(resolve(HERE, '../fixtures/bad-images/good-photo.jpg')).toString('base64');
+    const beforeDrop = bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join();
+    await page.locator(testid('sample-sources')).evaluate((element, data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'photo.jpg', { type: 'image/jpeg' }));
+      element.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, photo);
+    await expectSoon(page, 'the dropped photo is shown', async () => bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join() !== beforeDrop, 10_000);
 
     // Filters: the first conv's six 5×5 kernels as images, and the second conv's grid.
     await page.locator(testid('inside-tab-filters')).click();

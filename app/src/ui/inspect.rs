@@ -26,6 +26,39 @@ use crate::pictures::{filter_rgb, input_rgb, map_rgb, max_abs, overlay_rgb, pixe
 use crate::protocol::{Command, LabCommand};
 use crate::session::Session;
 
+/// When the live layer view may ask again: after [`REFRESH_MS`], after ten round trips of the
+/// last request, and not while one is unanswered (for at most a minute).
+#[derive(Default)]
+struct Pacing {
+    sent_at: std::cell::Cell<Option<f64>>,
+    last_answer: std::cell::Cell<f64>,
+    round_trip_ms: std::cell::Cell<f64>,
+}
+
+impl Pacing {
+    fn due(&self, now: f64) -> bool {
+        if let Some(sent) = self.sent_at.get() {
+            return now - sent > 60_000.0;
+        }
+        now - self.last_answer.get() >= f64::from(REFRESH_MS).max(10.0 * self.round_trip_ms.get())
+    }
+
+    fn sent(&self, now: f64) {
+        self.sent_at.set(Some(now));
+    }
+
+    fn answered(&self, now: f64) {
+        if let Some(sent) = self.sent_at.take() {
+            self.round_trip_ms.set(now - sent);
+        }
+        self.last_answer.set(now);
+    }
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 /// Feature maps shown per layer, and units per dense layer.
 const MAX_MAPS: usize = 32;
 const MAX_UNITS: usize = 128;
@@ -148,20 +181,36 @@ pub fn inside(props: &InsideProps) -> Html {
             },
         );
     }
-    // While training, the layer view follows the weights every three seconds (unless turned off).
+    // While training, the layer view follows the weights (unless turned off): at most every
+    // 3 s, and never more often than ten times the last request's round trip, so a slow device
+    // (a software GPU) spends at most about a tenth of its time on it.
+    let pacing = use_memo((), |()| Rc::new(Pacing::default()));
+    {
+        let pacing = Rc::clone(&pacing);
+        use_effect_with(lab.inspection.as_ref().map(Rc::as_ptr), move |_| {
+            pacing.answered(now_ms())
+        });
+    }
     {
         let link = props.link.clone();
+        let pacing = Rc::clone(&pacing);
         use_effect_with(
             (lab.running && *live, (*source).clone()),
             move |(running, source)| {
                 let command = source.command();
-                let tick = Closure::<dyn Fn()>::new(move || link.send(&command));
+                let tick = Closure::<dyn Fn()>::new(move || {
+                    let now = now_ms();
+                    if pacing.due(now) {
+                        pacing.sent(now);
+                        link.send(&command);
+                    }
+                });
                 let handle = if *running {
                     web_sys::window().and_then(|window| {
                         window
                             .set_interval_with_callback_and_timeout_and_arguments_0(
                                 tick.as_ref().unchecked_ref(),
-                                REFRESH_MS,
+                                500,
                             )
                             .ok()
                     })
@@ -832,6 +881,8 @@ struct SampleSourcesProps {
 fn sample_sources(props: &SampleSourcesProps) -> Html {
     const PAD: u32 = 168;
     let canvas = use_node_ref();
+    let video = use_node_ref();
+    let camera_on = use_state(|| false);
     let drawing = use_state(|| false);
     let problem = use_state(|| None::<String>);
     {
@@ -941,8 +992,97 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
             });
         })
     };
+    let camera = {
+        let video = video.clone();
+        let camera_on = camera_on.clone();
+        let problem = problem.clone();
+        let source = props.source.clone();
+        Callback::from(move |_| {
+            let Some(element) = video.cast::<web_sys::HtmlVideoElement>() else {
+                return;
+            };
+            if *camera_on {
+                // Running: this click takes the frame.
+                match super::photos::media_grab(&element, 64) {
+                    Ok(pixels) => {
+                        let pixels = js_sys::Uint8Array::new(&pixels).to_vec();
+                        source.set(Source::Given(Rc::new((
+                            pixels,
+                            ImageSize {
+                                channels: 3,
+                                height: 64,
+                                width: 64,
+                            },
+                        ))));
+                    }
+                    Err(_) => problem.set(Some("No frame could be taken from the webcam.".into())),
+                }
+                return;
+            }
+            let camera_on = camera_on.clone();
+            let problem = problem.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match super::photos::media_start_camera(&element).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        camera_on.set(true);
+                    }
+                    Err(error) => problem.set(Some(format!(
+                        "The webcam could not start: {}.",
+                        js_sys::Reflect::get(&error, &"message".into())
+                            .ok()
+                            .and_then(|m| m.as_string())
+                            .unwrap_or_default()
+                    ))),
+                }
+            });
+        })
+    };
+    let stop_camera = {
+        let video = video.clone();
+        let camera_on = camera_on.clone();
+        Callback::from(move |_| {
+            if let Some(element) = video.cast::<web_sys::HtmlVideoElement>() {
+                super::photos::media_stop_camera(&element);
+            }
+            camera_on.set(false);
+        })
+    };
+    let ondragover = Callback::from(|event: DragEvent| event.prevent_default());
+    let ondrop = {
+        let source = props.source.clone();
+        let problem = problem.clone();
+        Callback::from(move |event: DragEvent| {
+            event.prevent_default();
+            let Some(file) = event
+                .data_transfer()
+                .and_then(|t| t.files())
+                .and_then(|f| f.get(0))
+            else {
+                return;
+            };
+            let source = source.clone();
+            let problem = problem.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match super::photos::decode_checked(&file.into()).await {
+                    Ok(pixels) => {
+                        problem.set(None);
+                        source.set(Source::Given(Rc::new((
+                            pixels,
+                            ImageSize {
+                                channels: 3,
+                                height: 64,
+                                width: 64,
+                            },
+                        ))));
+                    }
+                    Err(message) => problem.set(Some(message)),
+                }
+            });
+        })
+    };
     html! {
-        <div class="sample-sources">
+        <div class="sample-sources" {ondragover} {ondrop} data-testid="sample-sources" title="Drop an image here to see it go through the network">
             <canvas ref={canvas} class="draw-pad" width={PAD.to_string()} height={PAD.to_string()}
                 {onpointerdown} {onpointermove} onpointerup={stop.clone()} onpointerleave={stop}
                 data-testid="draw-pad" aria-label="Drawing pad: draw a digit" />
@@ -952,7 +1092,13 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
                 <label class="button" for="inspect-file">{ "Or an image file…" }</label>
                 <input id="inspect-file" class="visually-hidden" type="file" accept="image/*" onchange={on_file} data-testid="inspect-file" />
             </div>
-            { for (*problem).clone().map(|p| html! { <p class="banner error" role="alert">{ p }</p> }) }
+            <div class="buttons">
+                <video ref={video} class={classes!("camera-view", "small", (!*camera_on).then_some("off"))} muted=true playsinline=true />
+                <button onclick={camera} data-testid="inspect-camera">{ if *camera_on { "Take a webcam frame" } else { "Use the webcam" } }</button>
+                <span class="camera-stop">{ for camera_on.then(|| html! { <button onclick={stop_camera}>{ "Stop webcam" }</button> }) }</span>
+            </div>
+            // Optional parts in fixed wrappers: the <video> must not be re-created.
+            <div class="sample-problem">{ for (*problem).clone().map(|p| html! { <p class="banner error" role="alert">{ p }</p> }) }</div>
         </div>
     }
 }

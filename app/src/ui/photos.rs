@@ -59,11 +59,11 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = decode)]
     async fn media_decode(file: &JsValue, side: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = startCamera)]
-    async fn media_start_camera(video: &HtmlVideoElement) -> Result<JsValue, JsValue>;
+    pub(super) async fn media_start_camera(video: &HtmlVideoElement) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = agoraMedia, js_name = stopCamera)]
-    fn media_stop_camera(video: &HtmlVideoElement);
+    pub(super) fn media_stop_camera(video: &HtmlVideoElement);
     #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = grab)]
-    fn media_grab(video: &HtmlVideoElement, side: u32) -> Result<JsValue, JsValue>;
+    pub(super) fn media_grab(video: &HtmlVideoElement, side: u32) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = startBurst)]
     fn media_start_burst(video: &HtmlVideoElement, side: u32, every_ms: u32)
     -> Result<(), JsValue>;
