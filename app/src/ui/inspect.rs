@@ -73,6 +73,11 @@ enum Source {
 }
 
 impl Source {
+    /// A 64×64 RGB image (a decoded file or a webcam frame).
+    fn photo(pixels: Vec<u8>) -> Source {
+        Source::Given(Rc::new((pixels, agora_engine::photos::STORE_SIZE)))
+    }
+
     fn command(&self) -> Command {
         Command::Lab(match self {
             Source::Validation(sample) => LabCommand::Inspect { sample: *sample },
@@ -1006,14 +1011,7 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
                 match super::photos::media_grab(&element, 64) {
                     Ok(pixels) => {
                         let pixels = js_sys::Uint8Array::new(&pixels).to_vec();
-                        source.set(Source::Given(Rc::new((
-                            pixels,
-                            ImageSize {
-                                channels: 3,
-                                height: 64,
-                                width: 64,
-                            },
-                        ))));
+                        source.set(Source::photo(pixels));
                     }
                     Err(_) => problem.set(Some("No frame could be taken from the webcam.".into())),
                 }
@@ -1067,14 +1065,7 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
                 match super::photos::decode_checked(&file.into()).await {
                     Ok(pixels) => {
                         problem.set(None);
-                        source.set(Source::Given(Rc::new((
-                            pixels,
-                            ImageSize {
-                                channels: 3,
-                                height: 64,
-                                width: 64,
-                            },
-                        ))));
+                        source.set(Source::photo(pixels));
                     }
                     Err(message) => problem.set(Some(message)),
                 }
