@@ -4,7 +4,7 @@
 //!
 //! The worker answers `Inspect` (one image through every layer, plus the kernels) and
 //! `Evaluate` (the validation set's logits and 2-D embedding). The panel asks after every epoch
-//! and, while training, for the layer view every three seconds.
+//! and, while training, for the layer view every five seconds or less often (see `Pacing`).
 
 use std::rc::Rc;
 
@@ -26,8 +26,8 @@ use crate::pictures::{filter_rgb, input_rgb, map_rgb, max_abs, overlay_rgb, pixe
 use crate::protocol::{Command, LabCommand};
 use crate::session::Session;
 
-/// When the live layer view may ask again: after [`REFRESH_MS`], after ten round trips of the
-/// last request, and not while one is unanswered (for at most a minute).
+/// When the live layer view may ask again: after [`REFRESH_MS`], after twenty round trips of
+/// the last request, and not while one is unanswered (for at most a minute).
 #[derive(Default)]
 struct Pacing {
     sent_at: std::cell::Cell<Option<f64>>,
@@ -40,7 +40,7 @@ impl Pacing {
         if let Some(sent) = self.sent_at.get() {
             return now - sent > 60_000.0;
         }
-        now - self.last_answer.get() >= f64::from(REFRESH_MS).max(10.0 * self.round_trip_ms.get())
+        now - self.last_answer.get() >= f64::from(REFRESH_MS).max(20.0 * self.round_trip_ms.get())
     }
 
     fn sent(&self, now: f64) {
@@ -62,7 +62,7 @@ fn now_ms() -> f64 {
 /// Feature maps shown per layer, and units per dense layer.
 const MAX_MAPS: usize = 32;
 const MAX_UNITS: usize = 128;
-const REFRESH_MS: i32 = 3_000;
+const REFRESH_MS: i32 = 5_000;
 
 /// Which image the layer view follows.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,8 +187,8 @@ pub fn inside(props: &InsideProps) -> Html {
         );
     }
     // While training, the layer view follows the weights (unless turned off): at most every
-    // 3 s, and never more often than ten times the last request's round trip, so a slow device
-    // (a software GPU) spends at most about a tenth of its time on it.
+    // 5 s, and never more often than twenty times the last request's round trip, so a slow
+    // device (a software GPU) spends at most about a twentieth of its time on it.
     let pacing = use_memo((), |()| Rc::new(Pacing::default()));
     {
         let pacing = Rc::clone(&pacing);
@@ -253,15 +253,16 @@ pub fn inside(props: &InsideProps) -> Html {
     let body = if ready {
         match *view {
             View::Layers => html! { <>
-                <SampleSources source={source.clone()} />
-                { layers_view(
+                // Fixed wrappers: the pad and the webcam must survive the view below changing shape.
+                <div class="sample-area"><SampleSources source={source.clone()} /></div>
+                <div class="layers-area">{ layers_view(
                     lab.inspection.as_deref(),
                     &props.layers,
                     &props.class_names,
                     &source,
                     &shared,
                     &enlarged,
-                ) }
+                ) }</div>
             </> },
             View::Filters => filters_view(lab.inspection.as_deref(), &props.layers),
             View::Confusion => {
@@ -284,7 +285,7 @@ pub fn inside(props: &InsideProps) -> Html {
             <h2>{ "Inside the network" }</h2>
             <div class="tab-row" role="group">
                 { for tabs }
-                <label class="check live-toggle" title="Refresh the layer view every 3 s while training (the other views refresh after each epoch)">
+                <label class="check live-toggle" title="Refresh the layer view every 5 s (less often on a slow device) while training (the other views refresh after each epoch)">
                     <input type="checkbox" checked={*live} onchange={toggle_live} data-testid="inside-live" />{ "follow training live" }
                 </label>
             </div>
