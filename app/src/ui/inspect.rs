@@ -4,7 +4,7 @@
 //!
 //! The worker answers `Inspect` (one image through every layer, plus the kernels) and
 //! `Evaluate` (the validation set's logits and 2-D embedding). The panel asks after every epoch
-//! and, while training, for the layer view every five seconds or less often (see `Pacing`).
+//! and, while training, for the layer view every eight seconds or less often (see `Pacing`).
 
 use std::rc::Rc;
 
@@ -62,7 +62,7 @@ fn now_ms() -> f64 {
 /// Feature maps shown per layer, and units per dense layer.
 const MAX_MAPS: usize = 32;
 const MAX_UNITS: usize = 128;
-const REFRESH_MS: i32 = 5_000;
+const REFRESH_MS: i32 = 8_000;
 
 /// Which image the layer view follows.
 #[derive(Clone, Debug, PartialEq)]
@@ -187,7 +187,7 @@ pub fn inside(props: &InsideProps) -> Html {
         );
     }
     // While training, the layer view follows the weights (unless turned off): at most every
-    // 5 s, and never more often than twenty times the last request's round trip, so a slow
+    // 8 s, and never more often than twenty times the last request's round trip, so a slow
     // device (a software GPU) spends at most about a twentieth of its time on it.
     let pacing = use_memo((), |()| Rc::new(Pacing::default()));
     {
@@ -285,7 +285,7 @@ pub fn inside(props: &InsideProps) -> Html {
             <h2>{ "Inside the network" }</h2>
             <div class="tab-row" role="group">
                 { for tabs }
-                <label class="check live-toggle" title="Refresh the layer view every 5 s (less often on a slow device) while training (the other views refresh after each epoch)">
+                <label class="check live-toggle" title="Refresh the layer view every 8 s (less often on a slow device) while training (the other views refresh after each epoch)">
                     <input type="checkbox" checked={*live} onchange={toggle_live} data-testid="inside-live" />{ "follow training live" }
                 </label>
             </div>
