@@ -190,6 +190,12 @@ def torch_optimizer(r, params):
     raise ValueError(kind)
 
 
+def network_json(input_shape, layers, classes):
+    """The network as Agora's serde JSON (`vision::ImageNetwork`)."""
+    return {"input": {"channels": input_shape[0], "height": input_shape[1], "width": input_shape[2]},
+            "layers": layers, "classes": classes}
+
+
 def network_case(name, input_shape, layers, classes, recipes, batch=4):
     net = Net(input_shape, layers)
     state = {k: v.clone() for k, v in net.state_dict().items()}
@@ -203,9 +209,7 @@ def network_case(name, input_shape, layers, classes, recipes, batch=4):
     loss.backward()
     case = {
         "name": name,
-        "network": {"input": {"channels": input_shape[0], "height": input_shape[1],
-                              "width": input_shape[2]},
-                    "layers": layers, "classes": classes},
+        "network": network_json(input_shape, layers, classes),
         "params": params,
         "input": host(x),
         "labels": [int(v) for v in labels],
@@ -277,9 +281,7 @@ def saliency_case(name, input_shape, layers, classes, target_class=None):
         heat = (x.grad[0] * x[0]).sum(0).abs()
     return {
         "name": name,
-        "network": {"input": {"channels": input_shape[0], "height": input_shape[1],
-                              "width": input_shape[2]},
-                    "layers": layers, "classes": classes},
+        "network": network_json(input_shape, layers, classes),
         "params": params,
         "input": host(x),
         "class": target_class,

@@ -977,25 +977,7 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
                 return;
             };
             input.set_value("");
-            let source = source.clone();
-            let problem = problem.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match super::photos::decode_checked(&file.into()).await {
-                    Ok(pixels) => {
-                        problem.set(None);
-                        let side = agora_engine::photos::STORE_SIZE.height;
-                        source.set(Source::Given(Rc::new((
-                            pixels,
-                            ImageSize {
-                                channels: 3,
-                                height: side,
-                                width: side,
-                            },
-                        ))));
-                    }
-                    Err(message) => problem.set(Some(message)),
-                }
-            });
+            show_file(file.into(), source.clone(), problem.clone());
         })
     };
     let camera = {
@@ -1060,17 +1042,7 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
             else {
                 return;
             };
-            let source = source.clone();
-            let problem = problem.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                match super::photos::decode_checked(&file.into()).await {
-                    Ok(pixels) => {
-                        problem.set(None);
-                        source.set(Source::photo(pixels));
-                    }
-                    Err(message) => problem.set(Some(message)),
-                }
-            });
+            show_file(file.into(), source.clone(), problem.clone());
         })
     };
     html! {
@@ -1093,6 +1065,23 @@ fn sample_sources(props: &SampleSourcesProps) -> Html {
             <div class="sample-problem">{ for (*problem).clone().map(|p| html! { <p class="banner error" role="alert">{ p }</p> }) }</div>
         </div>
     }
+}
+
+/// Checks and decodes a chosen or dropped file and shows it layer by layer.
+fn show_file(
+    file: JsValue,
+    source: UseStateHandle<Source>,
+    problem: UseStateHandle<Option<String>>,
+) {
+    wasm_bindgen_futures::spawn_local(async move {
+        match super::photos::decode_checked(&file).await {
+            Ok(pixels) => {
+                problem.set(None);
+                source.set(Source::photo(pixels));
+            }
+            Err(message) => problem.set(Some(message)),
+        }
+    });
 }
 
 fn pad_context(canvas: &NodeRef) -> Option<web_sys::CanvasRenderingContext2d> {
