@@ -12,6 +12,7 @@ pub mod photos;
 pub mod pictures;
 pub mod protocol;
 pub mod session;
+pub mod speed;
 
 #[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod ui;

@@ -15,6 +15,8 @@ use agora_engine::vision::ImageNetwork;
 
 use crate::document::BackendChoice;
 use crate::lab::LabEvent;
+use crate::speed::SpeedEvent;
+use agora_engine::bench::{TimingPlan, Workload};
 
 /// What to train: sent whenever the network or the data change (training restarts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,16 @@ pub enum Command {
     SetBackend(BackendChoice),
     /// The image lab's commands.
     Lab(LabCommand),
+    /// Time reference workloads on these backends (pauses any training first).
+    Speed(SpeedRequest),
+}
+
+/// What a speed test times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpeedRequest {
+    pub workloads: Vec<Workload>,
+    pub backends: Vec<BackendKind>,
+    pub plan: TimingPlan,
 }
 
 /// What the image lab trains: sent when the network, seed or split change.
@@ -145,6 +157,8 @@ pub enum Event {
     },
     /// The image lab's reports.
     Lab(LabEvent),
+    /// The speed test's reports.
+    Speed(SpeedEvent),
 }
 
 /// Encodes a message for `postMessage`.

@@ -8,6 +8,7 @@ use agora_engine::snapshot::Snapshot;
 
 use crate::lab::LabSession;
 use crate::protocol::{BackendKind, Event, Measurement};
+use crate::speed::SpeedSession;
 
 /// Most points kept in the loss chart; older ones are thinned to every other.
 pub const MAX_HISTORY: usize = 600;
@@ -49,6 +50,8 @@ pub struct Session {
     pub snapshot: Option<Rc<Snapshot>>,
     /// The image lab's training.
     pub lab: LabSession,
+    /// The speed test's figures.
+    pub speed: SpeedSession,
 }
 
 /// What changes the session: the worker's events, and a restart from the page.
@@ -62,6 +65,8 @@ pub enum SessionAction {
     /// The user pressed pause: show it at once; the worker stops after its current tick (which
     /// can take seconds on a slow GPU) and confirms.
     PauseRequested,
+    /// The page asked for a speed test.
+    SpeedStarted,
 }
 
 impl Session {
@@ -92,6 +97,7 @@ impl Session {
                     self.status = Status::Paused;
                 }
             }
+            SessionAction::SpeedStarted => self.speed = std::mem::take(&mut self.speed).started(),
             SessionAction::Worker(event) => self.apply_event(event),
         }
         self
@@ -156,6 +162,7 @@ impl Session {
             Event::Diverged { epoch } => self.status = Status::Diverged { epoch },
             Event::Failed { message } => self.status = Status::Failed { message },
             Event::Lab(event) => self.lab = std::mem::take(&mut self.lab).apply(event),
+            Event::Speed(event) => self.speed = std::mem::take(&mut self.speed).apply(event),
         }
     }
 }

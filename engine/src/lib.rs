@@ -10,6 +10,7 @@
 //!
 //! [`Device`]: burn::tensor::Device
 
+pub mod bench;
 pub mod calibration;
 pub mod data;
 pub mod hyper;

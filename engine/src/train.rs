@@ -240,6 +240,26 @@ impl Trainer {
             .expect("a validated network has an output layer")
     }
 
+    /// Waits until the queued steps have run on the device (reads the output layer's
+    /// weights, a few numbers), so a caller can time them.
+    ///
+    /// # Errors
+    /// The device failed to return the data.
+    pub async fn sync(&self) -> Result<(), TrainError> {
+        let Some(layer) = self.layers.last() else {
+            return Ok(());
+        };
+        Transaction::default()
+            .register(layer.weight.val().inner())
+            .execute_async()
+            .await
+            .map(|_| ())
+            .map_err(|error| TrainError::Readback {
+                backend: format!("{:?}", self.device),
+                message: format!("{error:?}"),
+            })
+    }
+
     /// Reads losses, accuracies, heatmaps and weights in one async round trip.
     ///
     /// # Errors

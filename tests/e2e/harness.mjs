@@ -20,8 +20,9 @@ const TYPES = {
   '.bin': 'application/octet-stream',
 };
 
-/** Serves `root` on 127.0.0.1 at a free port. Records every request path. */
-export async function serve(root) {
+/** Serves `root` on 127.0.0.1 at a free port. Records every request path. `mounts` maps a
+ * path prefix ('/peer/') to another folder; `headers` are added to every response. */
+export async function serve(root, { mounts = {}, headers = {} } = {}) {
   const dist = resolve(root);
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error(`${dist}/index.html is missing: build the app first (trunk build)`);
@@ -30,15 +31,18 @@ export async function serve(root) {
   const server = createServer(async (req, res) => {
     requests.push({ method: req.method, url: req.url, length: Number(req.headers['content-length'] || 0) });
     const path = decodeURIComponent(new URL(req.url, 'http://127.0.0.1').pathname);
-    let file = normalize(join(dist, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dist)) {
+    const mount = Object.keys(mounts).sort((a, b) => b.length - a.length).find((prefix) => path.startsWith(prefix));
+    const base = mount ? resolve(mounts[mount]) : dist;
+    const rest = mount ? path.slice(mount.length) : path;
+    let file = normalize(join(base, rest === '/' || rest === '' ? 'index.html' : rest));
+    if (!file.startsWith(base)) {
       res.writeHead(403).end();
       return;
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store', ...headers });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

@@ -12,6 +12,7 @@ mod inspect;
 mod lab;
 mod panels;
 mod photos;
+mod speed;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -198,9 +199,12 @@ fn is_lab_hash(hash: &str) -> bool {
     hash == LAB_FRAGMENT || hash.starts_with("#lab=")
 }
 
+/// The fragment that opens the speed test.
+const SPEED_FRAGMENT: &str = "#speed";
+
 fn initial_document() -> (Document, Vec<String>) {
     let hash = location_hash();
-    if is_lab_hash(&hash) {
+    if is_lab_hash(&hash) || hash == SPEED_FRAGMENT {
         return (Document::default(), Vec::new());
     }
     Document::from_fragment(&hash)
@@ -253,6 +257,7 @@ pub fn app() -> Html {
         use_effect_with((), move |()| photos::load_project(project));
     }
     let in_lab = use_state(|| lab_active.get());
+    let in_speed = use_state(|| location_hash() == SPEED_FRAGMENT);
     let link = WorkerLink(Rc::clone(&worker_cell));
     let editor = Editor {
         mirror,
@@ -283,12 +288,15 @@ pub fn app() -> Html {
                     .sessions
                     .dispatch(SessionAction::WorkerCrashed(message)),
             }
-            if !editor.lab.active.get() {
+            if !editor.lab.active.get() && location_hash() != SPEED_FRAGMENT {
                 write_fragment(&editor.mirror.borrow());
             }
             let on_hash = editor.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
                 let hash = location_hash();
+                if hash == SPEED_FRAGMENT {
+                    return;
+                }
                 if is_lab_hash(&hash) {
                     if let Ok(doc) = LabDoc::from_fragment(&hash)
                         && *on_hash.lab.mirror.borrow() != doc
@@ -348,8 +356,12 @@ pub fn app() -> Html {
     let show_lab = {
         let editor = editor.clone();
         let in_lab = in_lab.clone();
+        let in_speed = in_speed.clone();
         Callback::from(move |_| {
+            in_speed.set(false);
             if editor.lab.active.get() {
+                write_hash(&format!("#{}", editor.lab.mirror.borrow().to_fragment()));
+                in_lab.set(true);
                 return;
             }
             editor.link.send(&Command::Pause);
@@ -365,8 +377,12 @@ pub fn app() -> Html {
     let show_playground = {
         let editor = editor.clone();
         let in_lab = in_lab.clone();
+        let in_speed = in_speed.clone();
         Callback::from(move |_| {
+            in_speed.set(false);
             if !editor.lab.active.get() {
+                write_fragment(&editor.mirror.borrow());
+                in_lab.set(false);
                 return;
             }
             editor
@@ -377,12 +393,37 @@ pub fn app() -> Html {
             in_lab.set(false);
         })
     };
+    let show_speed = {
+        let in_speed = in_speed.clone();
+        Callback::from(move |_| {
+            // The worker pauses any training when the test starts; the views stay as they are.
+            write_hash(SPEED_FRAGMENT);
+            in_speed.set(true);
+        })
+    };
+    let playground_shown = !*in_lab && !*in_speed;
+    let lab_shown = *in_lab && !*in_speed;
     let tabs = html! {
         <nav class="tabs" aria-label="Views">
-            <button class={classes!("tab", (!*in_lab).then_some("active"))} onclick={show_playground} data-testid="tab-playground" aria-pressed={(!*in_lab).to_string()}>{ "Playground" }</button>
-            <button class={classes!("tab", (*in_lab).then_some("active"))} onclick={show_lab} data-testid="tab-lab" aria-pressed={(*in_lab).to_string()}>{ "Image classifier" }</button>
+            <button class={classes!("tab", playground_shown.then_some("active"))} onclick={show_playground} data-testid="tab-playground" aria-pressed={playground_shown.to_string()}>{ "Playground" }</button>
+            <button class={classes!("tab", lab_shown.then_some("active"))} onclick={show_lab} data-testid="tab-lab" aria-pressed={lab_shown.to_string()}>{ "Image classifier" }</button>
+            <button class={classes!("tab", (*in_speed).then_some("active"))} onclick={show_speed} data-testid="tab-speed" aria-pressed={in_speed.to_string()}>{ "Speed test" }</button>
         </nav>
     };
+    if *in_speed {
+        return html! {
+            <div class="app">
+                <header class="topbar">
+                    <h1 class="logo">{ "Agora" }<span class="tagline">{ "how fast this device trains" }</span></h1>
+                    { tabs }
+                </header>
+                <speed::SpeedPanel session={session.clone()} editor={editor.clone()} />
+                <footer class="footer">
+                    { "Everything runs in this tab; the figures stay on this device." }
+                </footer>
+            </div>
+        };
+    }
     if *in_lab {
         return html! {
             <div class="app">

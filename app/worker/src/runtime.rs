@@ -24,8 +24,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use agora_app::document::BackendChoice;
 use agora_app::protocol::{
-    BackendKind, Command, Event, LabCommand, Measurement, Setup, decode, encode,
+    BackendKind, Command, Event, LabCommand, Measurement, Setup, SpeedRequest, decode, encode,
 };
+use agora_app::speed::SpeedEvent;
+use agora_engine::bench::{BenchTrainer, measure};
 use agora_engine::vision::DeviceLimits;
 
 use crate::lab::LabRunner;
@@ -258,9 +260,21 @@ impl Worker {
         match &command {
             Command::Lab(LabCommand::Play) if self.running => self.set_running(false),
             Command::Play | Command::Step if self.lab.running => self.lab.pause_quietly(),
+            // The speed test needs the device to itself: everything else pauses, visibly.
+            Command::Speed(_) => {
+                if self.running {
+                    self.set_running(false);
+                }
+                self.steps_pending = 0;
+                if self.lab.running {
+                    self.lab.pause_quietly();
+                    self.emit(&Event::Lab(agora_app::lab::LabEvent::Running(false)));
+                }
+            }
             _ => {}
         }
         match command {
+            Command::Speed(request) => self.speed_test(request).await,
             Command::Lab(command) => {
                 let webgpu = self.webgpu_limits.clone();
                 self.lab.handle(command, webgpu.as_ref()).await;
@@ -472,6 +486,40 @@ impl Worker {
         trainer.snapshot().await?;
         let per_step = (now_ms(&self.scope) - start) / PROBE_STEPS as f64;
         Ok(per_step * trainer.steps_per_epoch() as f64)
+    }
+
+    /// Times each requested workload on each requested backend, reporting as it goes.
+    async fn speed_test(&mut self, request: SpeedRequest) {
+        let scope = self.scope.clone();
+        let now = move || now_ms(&scope);
+        for &workload in &request.workloads {
+            for &backend in &request.backends {
+                self.emit(&Event::Speed(SpeedEvent::Timing { workload, backend }));
+                yield_now(&self.scope).await;
+                let device = match (backend, &self.webgpu) {
+                    (BackendKind::Cpu, _) => Ok(Device::flex()),
+                    (BackendKind::WebGpu, Some(device)) => Ok(device.clone()),
+                    (BackendKind::WebGpu, None) => {
+                        Err("WebGPU is not available in this browser".to_owned())
+                    }
+                };
+                let result = match device {
+                    Ok(device) => match BenchTrainer::new(workload, &device, 1) {
+                        Ok(mut trainer) => {
+                            measure(&mut trainer, workload.batch_size(), request.plan, &now).await
+                        }
+                        Err(error) => Err(error),
+                    },
+                    Err(error) => Err(error),
+                };
+                self.emit(&Event::Speed(SpeedEvent::Measured {
+                    workload,
+                    backend,
+                    result,
+                }));
+            }
+        }
+        self.emit(&Event::Speed(SpeedEvent::Done));
     }
 
     async fn publish(&mut self, trainer: &Trainer) -> Option<Snapshot> {

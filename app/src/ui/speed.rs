@@ -1,0 +1,113 @@
+//! The speed test view: times the reference workloads on each backend in this browser and
+//! shows samples per second, so a person sees what their device can do and which backend
+//! Auto should pick. The same figures are what `tests/bench/speed.mjs` reads.
+
+use agora_engine::bench::{TimingPlan, Workload};
+use yew::prelude::*;
+
+use super::Editor;
+use crate::protocol::{BackendKind, Command, SpeedRequest};
+use crate::session::{Session, SessionAction};
+use crate::speed::grouped;
+
+#[derive(Properties, PartialEq)]
+pub struct SpeedProps {
+    pub session: UseReducerHandle<Session>,
+    pub editor: Editor,
+}
+
+const BACKENDS: [BackendKind; 2] = [BackendKind::Cpu, BackendKind::WebGpu];
+
+fn backend_key(backend: BackendKind) -> &'static str {
+    match backend {
+        BackendKind::Cpu => "cpu",
+        BackendKind::WebGpu => "webgpu",
+    }
+}
+
+#[function_component(SpeedPanel)]
+pub fn speed_panel(props: &SpeedProps) -> Html {
+    let session = &props.session;
+    let speed = &session.speed;
+    let run = {
+        let editor = props.editor.clone();
+        Callback::from(move |_| {
+            editor.sessions.dispatch(SessionAction::SpeedStarted);
+            editor.link.send(&Command::Speed(SpeedRequest {
+                workloads: Workload::ALL.to_vec(),
+                backends: BACKENDS.to_vec(),
+                plan: TimingPlan::default(),
+            }));
+        })
+    };
+    let webgpu = match &session.webgpu {
+        Some(Ok(adapter)) => format!("WebGPU adapter: {adapter}."),
+        Some(Err(reason)) => format!("No WebGPU here: {reason}."),
+        None => "The worker is starting…".to_owned(),
+    };
+    let cell = |workload: Workload, backend: BackendKind| {
+        let id = format!("speed-{}-{}", workload.key(), backend_key(backend));
+        match speed.result(workload, backend) {
+            Some(result) => match &result.result {
+                Ok(timing) => html! {
+                    <td data-testid={id} data-rate={format!("{:.1}", timing.median())}>
+                        <strong>{ grouped(timing.median()) }</strong>
+                        <div class="hint">{ format!("median of {}, {} steps of {}", timing.segments.len(), timing.steps, timing.batch_size) }</div>
+                    </td>
+                },
+                Err(reason) => html! {
+                    <td data-testid={id} data-error={reason.clone()} class="muted">{ reason.clone() }</td>
+                },
+            },
+            None if speed.current == Some((workload, backend)) => html! {
+                <td data-testid={id} class="muted" aria-busy="true">{ "timing…" }</td>
+            },
+            None => html! { <td data-testid={id} class="muted">{ "—" }</td> },
+        }
+    };
+    let verdict = |workload: Workload| match speed.verdict(workload) {
+        Some(verdict) => {
+            let text = match verdict.ratio {
+                Some(ratio) => format!("{} ({ratio:.1}×)", verdict.faster.label()),
+                None => verdict.faster.label().to_owned(),
+            };
+            html! { <td data-testid={format!("speed-{}-faster", workload.key())} data-backend={backend_key(verdict.faster)}>{ text }</td> }
+        }
+        None => html! { <td class="muted">{ "—" }</td> },
+    };
+    html! {
+        <main class="speed">
+            <section class="panel" aria-label="Speed test">
+                <h2>{ "How fast does this device train?" }</h2>
+                <p class="panel-note">
+                    { "Times three reference networks on each backend, right here: an MLP (784-128-10) and a small CNN on 28×28 images, batch 64, and a TensorFlow-Playground-sized net (2-8-8-2) on the spiral, batch 10. Adam at 1e-3 on synthetic data of the right shape; after a warm-up, at least 20 steps and one second per timed run, three runs, median shown. Nothing is sent anywhere." }
+                </p>
+                <p class="panel-note">{ webgpu }</p>
+                <button class="primary" onclick={run} disabled={speed.running || !session.ready()} data-testid="speed-run">
+                    { if speed.running { "Timing…" } else { "Run speed test" } }
+                </button>
+                <table class="confusion speed-table" data-testid="speed-table" data-done={(!speed.running && !speed.results.is_empty()).to_string()}>
+                    <thead>
+                        <tr>
+                            <th>{ "Samples per second" }</th>
+                            { for BACKENDS.iter().map(|backend| html! { <th>{ backend.label() }</th> }) }
+                            <th>{ "Faster" }</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        { for Workload::ALL.iter().map(|&workload| html! {
+                            <tr>
+                                <th scope="row">{ workload.label() }</th>
+                                { for BACKENDS.iter().map(|&backend| cell(workload, backend)) }
+                                { verdict(workload) }
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+                <p class="panel-note">
+                    { "Training is paused while the test runs. Auto (under Backend) makes the same comparison for your own network when you press play." }
+                </p>
+            </section>
+        </main>
+    }
+}
