@@ -12,7 +12,7 @@
 //  - ratios Agora-best / TF.js-best and Agora WebGPU / TF.js WebGPU;
 //  - the backend Auto picks for the playground and the lab vs the faster one measured;
 //  - the longest main-thread tasks (Long Tasks API, > 50 ms) while training.
-// Env: AGORA_DIST (../dist), SKIP_WEBGPU=1 (CPU rows only), ROUNDS (TF.js repeats, 1).
+// Env: AGORA_DIST (../dist), SKIP_WEBGPU=1 (CPU rows only), ROUNDS (CPU-side rounds, 3).
 import { readFile, readdir, mkdir, writeFile } from 'node:fs/promises';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { cpus, totalmem } from 'node:os';
@@ -98,48 +98,68 @@ try {
   results.load = { runs: loads, interactive_ms: median(loads.map((l) => l.interactive)), first_paint_ms: median(loads.map((l) => l.paint)) };
   console.log(`\n== page load on loopback (median of 5): first paint ${results.load.first_paint_ms.toFixed(0)} ms, interactive ${results.load.interactive_ms.toFixed(0)} ms`);
 
-  // --- Agora: the Speed test view ----------------------------------------------------------------
-  const page = await context.newPage();
-  page.on('console', (msg) => { if (msg.type() === 'error') log.push(msg.text()); });
-  await page.goto(`${app.url}#speed`);
-  await page.locator(`${testid('speed-run')}:not([disabled])`).waitFor({ timeout: 60_000 });
-  const adapter = await page.locator('.speed .panel-note').nth(1).textContent();
-  await page.click(testid('speed-run'));
-  await waitFor(page, 'the speed test to finish', async () => (await page.getAttribute(testid('speed-table'), 'data-done')) === 'true', 30 * 60_000, 1000);
-  results.agora = { adapter };
-  for (const workload of WORKLOADS) {
-    results.agora[workload] = {};
+  // --- samples per second: rounds that alternate Agora and TF.js -------------------------------
+  // This VM's speed drifts by tens of percent over minutes, so the CPU-side backends run in
+  // ROUNDS rounds (Agora, then TF.js, then again) and each backend's figure is the median of its
+  // rounds. The WebGPU rows (SwiftShader, slow) run once, one after the other.
+  const agoraRun = async (backends) => {
+    const page = await context.newPage();
+    page.on('console', (msg) => { if (msg.type() === 'error') log.push(msg.text()); });
+    await page.goto(`${app.url}#speed`);
+    await page.locator(`${testid('speed-run')}:not([disabled])`).waitFor({ timeout: 60_000 });
     for (const backend of ['cpu', 'webgpu']) {
-      const cell = page.locator(testid(`speed-${workload}-${backend}`));
-      const rate = Number(await cell.getAttribute('data-rate'));
-      const error = await cell.getAttribute('data-error');
-      results.agora[workload][backend] = error ? { error } : { rate };
-      console.log(`agora ${backend.padEnd(10)} ${workload.padEnd(10)} ${error ? `error: ${error}` : `${fmt(rate)} samples/s`}`);
+      if ((await page.isChecked(testid(`speed-use-${backend}`))) !== backends.includes(backend)) await page.click(testid(`speed-use-${backend}`));
     }
-  }
-  await page.close();
-
-  // --- TensorFlow.js -------------------------------------------------------------------------------
-  results.tfjs = {};
-  const configs = [
+    results.agora.adapter = await page.locator('.speed .panel-note').nth(1).textContent();
+    await page.click(testid('speed-run'));
+    await waitFor(page, 'the speed test to finish', async () => (await page.getAttribute(testid('speed-table'), 'data-done')) === 'true', 30 * 60_000, 1000);
+    for (const workload of WORKLOADS) {
+      for (const backend of backends) {
+        const cell = page.locator(testid(`speed-${workload}-${backend}`));
+        const error = await cell.getAttribute('data-error');
+        const entry = (results.agora[workload][backend] ??= { runs: [] });
+        if (error) entry.error = error; else entry.runs.push(Number(await cell.getAttribute('data-rate')));
+        console.log(`agora ${backend.padEnd(9)} ${workload.padEnd(10)} ${error ? `error: ${error}` : `${fmt(entry.runs.at(-1))} samples/s`}`);
+      }
+    }
+    await page.close();
+  };
+  const tfjsRun = async (configs) => {
+    for (const workload of WORKLOADS) {
+      for (const config of configs) {
+        if (config.only && !config.only.includes(workload)) continue;
+        const tab = await context.newPage();
+        await tab.goto(`${peer.url}peer/tfjs.html`);
+        const outcome = await tab.evaluate(({ backend, workload, plan, shim }) => window.runTfjs(backend, workload, plan, { shim }),
+          { backend: config.backend, workload, plan: PLAN, shim: !!config.shim });
+        await tab.close();
+        const entry = (results.tfjs[workload][config.name] ??= { runs: [], detail: [] });
+        if (outcome.error) entry.error = outcome.error; else { entry.runs.push(median(outcome.segments)); entry.detail.push(outcome); }
+        console.log(`tfjs  ${config.name.padEnd(9)} ${workload.padEnd(10)} ${outcome.error ? `error: ${outcome.error}` : `${fmt(median(outcome.segments))} samples/s${outcome.threads ? ` (${outcome.threads} thread${outcome.threads > 1 ? 's' : ''})` : ''}`}`);
+      }
+    }
+  };
+  results.agora = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
+  results.tfjs = Object.fromEntries(WORKLOADS.map((w) => [w, {}]));
+  const cpuConfigs = [
     { name: 'cpu', backend: 'cpu' },
     { name: 'wasm', backend: 'wasm' },
     { name: 'wasm+shim', backend: 'wasm', shim: true, only: ['cnn'] },
     { name: 'webgl', backend: 'webgl' },
-    ...(WEBGPU ? [{ name: 'webgpu', backend: 'webgpu' }] : []),
   ];
-  for (const workload of WORKLOADS) {
-    results.tfjs[workload] = {};
-    for (const config of configs) {
-      if (config.only && !config.only.includes(workload)) continue;
-      const tab = await context.newPage();
-      await tab.goto(`${peer.url}peer/tfjs.html`);
-      const outcome = await tab.evaluate(({ backend, workload, plan, shim }) => window.runTfjs(backend, workload, plan, { shim }),
-        { backend: config.backend, workload, plan: PLAN, shim: !!config.shim });
-      await tab.close();
-      results.tfjs[workload][config.name] = outcome.error ? { error: outcome.error } : { rate: median(outcome.segments), ...outcome };
-      console.log(`tfjs ${config.name.padEnd(9)} ${workload.padEnd(10)} ${outcome.error ? `error: ${outcome.error}` : `${fmt(median(outcome.segments))} samples/s${outcome.threads ? ` (${outcome.threads} thread${outcome.threads > 1 ? 's' : ''})` : ''}`}`);
-    }
+  const rounds = Number(process.env.ROUNDS || 3);
+  for (let round = 1; round <= rounds; round++) {
+    console.log(`\n-- round ${round} of ${rounds}`);
+    await agoraRun(['cpu']);
+    await tfjsRun(cpuConfigs);
+  }
+  if (WEBGPU) {
+    console.log('\n-- WebGPU');
+    await agoraRun(['webgpu']);
+    await tfjsRun([{ name: 'webgpu', backend: 'webgpu' }]);
+  }
+  for (const side of [results.agora, results.tfjs]) {
+    for (const workload of WORKLOADS) for (const entry of Object.values(side[workload])) entry.rate = entry.runs.length ? median(entry.runs) : NaN;
   }
 
   // --- Auto's choice ------------------------------------------------------------------------------
@@ -183,8 +203,8 @@ try {
 }
 
 // --- report ------------------------------------------------------------------------------------
-const rate = (entry) => (entry && !entry.error ? entry.rate : NaN);
-console.log('\n== samples per second (median segment), same browser, same run');
+const rate = (entry) => (entry && entry.runs?.length ? entry.rate : NaN);
+console.log(`\n== samples per second (median over rounds of each run's median segment), same browser, same run`);
 console.log(`${'workload'.padEnd(36)} ${'Agora CPU'.padStart(11)} ${'Agora WebGPU'.padStart(13)} | ${'TF.js cpu'.padStart(10)} ${'wasm'.padStart(9)} ${'wasm+shim'.padStart(10)} ${'webgl'.padStart(9)} ${'webgpu'.padStart(9)} | best/best  webgpu/webgpu`);
 results.ratios = {};
 for (const workload of WORKLOADS) {

@@ -29,6 +29,13 @@ try {
   await run.waitFor();
   const note = await page.locator('.speed').textContent();
   assert(/No WebGPU here/.test(note), 'the view says this browser has no WebGPU');
+  // No WebGPU here, so only the CPU is ticked; ask for WebGPU anyway: the worker says why not.
+  assert(await page.isChecked(testid('speed-use-cpu')), 'the CPU is timed by default');
+  assert(!(await page.isChecked(testid('speed-use-webgpu'))), 'WebGPU is not ticked where there is none');
+  await page.click(testid('speed-use-cpu'));
+  assert(await run.isDisabled(), 'with no backend ticked there is nothing to run');
+  await page.click(testid('speed-use-cpu'));
+  await page.click(testid('speed-use-webgpu'));
   const started = Date.now();
   await run.click();
   await expectSoon(page, 'the button says it is timing', async () => (await run.textContent()).includes('Timing'), 5_000);

@@ -29,13 +29,32 @@ fn backend_key(backend: BackendKind) -> &'static str {
 pub fn speed_panel(props: &SpeedProps) -> Html {
     let session = &props.session;
     let speed = &session.speed;
+    let gpu_available = matches!(session.webgpu, Some(Ok(_)));
+    // Which backends to time: both by default where WebGPU exists (a software adapter can
+    // take minutes, so it can be left out).
+    let chosen = use_state(|| None::<[bool; 2]>);
+    let use_backend = chosen.unwrap_or([true, gpu_available]);
+    let toggle = |index: usize| {
+        let chosen = chosen.clone();
+        Callback::from(move |_| {
+            let mut next = use_backend;
+            next[index] = !next[index];
+            chosen.set(Some(next));
+        })
+    };
+    let backends: Vec<BackendKind> = BACKENDS
+        .into_iter()
+        .zip(use_backend)
+        .filter_map(|(backend, used)| used.then_some(backend))
+        .collect();
     let run = {
         let editor = props.editor.clone();
+        let backends = backends.clone();
         Callback::from(move |_| {
             editor.sessions.dispatch(SessionAction::SpeedStarted);
             editor.link.send(&Command::Speed(SpeedRequest {
                 workloads: Workload::ALL.to_vec(),
-                backends: BACKENDS.to_vec(),
+                backends: backends.clone(),
                 plan: TimingPlan::default(),
             }));
         })
@@ -83,7 +102,16 @@ pub fn speed_panel(props: &SpeedProps) -> Html {
                     { "Times three reference networks on each backend, right here: an MLP (784-128-10) and a small CNN on 28×28 images, batch 64, and a TensorFlow-Playground-sized net (2-8-8-2) on the spiral, batch 10. Adam at 1e-3 on synthetic data of the right shape; after a warm-up, at least 20 steps and one second per timed run, three runs, median shown. Nothing is sent anywhere." }
                 </p>
                 <p class="panel-note">{ webgpu }</p>
-                <button class="primary" onclick={run} disabled={speed.running || !session.ready()} data-testid="speed-run">
+                <div class="speed-choice">
+                    { for BACKENDS.iter().enumerate().map(|(index, backend)| html! {
+                        <label>
+                            <input type="checkbox" checked={use_backend[index]} onchange={toggle(index)} disabled={speed.running}
+                                data-testid={format!("speed-use-{}", backend_key(*backend))} />
+                            { format!(" {}", backend.label()) }
+                        </label>
+                    }) }
+                </div>
+                <button class="primary" onclick={run} disabled={speed.running || !session.ready() || backends.is_empty()} data-testid="speed-run">
                     { if speed.running { "Timing…" } else { "Run speed test" } }
                 </button>
                 <table class="confusion speed-table" data-testid="speed-table" data-done={(!speed.running && !speed.results.is_empty()).to_string()}>
