@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
 . scripts/env.sh
+# Rebuilds skip the ~3-minute wasm-opt pass (AGORA_WASM_OPT=1 keeps it).
+export AGORA_WASM_OPT="${AGORA_WASM_OPT:-0}"
 exec trunk serve --release --address 127.0.0.1 --port 8080

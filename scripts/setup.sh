@@ -35,6 +35,6 @@ if ! "$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | grep -q "$WASM_BINDGEN_VE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
 fi
 
-if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ]; then
+if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ] || [ ! -x tests/node_modules/.bin/wasm-opt ]; then
   (cd tests && npm ci --no-audit --no-fund)
 fi
