@@ -58,6 +58,7 @@ try {
     const gpu = page.locator(testid(`speed-${workload}-webgpu`));
     assert(/WebGPU is not available/.test(await gpu.getAttribute('data-error') ?? ''), `${workload}: WebGPU says why it did not run`);
     assert(await page.getAttribute(testid(`speed-${workload}-faster`), 'data-backend') === 'cpu', `${workload}: the CPU is named faster`);
+    assert(/only one timed/.test(await page.locator(testid(`speed-${workload}-faster`)).textContent()), `${workload}: the verdict says WebGPU was not compared`);
     console.log(`  ${workload}: ${Math.round(rate)} samples/s (${steps} steps in ${segments} run(s))`);
   }
   assert(await run.isEnabled(), 'the button can run the test again');

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::Editor;
 use crate::protocol::{BackendKind, Command, SpeedRequest};
-use crate::session::{Session, SessionAction};
+use crate::session::{Session, SessionAction, Status};
 use crate::speed::grouped;
 
 #[derive(Properties, PartialEq)]
@@ -64,6 +64,11 @@ pub fn speed_panel(props: &SpeedProps) -> Html {
         Some(Err(reason)) => format!("No WebGPU here: {reason}."),
         None => "The worker is starting…".to_owned(),
     };
+    // A crashed or failed worker cannot time anything: say so here, not only on the other tabs.
+    let failure = match &session.status {
+        Status::Failed { message } => Some(message.clone()),
+        _ => None,
+    };
     let cell = |workload: Workload, backend: BackendKind| {
         let id = format!("speed-{}-{}", workload.key(), backend_key(backend));
         match speed.result(workload, backend) {
@@ -88,7 +93,7 @@ pub fn speed_panel(props: &SpeedProps) -> Html {
         Some(verdict) => {
             let text = match verdict.ratio {
                 Some(ratio) => format!("{} ({ratio:.1}×)", verdict.faster.label()),
-                None => verdict.faster.label().to_owned(),
+                None => format!("{} (the only one timed)", verdict.faster.label()),
             };
             html! { <td data-testid={format!("speed-{}-faster", workload.key())} data-backend={backend_key(verdict.faster)}>{ text }</td> }
         }
@@ -102,6 +107,9 @@ pub fn speed_panel(props: &SpeedProps) -> Html {
                     { "Times three reference networks on each backend, right here: an MLP (784-128-10) and a small CNN on 28×28 images, batch 64, and a TensorFlow-Playground-sized net (2-8-8-2) on the spiral, batch 10. Adam at 1e-3 on synthetic data of the right shape; after a warm-up, at least 20 steps and one second per timed run, three runs, median shown. Nothing is sent anywhere." }
                 </p>
                 <p class="panel-note">{ webgpu }</p>
+                { for failure.map(|message| html! {
+                    <div class="banner error" role="alert" data-testid="speed-failure">{ message }</div>
+                }) }
                 <div class="speed-choice">
                     { for BACKENDS.iter().enumerate().map(|(index, backend)| html! {
                         <label>
