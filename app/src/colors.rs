@@ -2,7 +2,7 @@
 //! for positive (class 1), white in between; more classes get more hues. Pure functions, so
 //! the pictures are tested natively.
 
-use agora_engine::spec::Activation;
+use agora_engine::net::Act;
 
 /// Class 0 (orange), class 1 (blue), then further classes.
 pub const CLASS_COLORS: [[u8; 3]; 10] = [
@@ -97,15 +97,15 @@ pub fn output_pixels(values: &[f32], outputs: usize) -> Vec<u8> {
 
 /// RGBA pixels for one neuron's heatmap, scaled to its activation's range: tanh as is,
 /// sigmoid from `[0, 1]`, ReLU and linear by the largest magnitude in the map.
-pub fn neuron_pixels(values: &[f32], activation: Option<Activation>) -> Vec<u8> {
+pub fn neuron_pixels(values: &[f32], activation: Option<Act>) -> Vec<u8> {
     let largest = values
         .iter()
         .filter(|v| v.is_finite())
         .fold(0.0_f32, |acc, v| acc.max(v.abs()));
     let scale = |value: f32| match activation {
-        Some(Activation::Tanh) => value,
-        Some(Activation::Sigmoid) => 2.0 * value - 1.0,
-        Some(Activation::Relu | Activation::Linear) | None => {
+        Some(Act::Tanh) => value,
+        Some(Act::Sigmoid) => 2.0 * value - 1.0,
+        Some(Act::Relu | Act::LeakyRelu | Act::Gelu) | None => {
             if largest > 0.0 {
                 value / largest
             } else {
@@ -145,7 +145,7 @@ mod tests {
     fn pixels_are_rgba_per_grid_point() {
         let pixels = output_pixels(&[1.0, 0.0, 0.0, 1.0], 2);
         assert_eq!(pixels, [245, 147, 34, 255, 8, 119, 189, 255]);
-        let relu = neuron_pixels(&[0.0, 2.0, 4.0], Some(Activation::Relu));
+        let relu = neuron_pixels(&[0.0, 2.0, 4.0], Some(Act::Relu));
         assert_eq!(
             &relu[8..12],
             &[8, 119, 189, 255],

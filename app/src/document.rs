@@ -5,49 +5,14 @@
 //! fragment (`#…`) is never sent to any server.
 
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
-use agora_engine::hyper::{Hyper, OptimizerKind, Regularization};
-use agora_engine::shape::{MAX_UNITS, ShapeReport, SpecError, infer_shapes};
-use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
+use agora_engine::net::{Act, Feature, Network};
+use agora_engine::recipe::{Optimizer, Penalty, Recipe};
 use serde::{Deserialize, Serialize};
 
-/// Which device trains the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum BackendChoice {
-    /// Measure both after a short warm-up and keep the faster.
-    Auto,
-    Cpu,
-    WebGpu,
-}
-
-impl BackendChoice {
-    pub const ALL: [BackendChoice; 3] = [
-        BackendChoice::Auto,
-        BackendChoice::WebGpu,
-        BackendChoice::Cpu,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            BackendChoice::Auto => "Auto (fastest)",
-            BackendChoice::Cpu => "CPU",
-            BackendChoice::WebGpu => "WebGPU",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            BackendChoice::Auto => "auto",
-            BackendChoice::Cpu => "cpu",
-            BackendChoice::WebGpu => "webgpu",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<BackendChoice> {
-        BackendChoice::ALL
-            .into_iter()
-            .find(|choice| choice.key() == key)
-    }
-}
+pub use crate::backend::BackendChoice;
+use crate::plane::{
+    LayerSpec, MAX_UNITS, ShapeReport, SpecError, activation_from_key, activation_key, infer_shapes,
+};
 
 /// Learning rates offered, as in TensorFlow Playground.
 pub const LEARNING_RATES: [f64; 11] = [
@@ -56,6 +21,8 @@ pub const LEARNING_RATES: [f64; 11] = [
 /// Regularization rates offered.
 pub const REGULARIZATION_RATES: [f64; 10] =
     [0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+/// Momentum values offered for SGD and RMSprop (0 = none).
+pub const MOMENTA: [f64; 4] = [0.0, 0.5, 0.9, 0.99];
 /// Largest batch size offered.
 pub const MAX_BATCH_SIZE: usize = 64;
 
@@ -66,7 +33,8 @@ pub struct Document {
     pub features: Vec<Feature>,
     pub layers: Vec<LayerSpec>,
     pub dataset: DatasetConfig,
-    pub hyper: Hyper,
+    /// How it trains (the playground sets the optimizer, momentum, rate, batch and penalty).
+    pub recipe: Recipe,
     pub backend: BackendChoice,
 }
 
@@ -78,11 +46,11 @@ impl Default for Document {
             layers: vec![
                 LayerSpec::Dense {
                     units: 4,
-                    activation: Activation::Tanh,
+                    activation: Some(Act::Tanh),
                 },
                 LayerSpec::Dense {
                     units: 2,
-                    activation: Activation::Tanh,
+                    activation: Some(Act::Tanh),
                 },
             ],
             dataset: DatasetConfig {
@@ -92,7 +60,7 @@ impl Default for Document {
                 classes: 2,
                 seed: 1,
             },
-            hyper: Hyper::default(),
+            recipe: Recipe::playground(),
             backend: BackendChoice::Auto,
         }
     }
@@ -123,7 +91,7 @@ pub enum DocumentAction {
     },
     SetActivation {
         index: usize,
-        activation: Activation,
+        activation: Option<Act>,
     },
     ToggleFeature(Feature),
     SetDataset(DatasetKind),
@@ -134,8 +102,9 @@ pub enum DocumentAction {
     SetSeed(u64),
     SetLearningRate(f64),
     SetBatchSize(usize),
-    SetOptimizer(OptimizerKind),
-    SetRegularization(Regularization),
+    SetOptimizer(Optimizer),
+    SetMomentum(f64),
+    SetRegularization(Penalty),
     SetRegularizationRate(f64),
     SetBackend(BackendChoice),
     /// Replace everything (a link was opened).
@@ -144,12 +113,8 @@ pub enum DocumentAction {
 
 impl Document {
     /// The network as the engine sees it; the head follows the dataset.
-    pub fn spec(&self) -> NetworkSpec {
-        NetworkSpec {
-            features: self.features.clone(),
-            layers: self.layers.clone(),
-            head: self.dataset.head(),
-        }
+    pub fn network(&self) -> Network {
+        crate::plane::network(&self.features, &self.layers, self.dataset.head())
     }
 
     /// Each layer's shape, or why the network cannot be trained.
@@ -157,7 +122,7 @@ impl Document {
     /// # Errors
     /// The first problem in the network, with how to fix it.
     pub fn shapes(&self) -> Result<ShapeReport, SpecError> {
-        infer_shapes(&self.spec())
+        infer_shapes(&self.features, &self.layers, self.dataset.head())
     }
 
     /// Applies one change. Out-of-range indices change nothing.
@@ -219,17 +184,22 @@ impl Document {
             DocumentAction::SetSeed(seed) => self.dataset.seed = seed,
             DocumentAction::SetLearningRate(rate) => {
                 if rate.is_finite() && rate > 0.0 {
-                    self.hyper.learning_rate = rate;
+                    self.recipe.learning_rate = rate;
                 }
             }
             DocumentAction::SetBatchSize(size) => {
-                self.hyper.batch_size = size.clamp(1, MAX_BATCH_SIZE);
+                self.recipe.batch_size = size.clamp(1, MAX_BATCH_SIZE);
             }
-            DocumentAction::SetOptimizer(kind) => self.hyper.optimizer = kind,
-            DocumentAction::SetRegularization(kind) => self.hyper.regularization = kind,
+            DocumentAction::SetOptimizer(kind) => self.recipe.optimizer = kind,
+            DocumentAction::SetMomentum(momentum) => {
+                if momentum.is_finite() {
+                    self.recipe.momentum = momentum.clamp(0.0, 0.999);
+                }
+            }
+            DocumentAction::SetRegularization(kind) => self.recipe.penalty = kind,
             DocumentAction::SetRegularizationRate(rate) => {
                 if rate.is_finite() && rate >= 0.0 {
-                    self.hyper.regularization_rate = rate;
+                    self.recipe.penalty_rate = rate;
                 }
             }
             DocumentAction::SetBackend(choice) => self.backend = choice,
@@ -253,11 +223,13 @@ impl Document {
             .layers
             .iter()
             .map(|layer| match layer {
-                LayerSpec::Dense { units, activation } => format!("{units}.{}", activation.key()),
+                LayerSpec::Dense { units, activation } => {
+                    format!("{units}.{}", activation_key(*activation))
+                }
             })
             .collect();
         format!(
-            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&reg={}&regrate={}&backend={}",
+            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&mom={}&reg={}&regrate={}&backend={}",
             self.dataset.kind.key(),
             self.dataset.classes,
             self.dataset.noise_percent,
@@ -265,11 +237,12 @@ impl Document {
             self.dataset.seed,
             features.join(","),
             layers.join(","),
-            self.hyper.learning_rate,
-            self.hyper.batch_size,
-            self.hyper.optimizer.key(),
-            self.hyper.regularization.key(),
-            self.hyper.regularization_rate,
+            self.recipe.learning_rate,
+            self.recipe.batch_size,
+            self.recipe.optimizer.key(),
+            self.recipe.momentum,
+            self.recipe.penalty.key(),
+            self.recipe.penalty_rate,
             self.backend.key(),
         )
     }
@@ -292,7 +265,7 @@ impl Document {
         }
         let clean = Document::default()
             .apply(DocumentAction::Load(Box::new(document.clone())))
-            .apply(DocumentAction::SetBatchSize(document.hyper.batch_size))
+            .apply(DocumentAction::SetBatchSize(document.recipe.batch_size))
             .apply(DocumentAction::SetNoise(document.dataset.noise_percent))
             .apply(DocumentAction::SetTrainPercent(
                 document.dataset.train_percent,
@@ -335,7 +308,7 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
                     let (units, activation) = entry.split_once('.')?;
                     Some(LayerSpec::Dense {
                         units: units.parse::<usize>().ok()?.min(MAX_UNITS + 1),
-                        activation: Activation::from_key(activation)?,
+                        activation: activation_from_key(activation)?,
                     })
                 })
                 .collect();
@@ -345,20 +318,36 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
             .parse::<f64>()
             .ok()
             .filter(|rate| rate.is_finite() && *rate > 0.0)
-            .map(|rate| document.hyper.learning_rate = rate)
+            .map(|rate| document.recipe.learning_rate = rate)
             .is_some(),
-        "batch" => value.parse().map(|b| document.hyper.batch_size = b).is_ok(),
-        "opt" => OptimizerKind::from_key(value)
-            .map(|o| document.hyper.optimizer = o)
+        "batch" => value
+            .parse()
+            .map(|b| document.recipe.batch_size = b)
+            .is_ok(),
+        // Links made before the playground shared the lab's recipe said "momentum" for SGD
+        // with momentum 0.9.
+        "opt" if value == "momentum" => {
+            document.recipe.optimizer = Optimizer::Sgd;
+            document.recipe.momentum = 0.9;
+            true
+        }
+        "opt" => Optimizer::from_key(value)
+            .map(|o| document.recipe.optimizer = o)
             .is_some(),
-        "reg" => Regularization::from_key(value)
-            .map(|r| document.hyper.regularization = r)
+        "mom" => value
+            .parse::<f64>()
+            .ok()
+            .filter(|m| m.is_finite() && (0.0..1.0).contains(m))
+            .map(|m| document.recipe.momentum = m)
+            .is_some(),
+        "reg" => Penalty::from_key(value)
+            .map(|r| document.recipe.penalty = r)
             .is_some(),
         "regrate" => value
             .parse::<f64>()
             .ok()
             .filter(|rate| rate.is_finite() && *rate >= 0.0)
-            .map(|rate| document.hyper.regularization_rate = rate)
+            .map(|rate| document.recipe.penalty_rate = rate)
             .is_some(),
         "backend" => BackendChoice::from_key(value)
             .map(|b| document.backend = b)
@@ -374,7 +363,7 @@ mod tests {
     fn dense(units: usize) -> LayerSpec {
         LayerSpec::Dense {
             units,
-            activation: Activation::Relu,
+            activation: Some(Act::Relu),
         }
     }
 
@@ -386,7 +375,7 @@ mod tests {
                 dense(8),
                 LayerSpec::Dense {
                     units: 3,
-                    activation: Activation::Sigmoid,
+                    activation: None,
                 },
             ],
             dataset: DatasetConfig {
@@ -396,12 +385,14 @@ mod tests {
                 classes: 3,
                 seed: 987_654_321,
             },
-            hyper: Hyper {
+            recipe: Recipe {
                 learning_rate: 0.003,
                 batch_size: 17,
-                optimizer: OptimizerKind::Adam,
-                regularization: Regularization::L2,
-                regularization_rate: 0.01,
+                optimizer: Optimizer::RmsProp,
+                momentum: 0.5,
+                penalty: Penalty::L2,
+                penalty_rate: 0.01,
+                ..Recipe::playground()
             },
             backend: BackendChoice::Cpu,
         };
@@ -418,10 +409,65 @@ mod tests {
         assert_eq!(unreadable, ["data", "lr", "layers", "zzz"]);
         let defaults = Document::default();
         assert_eq!(document.dataset.kind, defaults.dataset.kind);
-        assert_eq!(document.hyper.learning_rate, defaults.hyper.learning_rate);
+        assert_eq!(document.recipe.learning_rate, defaults.recipe.learning_rate);
         assert_eq!(document.layers, defaults.layers);
-        assert_eq!(document.hyper.batch_size, MAX_BATCH_SIZE);
+        assert_eq!(document.recipe.batch_size, MAX_BATCH_SIZE);
         assert_eq!(document.dataset.noise_percent, 30);
+    }
+
+    #[test]
+    fn links_made_before_the_shared_recipe_still_open_the_same_setup() {
+        // Saved from the build before the playground and the image lab shared one network
+        // and one recipe (f1d84a4).
+        let (document, unreadable) = Document::from_fragment(
+            "#data=spiral&classes=2&noise=0&train=50&seed=1&features=x1,x2&layers=8.tanh,8.tanh&lr=0.03&batch=10&opt=adam&reg=none&regrate=0&backend=auto",
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(document.dataset.kind, DatasetKind::Spiral);
+        assert_eq!(
+            document.layers,
+            vec![
+                LayerSpec::Dense {
+                    units: 8,
+                    activation: Some(Act::Tanh)
+                };
+                2
+            ]
+        );
+        assert_eq!(document.recipe.optimizer, Optimizer::Adam);
+        assert_eq!(document.recipe.momentum, 0.0);
+        let (document, unreadable) = Document::from_fragment(
+            "#data=plane&classes=2&noise=10&train=70&seed=42&features=x1,x2,x1sq&layers=4.relu,3.linear,2.sigmoid&lr=0.01&batch=20&opt=momentum&reg=l1&regrate=0.003&backend=cpu",
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(document.dataset.kind, DatasetKind::Plane);
+        assert_eq!(
+            document.features,
+            [Feature::X1, Feature::X2, Feature::X1Squared]
+        );
+        assert_eq!(
+            document.layers,
+            [
+                LayerSpec::Dense {
+                    units: 4,
+                    activation: Some(Act::Relu)
+                },
+                LayerSpec::Dense {
+                    units: 3,
+                    activation: None
+                },
+                LayerSpec::Dense {
+                    units: 2,
+                    activation: Some(Act::Sigmoid)
+                },
+            ]
+        );
+        assert_eq!(document.recipe.optimizer, Optimizer::Sgd);
+        assert_eq!(document.recipe.momentum, 0.9);
+        assert_eq!(document.recipe.penalty, Penalty::L1);
+        assert_eq!(document.recipe.penalty_rate, 0.003);
+        assert_eq!(document.recipe.batch_size, 20);
+        assert_eq!(document.backend, BackendChoice::Cpu);
     }
 
     #[test]
@@ -482,9 +528,9 @@ mod tests {
         let doc = Document::default();
         let faster = doc.clone().apply(DocumentAction::SetLearningRate(0.3));
         assert!(doc.same_run(&faster));
-        assert_eq!(faster.hyper.learning_rate, 0.3);
+        assert_eq!(faster.recipe.learning_rate, 0.3);
         let rejected = doc.clone().apply(DocumentAction::SetLearningRate(f64::NAN));
-        assert_eq!(rejected.hyper.learning_rate, doc.hyper.learning_rate);
+        assert_eq!(rejected.recipe.learning_rate, doc.recipe.learning_rate);
         let wider = doc
             .clone()
             .apply(DocumentAction::SetUnits { index: 1, units: 5 });

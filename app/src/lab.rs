@@ -4,17 +4,15 @@
 //! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
 //! layer renumbers every `Add`/`Concat` source after it.
 
-use agora_engine::inspect::{HostTensor, Saliency};
-use agora_engine::photos::Augment;
-use agora_engine::recipe::EpochMetrics;
-use agora_engine::recipe::Recipe;
-use agora_engine::vision::{
-    Fix, GraphError, GraphReport, ImageNetwork, ImageSize, Layer, infer_graph,
+use agora_engine::net::{
+    Fix, GraphError, GraphReport, Head, ImageSize, Input, Layer, MAX_CLASSES, Network, infer_graph,
 };
+use agora_engine::photos::Augment;
+use agora_engine::recipe::Recipe;
 use serde::{Deserialize, Serialize};
 
-use crate::document::BackendChoice;
-use crate::protocol::BackendKind;
+use crate::backend::{BackendChoice, BackendKind};
+pub use crate::lab_events::{EpochReport, EvaluationReport, Inspection, LabEvent};
 
 /// The bundled digits: 28×28 grey, ten classes.
 pub const DIGITS: ImageSize = ImageSize {
@@ -93,22 +91,22 @@ impl Preset {
     }
 
     /// The preset for the digits.
-    pub fn network(self) -> ImageNetwork {
+    pub fn network(self) -> Network {
         self.network_for(DIGITS, DIGIT_CLASSES)
     }
 
-    pub fn network_for(self, input: ImageSize, classes: usize) -> ImageNetwork {
+    pub fn network_for(self, input: ImageSize, classes: usize) -> Network {
         match self {
-            Preset::LeNet => ImageNetwork::lenet(input, classes),
-            Preset::ResNet => ImageNetwork::small_resnet(input, classes),
-            Preset::Empty => ImageNetwork {
-                input,
+            Preset::LeNet => Network::lenet(input, classes),
+            Preset::ResNet => Network::small_resnet(input, classes),
+            Preset::Empty => Network {
+                input: Input::Image(input),
                 layers: vec![
                     Layer::Flatten,
                     Layer::Dense { units: classes },
                     Layer::Softmax,
                 ],
-                classes,
+                head: Head::Classification { classes },
             },
         }
     }
@@ -117,7 +115,7 @@ impl Preset {
 /// What the user set up in the lab.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabDoc {
-    pub network: ImageNetwork,
+    pub network: Network,
     pub recipe: Recipe,
     pub seed: u64,
     /// Share of the digits used for training; the rest validates.
@@ -216,7 +214,7 @@ impl LabDoc {
                 Fix::Replace { .. } => fix.apply(&mut self.network),
             },
             LabAction::Preset(preset) => {
-                self.network = preset.network_for(self.network.input, self.network.classes);
+                self.network = preset.network_for(self.input(), self.network.classes());
             }
             LabAction::Recipe(recipe) => self.recipe = sanitize(recipe),
             LabAction::Load(doc) => return doc.sanitized(),
@@ -228,17 +226,17 @@ impl LabDoc {
                 if data != self.data {
                     let classes = match (self.data, data) {
                         (_, DataChoice::Digits) => DIGIT_CLASSES,
-                        (DataChoice::Photos { .. }, _) => self.network.classes,
+                        (DataChoice::Photos { .. }, _) => self.network.classes(),
                         (DataChoice::Digits, _) => 2,
                     };
                     self.data = data;
-                    self.network.input = data.input();
+                    self.network.input = Input::Image(data.input());
                     self.set_classes(classes);
                 }
             }
             LabAction::Classes(classes) => {
                 if self.data.is_photos() {
-                    self.set_classes(classes.clamp(2, agora_engine::vision::MAX_CLASSES));
+                    self.set_classes(classes.clamp(2, MAX_CLASSES));
                 }
             }
             LabAction::Augment(augment) => self.augment = augment,
@@ -248,14 +246,19 @@ impl LabDoc {
 
     /// Sets the class count, and the output layer to match when it matched before.
     fn set_classes(&mut self, classes: usize) {
-        let old = self.network.classes;
+        let old = self.network.classes();
         let layers = &mut self.network.layers;
         if let [.., Layer::Dense { units }, Layer::Softmax] = layers.as_mut_slice()
             && *units == old
         {
             *units = classes;
         }
-        self.network.classes = classes;
+        self.network.head = Head::Classification { classes };
+    }
+
+    /// The image size the network reads (the data's).
+    pub fn input(&self) -> ImageSize {
+        self.network.input.image().unwrap_or(self.data.input())
     }
 }
 
@@ -284,7 +287,10 @@ impl LabDoc {
             .ok_or_else(|| "this is not an image-lab link".to_owned())?;
         let json =
             percent_decode(encoded).ok_or_else(|| "the link is cut or garbled".to_owned())?;
-        let doc: LabDoc = serde_json::from_str(&json)
+        let mut value: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|error| format!("the link's setup could not be read ({error})"))?;
+        upgrade_image_network(&mut value);
+        let doc: LabDoc = serde_json::from_value(value)
             .map_err(|error| format!("the link's setup could not be read ({error})"))?;
         Ok(doc.sanitized())
     }
@@ -292,18 +298,38 @@ impl LabDoc {
     /// The data's input size and classes, and training settings in usable ranges.
     fn sanitized(mut self) -> LabDoc {
         self.data = self.data.sanitized();
-        self.network.input = self.data.input();
-        self.network.classes = match self.data {
+        self.network.input = Input::Image(self.data.input());
+        let classes = match self.data {
             DataChoice::Digits => DIGIT_CLASSES,
-            DataChoice::Photos { .. } => self
-                .network
-                .classes
-                .clamp(2, agora_engine::vision::MAX_CLASSES),
+            DataChoice::Photos { .. } => self.network.classes().clamp(2, MAX_CLASSES),
         };
+        self.network.head = Head::Classification { classes };
         self.recipe = sanitize(self.recipe);
         self.train_percent = self.train_percent.clamp(10, 95);
         self
     }
+}
+
+/// Links made before the playground and the lab shared one network type held an image
+/// network as `{"input": {channels, height, width}, "layers": […], "classes": n}`: rewrite
+/// it as the one network type (`input: {"Image": …}`, `head: {"Classification": …}`).
+fn upgrade_image_network(doc: &mut serde_json::Value) {
+    let Some(network) = doc
+        .get_mut("network")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(classes) = network.remove("classes") else {
+        return;
+    };
+    if let Some(input) = network.remove("input") {
+        network.insert("input".into(), serde_json::json!({ "Image": input }));
+    }
+    network.insert(
+        "head".into(),
+        serde_json::json!({ "Classification": { "classes": classes } }),
+    );
 }
 
 /// Percent-encodes everything but unreserved characters.
@@ -388,15 +414,6 @@ fn renumber(layer: &mut Layer, map: impl Fn(usize) -> usize) {
     }
 }
 
-/// One finished epoch as the worker reports it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochReport {
-    pub metrics: EpochMetrics,
-    /// Wall time of the epoch's training steps (not the validation pass).
-    pub train_seconds: f64,
-    pub samples_per_second: f64,
-}
-
 /// What the lab shows about training.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabSession {
@@ -414,72 +431,6 @@ pub struct LabSession {
     pub prediction: Option<Result<Vec<f32>, String>>,
     pub inspection: Option<std::rc::Rc<Inspection>>,
     pub evaluation: Option<std::rc::Rc<EvaluationReport>>,
-}
-
-/// Worker reports about the lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum LabEvent {
-    Loading,
-    Ready {
-        train: usize,
-        val: usize,
-    },
-    Backend {
-        active: BackendKind,
-        reason: String,
-    },
-    Running(bool),
-    Progress {
-        done: usize,
-        total: usize,
-    },
-    Epoch(EpochReport),
-    /// The run reached its last epoch.
-    Finished,
-    Failed {
-        message: String,
-    },
-    /// Class probabilities for the image sent with `LabCommand::Predict`, or why there are none.
-    Prediction(Result<Vec<f32>, String>),
-    Inspection(Box<Inspection>),
-    Evaluation(Box<EvaluationReport>),
-}
-
-/// One validation image seen by every layer (answer to `LabCommand::Inspect`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Inspection {
-    /// The validation image shown, or `None` for an image the person gave (a drawing, a photo).
-    pub sample: Option<usize>,
-    /// Validation images there are to pick from.
-    pub count: usize,
-    /// The true class, when known.
-    pub label: Option<usize>,
-    /// Grad-CAM (or gradient × input) for the predicted class.
-    pub saliency: Option<Saliency>,
-    /// Tap 0 is the input image (`[c, h, w]`, 0..1), tap `i + 1` layer `i`'s output.
-    pub taps: Vec<HostTensor>,
-    pub probabilities: Vec<f32>,
-    /// `(layer, kernel [filters, in channels, k, k])` for each Conv2d.
-    pub kernels: Vec<(usize, HostTensor)>,
-    /// Epoch of the weights.
-    pub epoch: usize,
-}
-
-/// The validation set through the current network (answer to `LabCommand::Evaluate`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EvaluationReport {
-    pub classes: usize,
-    pub labels: Vec<usize>,
-    /// `[images × classes]`.
-    pub logits: Vec<f32>,
-    /// The penultimate features projected on their first two principal components.
-    pub points: Vec<[f32; 2]>,
-    /// The first `shown` validation images at the network's input size (channels last, u8),
-    /// for galleries and hovering.
-    pub size: ImageSize,
-    pub shown: usize,
-    pub images: Vec<u8>,
-    pub epoch: usize,
 }
 
 impl LabSession {
@@ -543,7 +494,8 @@ impl LabSession {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use agora_engine::vision::Act;
+    use agora_engine::net::Act;
+    use agora_engine::recipe::EpochMetrics;
 
     #[test]
     fn presets_are_valid_networks() {
@@ -652,10 +604,13 @@ mod tests {
         );
         // A link cannot change the data's size or smuggle in unusable settings.
         let mut odd = LabDoc::default();
-        odd.network.input.height = 5000;
+        odd.network.input = Input::Image(ImageSize {
+            height: 5000,
+            ..DIGITS
+        });
         odd.recipe.batch_size = 0;
         let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
-        assert_eq!(read.network.input, DIGITS);
+        assert_eq!(read.network.input, Input::Image(DIGITS));
         assert_eq!(read.recipe.batch_size, 1);
     }
 
@@ -663,27 +618,27 @@ mod tests {
     fn photos_set_the_input_and_the_output_layer() {
         let doc = LabDoc::default().apply(LabAction::Data(DataChoice::PHOTOS));
         assert_eq!(
-            doc.network.input,
+            doc.input(),
             ImageSize {
                 channels: 3,
                 height: 32,
                 width: 32
             }
         );
-        assert_eq!(doc.network.classes, 2);
+        assert_eq!(doc.network.classes(), 2);
         assert_eq!(
             doc.network.layers[doc.network.layers.len() - 2],
             Layer::Dense { units: 2 }
         );
         assert!(doc.report().is_ok(), "{:?}", doc.report());
         let doc = doc.apply(LabAction::Classes(5));
-        assert_eq!(doc.network.classes, 5);
+        assert_eq!(doc.network.classes(), 5);
         assert!(doc.report().is_ok());
         let grey = doc.clone().apply(LabAction::Data(DataChoice::Photos {
             side: 64,
             colour: false,
         }));
-        assert_eq!((grey.network.input.channels, grey.network.classes), (1, 5));
+        assert_eq!((grey.input().channels, grey.network.classes()), (1, 5));
         assert!(!grey.same_run(&doc), "another input size restarts training");
         assert!(
             grey.report().is_ok(),
@@ -692,15 +647,12 @@ mod tests {
         );
         // Presets are built for the current data.
         let resnet = grey.clone().apply(LabAction::Preset(Preset::ResNet));
-        assert_eq!(
-            (resnet.network.input.height, resnet.network.classes),
-            (64, 5)
-        );
+        assert_eq!((resnet.input().height, resnet.network.classes()), (64, 5));
         assert!(resnet.report().is_ok());
         // Digits ignore class counts from a project.
         let digits = grey.apply(LabAction::Data(DataChoice::Digits));
-        assert_eq!(digits.network.input, DIGITS);
-        assert_eq!(digits.apply(LabAction::Classes(3)).network.classes, 10);
+        assert_eq!(digits.input(), DIGITS);
+        assert_eq!(digits.apply(LabAction::Classes(3)).network.classes(), 10);
         // A link keeps the data choice; an odd size is replaced.
         let photos = LabDoc::default()
             .apply(LabAction::Data(DataChoice::PHOTOS))
@@ -718,7 +670,7 @@ mod tests {
             colour: true,
         };
         let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
-        assert_eq!(read.network.input.height, 32);
+        assert_eq!(read.input().height, 32);
     }
 
     #[test]

@@ -5,11 +5,14 @@
 //! tested natively; the Yew components only build for wasm32 with the `page` feature. The
 //! training worker is the `agora-worker` crate beside this one.
 
+pub mod backend;
 pub mod colors;
 pub mod document;
 pub mod lab;
+pub mod lab_events;
 pub mod photos;
 pub mod pictures;
+pub mod plane;
 pub mod protocol;
 pub mod session;
 pub mod speed;

@@ -4,26 +4,23 @@
 //! thousands of floats) cross the boundary as raw bytes rather than JSON text.
 
 use agora_engine::data::DatasetConfig;
-use agora_engine::hyper::Hyper;
-use agora_engine::snapshot::Snapshot;
-use agora_engine::spec::NetworkSpec;
-use serde::{Deserialize, Serialize};
-
+use agora_engine::net::{ImageSize, Network};
 use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
-use agora_engine::vision::ImageNetwork;
+use agora_engine::snapshot::Snapshot;
+use serde::{Deserialize, Serialize};
 
-use crate::document::BackendChoice;
-use crate::lab::LabEvent;
-use crate::speed::SpeedEvent;
-use agora_engine::bench::{TimingPlan, Workload};
+pub use crate::backend::{BackendChoice, BackendKind};
+pub use crate::lab_events::LabEvent;
+use agora_engine::bench::{Timing, TimingPlan, Workload};
 
 /// What to train: sent whenever the network or the data change (training restarts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
-    pub spec: NetworkSpec,
+    /// The one network type, with point inputs.
+    pub network: Network,
     pub dataset: DatasetConfig,
-    pub hyper: Hyper,
+    pub recipe: Recipe,
     pub backend: BackendChoice,
 }
 
@@ -36,8 +33,8 @@ pub enum Command {
     Pause,
     /// One epoch, then pause.
     Step,
-    /// Change settings without resetting the weights.
-    SetHyper(Hyper),
+    /// Change the recipe without resetting the weights.
+    SetRecipe(Recipe),
     /// Move training to another backend, keeping the weights.
     SetBackend(BackendChoice),
     /// The image lab's commands.
@@ -57,7 +54,7 @@ pub struct SpeedRequest {
 /// What the image lab trains: sent when the network, seed or split change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LabSetup {
-    pub network: ImageNetwork,
+    pub network: Network,
     pub recipe: Recipe,
     pub seed: u64,
     pub train_percent: u8,
@@ -99,26 +96,10 @@ pub enum LabCommand {
     /// the network's input.
     InspectImage {
         pixels: Vec<u8>,
-        size: agora_engine::vision::ImageSize,
+        size: ImageSize,
     },
     /// Logits and the 2-D embedding of the whole validation set.
     Evaluate,
-}
-
-/// A backend that really ran.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BackendKind {
-    Cpu,
-    WebGpu,
-}
-
-impl BackendKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            BackendKind::Cpu => "CPU (wasm)",
-            BackendKind::WebGpu => "WebGPU",
-        }
-    }
 }
 
 /// Time per epoch on each backend, measured after a warm-up epoch.
@@ -161,6 +142,24 @@ pub enum Event {
     Speed(SpeedEvent),
 }
 
+/// Worker → page, while a speed test runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SpeedEvent {
+    /// Timing this workload on this backend now.
+    Timing {
+        workload: Workload,
+        backend: BackendKind,
+    },
+    /// One workload on one backend: its timing, or why it could not run.
+    Measured {
+        workload: Workload,
+        backend: BackendKind,
+        result: Result<Timing, String>,
+    },
+    /// Every requested pair is done.
+    Done,
+}
+
 /// Encodes a message for `postMessage`.
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     postcard::to_stdvec(message).expect(
@@ -185,9 +184,9 @@ mod tests {
     fn commands_and_events_round_trip() {
         let document = Document::default();
         let command = Command::Setup(Setup {
-            spec: document.spec(),
+            network: document.network(),
             dataset: document.dataset,
-            hyper: document.hyper,
+            recipe: document.recipe,
             backend: BackendChoice::Auto,
         });
         assert_eq!(

@@ -3,27 +3,8 @@
 //! changed only by [`SpeedSession::apply`], tested natively.
 
 use agora_engine::bench::{Timing, Workload};
-use serde::{Deserialize, Serialize};
 
-use crate::protocol::BackendKind;
-
-/// Worker → page, while a speed test runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum SpeedEvent {
-    /// Timing this workload on this backend now.
-    Timing {
-        workload: Workload,
-        backend: BackendKind,
-    },
-    /// One workload on one backend: its timing, or why it could not run.
-    Measured {
-        workload: Workload,
-        backend: BackendKind,
-        result: Result<Timing, String>,
-    },
-    /// Every requested pair is done.
-    Done,
-}
+use crate::protocol::{BackendKind, SpeedEvent};
 
 /// One measured pair.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,8 +1,8 @@
 //! The reference workloads Agora is timed on, here and beside TensorFlow.js in the same
 //! browser (`tests/bench/speed.mjs`), and the timing rule both sides follow.
 //!
-//! Each workload trains through the same code a person's training uses ([`ImageTrainer`] for
-//! images, [`Trainer`] for the playground) on synthetic data of the right shape, with Adam at
+//! Each workload trains through the same trainer a person's training uses on synthetic data of
+//! the right shape (the spiral for the playground net), with Adam at
 //! a learning rate of 1e-3. Timing: a warm-up (which compiles GPU kernels), then segments of
 //! at least [`TimingPlan::min_steps`] steps and [`TimingPlan::min_ms`], each closed by one
 //! read so queued GPU work is counted; the figure is the median segment.
@@ -11,11 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{DatasetConfig, DatasetKind, Rng};
 use crate::images::ImageSet;
-use crate::spec::{Activation, Feature, Head, LayerSpec, NetworkSpec};
-use crate::vision::{Act, ImageNetwork, ImageSize, Layer};
+use crate::net::{Act, Feature, Head, ImageSize, Input, Layer, Network};
 
 #[cfg(feature = "burn")]
-pub use trainer::{BenchTrainer, measure};
+pub use trainer::measure;
 
 /// One reference network and its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,7 +57,8 @@ impl Workload {
     }
 
     /// The image network of the MLP and CNN workloads (`None` for the playground).
-    pub fn image_network(self) -> Option<ImageNetwork> {
+    /// The workload's network.
+    pub fn network(self) -> Network {
         let input = ImageSize {
             channels: 1,
             height: 28,
@@ -90,31 +90,23 @@ impl Workload {
                 Layer::Dense { units: 10 },
                 Layer::Softmax,
             ],
-            Workload::Playground => return None,
+            Workload::Playground => {
+                return Network::dense(
+                    Input::Points {
+                        features: vec![Feature::X1, Feature::X2],
+                    },
+                    &[(8, Some(Act::Tanh)), (8, Some(Act::Tanh))],
+                    Head::Classification { classes: 2 },
+                );
+            }
         };
-        Some(ImageNetwork {
-            input,
+        Network {
+            input: Input::Image(input),
             layers,
-            classes: 10,
-        })
+            head: Head::Classification { classes: 10 },
+        }
     }
 
-    /// The playground network (`None` for the image workloads).
-    pub fn playground_spec(self) -> Option<NetworkSpec> {
-        (self == Workload::Playground).then(|| NetworkSpec {
-            features: vec![Feature::X1, Feature::X2],
-            layers: vec![
-                LayerSpec::Dense {
-                    units: 8,
-                    activation: Activation::Tanh,
-                };
-                2
-            ],
-            head: Head::Classification { classes: 2 },
-        })
-    }
-
-    /// The playground workload's data: 500 spiral points, 2 classes, all for training.
     pub fn playground_dataset(seed: u64) -> DatasetConfig {
         DatasetConfig {
             kind: DatasetKind::Spiral,
@@ -211,88 +203,61 @@ pub fn median(values: &[f64]) -> f64 {
 #[cfg(feature = "burn")]
 mod trainer {
     use super::{LEARNING_RATE, Timing, TimingPlan, Workload, synthetic_images};
-    use crate::convnet::ImageTrainer;
+    use crate::compute::Trainer;
     use crate::data::Dataset;
-    use crate::hyper::{Hyper, OptimizerKind, Regularization};
+    use crate::net::Input;
     use crate::recipe::{Optimizer, Recipe};
-    use crate::train::Trainer;
-    use crate::weights::initial_weights;
+    use crate::samples::{Rows, Samples};
     use burn::tensor::Device;
 
-    /// Images in a synthetic training set (16 batches of 64).
+    /// Training images per synthetic epoch.
     const SYNTHETIC_IMAGES: usize = 64 * 16;
 
-    /// A workload ready to train on one device.
-    pub enum BenchTrainer {
-        Images(Box<ImageTrainer>),
-        Points(Box<Trainer>),
+    impl Workload {
+        /// The workload's trainer on `device`: Adam at [`LEARNING_RATE`], the workload's batch.
+        ///
+        /// # Errors
+        /// The device cannot hold the workload.
+        pub fn trainer(self, device: &Device, seed: u64) -> Result<Trainer, String> {
+            let network = self.network();
+            let recipe = Recipe {
+                optimizer: Optimizer::Adam,
+                learning_rate: LEARNING_RATE,
+                batch_size: self.batch_size(),
+                epochs: usize::MAX,
+                ..Recipe::default()
+            };
+            let (train, val) = match &network.input {
+                Input::Image(size) => (
+                    Samples::Images(synthetic_images(*size, 10, SYNTHETIC_IMAGES, seed)),
+                    Samples::Images(synthetic_images(*size, 10, 64, seed ^ 1)),
+                ),
+                Input::Points { features } => {
+                    let config = Workload::playground_dataset(seed);
+                    let dataset = Dataset::generate(config);
+                    let rows = |points| Rows::from_points(points, features, network.head);
+                    (
+                        Samples::Rows(rows(&dataset.train)),
+                        Samples::Rows(rows(&dataset.test)),
+                    )
+                }
+                _ => return Err("the workload has no data".into()),
+            };
+            Trainer::new(device, &network, &train, &val, recipe, None, seed)
+                .map_err(|error| error.to_string())
+        }
     }
 
-    impl BenchTrainer {
-        /// Builds `workload` on `device` from `seed`.
-        ///
-        /// # Errors
-        /// The trainer could not be built (a message for the user).
-        pub fn new(workload: Workload, device: &Device, seed: u64) -> Result<BenchTrainer, String> {
-            if let Some(network) = workload.image_network() {
-                let train =
-                    synthetic_images(network.input, network.classes, SYNTHETIC_IMAGES, seed);
-                let val = synthetic_images(network.input, network.classes, 64, seed ^ 1);
-                let recipe = Recipe {
-                    optimizer: Optimizer::Adam,
-                    learning_rate: LEARNING_RATE,
-                    batch_size: workload.batch_size(),
-                    epochs: usize::MAX,
-                    ..Recipe::default()
-                };
-                let trainer = ImageTrainer::new(device, &network, &train, &val, recipe, None, seed)
-                    .map_err(|error| error.to_string())?;
-                return Ok(BenchTrainer::Images(Box::new(trainer)));
-            }
-            let spec = workload
-                .playground_spec()
-                .ok_or("the workload has no network")?;
-            let dataset = Dataset::generate(Workload::playground_dataset(seed));
-            let hyper = Hyper {
-                learning_rate: LEARNING_RATE,
-                batch_size: workload.batch_size(),
-                optimizer: OptimizerKind::Adam,
-                regularization: Regularization::None,
-                regularization_rate: 0.0,
-            };
-            let weights = initial_weights(&spec, seed).map_err(|error| error.to_string())?;
-            let trainer = Trainer::new(device, &spec, &dataset, hyper, &weights, seed)
-                .map_err(|error| error.to_string())?;
-            Ok(BenchTrainer::Points(Box::new(trainer)))
+    /// Queues `count` optimizer steps, one batch at a time (`train_batches` stops at the end
+    /// of an epoch); reads nothing.
+    fn run_steps(trainer: &mut Trainer, count: usize) {
+        for _ in 0..count {
+            trainer.train_batches(1);
         }
+    }
 
-        /// Queues `steps` optimizer steps; reads nothing.
-        pub fn steps(&mut self, steps: usize) {
-            match self {
-                // One batch per call: `train_batches` stops at the end of an epoch.
-                BenchTrainer::Images(trainer) => {
-                    for _ in 0..steps {
-                        trainer.train_batches(1);
-                    }
-                }
-                BenchTrainer::Points(trainer) => trainer.train_steps(steps),
-            }
-        }
-
-        /// Waits for the queued steps (one small read).
-        ///
-        /// # Errors
-        /// The device failed to return the data.
-        pub async fn sync(&self) -> Result<(), String> {
-            match self {
-                BenchTrainer::Images(trainer) => {
-                    trainer.sync().await.map_err(|error| error.to_string())
-                }
-                BenchTrainer::Points(trainer) => {
-                    trainer.sync().await.map_err(|error| error.to_string())
-                }
-            }
-        }
+    async fn sync(trainer: &Trainer) -> Result<(), String> {
+        trainer.sync().await.map_err(|error| error.to_string())
     }
 
     /// Times `trainer` by `plan`, with `now` a millisecond clock.
@@ -300,13 +265,13 @@ mod trainer {
     /// # Errors
     /// The device failed during a read.
     pub async fn measure(
-        trainer: &mut BenchTrainer,
+        trainer: &mut Trainer,
         batch_size: usize,
         plan: TimingPlan,
         now: &dyn Fn() -> f64,
     ) -> Result<Timing, String> {
-        trainer.steps(plan.warmup_steps);
-        trainer.sync().await?;
+        run_steps(trainer, plan.warmup_steps);
+        sync(trainer).await?;
         let started = now();
         let mut segments = Vec::new();
         let mut steps_total = 0;
@@ -317,8 +282,8 @@ mod trainer {
             let mut steps = 0;
             let mut chunk = plan.min_steps.clamp(1, 10);
             loop {
-                trainer.steps(chunk);
-                trainer.sync().await?;
+                run_steps(trainer, chunk);
+                sync(trainer).await?;
                 steps += chunk;
                 let elapsed = now() - start;
                 if steps >= plan.min_steps && elapsed >= plan.min_ms {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{Feature, Head};
+use crate::net::{Feature, Head};
 
 /// Half the side of the square the points and heatmaps cover.
 pub const DOMAIN: f32 = 6.0;

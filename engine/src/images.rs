@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Rng;
-use crate::vision::ImageSize;
+use crate::net::ImageSize;
 
 /// Images of one size with a class each. Pixels are row-major, channels last (`H×W×C`), 0..255.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

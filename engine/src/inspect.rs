@@ -7,15 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::softmax;
-use crate::vision::Layer;
-
-/// A tensor held on the host, in PyTorch's layout except for Dense weights, which are
-/// `[inputs, units]` as Burn stores them. Activations drop the batch axis: `[c, h, w]` or `[n]`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HostTensor {
-    pub shape: Vec<usize>,
-    pub values: Vec<f32>,
-}
+use crate::net::Layer;
+pub use crate::params::HostTensor;
 
 /// How a saliency map was made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +19,7 @@ pub enum SaliencyMethod {
     GradientTimesInput,
 }
 
-/// What [`ImageTrainer::saliency`] returns: non-negative heat per position of the map it was
+/// What `Trainer::saliency` returns: non-negative heat per position of the map it was
 /// computed on (`height × width`, row-major), before any normalising.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Saliency {

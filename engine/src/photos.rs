@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::Rng;
-use crate::vision::ImageSize;
+use crate::net::ImageSize;
 
 /// How each image is kept on the device: 64×64, RGB, one byte per channel.
 pub const STORE_SIZE: ImageSize = ImageSize {

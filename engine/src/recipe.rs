@@ -1,5 +1,6 @@
-//! How an image network is trained: optimizer, learning-rate schedule, clipping, epochs,
-//! batches. Plain data shared with the UI and the URL; the maths of the schedule is here too.
+//! How a network is trained: optimizer, learning-rate schedule, penalties, clipping, the
+//! initialiser, epochs, batches. Plain data shared with the UI and the URL; the maths of the
+//! schedule is here too. The playground and the image lab set the same recipe.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,8 +86,80 @@ impl Schedule {
     }
 }
 
-/// Everything about how an image network is trained.
+/// A penalty on the weights of Dense and Conv2d layers (not biases or norms), added to the
+/// loss, so it behaves the same under every optimizer (TensorFlow Playground's
+/// regularization).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Penalty {
+    None,
+    /// `rate · Σ|w|`
+    L1,
+    /// `rate · ½ Σw²`
+    L2,
+}
+
+impl Penalty {
+    pub const ALL: [Penalty; 3] = [Penalty::None, Penalty::L1, Penalty::L2];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Penalty::None => "None",
+            Penalty::L1 => "L1",
+            Penalty::L2 => "L2",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Penalty::None => "none",
+            Penalty::L1 => "l1",
+            Penalty::L2 => "l2",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Penalty> {
+        Penalty::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+}
+
+/// How the starting weights are drawn (from the run's seed, by our own generator, so every
+/// backend starts from the same numbers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Init {
+    /// PyTorch's default for `Linear` and `Conv2d`: weights and biases uniform in
+    /// `±1/√fan_in`.
+    Torch,
+    /// Glorot (Xavier) uniform weights in `±√(6 / (fan_in + fan_out))`, zero biases: the
+    /// playground's.
+    Glorot,
+}
+
+impl Init {
+    pub const ALL: [Init; 2] = [Init::Torch, Init::Glorot];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Init::Torch => "PyTorch default",
+            Init::Glorot => "Glorot uniform",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Init::Torch => "torch",
+            Init::Glorot => "glorot",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Init> {
+        Init::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+}
+
+/// Everything about how a network is trained. Fields missing from a saved recipe take their
+/// defaults, so older links still open.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Recipe {
     pub optimizer: Optimizer,
     pub learning_rate: f64,
@@ -104,8 +177,12 @@ pub struct Recipe {
     /// How many epochs a run lasts (the cosine schedule ends here; training stops here).
     pub epochs: usize,
     pub batch_size: usize,
-    /// Reshuffle the training images every epoch (from the run's seed).
+    /// Reshuffle the training samples every epoch (from the run's seed).
     pub shuffle: bool,
+    /// L1 or L2 penalty on the weights, at `penalty_rate`.
+    pub penalty: Penalty,
+    pub penalty_rate: f64,
+    pub init: Init,
 }
 
 impl Default for Recipe {
@@ -122,11 +199,28 @@ impl Default for Recipe {
             epochs: 10,
             batch_size: 32,
             shuffle: true,
+            penalty: Penalty::None,
+            penalty_rate: 0.0,
+            init: Init::Torch,
         }
     }
 }
 
 impl Recipe {
+    /// TensorFlow Playground's settings: plain SGD at 0.03, batches of 10, Glorot weights,
+    /// no penalty; it trains until paused.
+    pub fn playground() -> Recipe {
+        Recipe {
+            optimizer: Optimizer::Sgd,
+            learning_rate: 0.03,
+            momentum: 0.0,
+            batch_size: 10,
+            epochs: usize::MAX,
+            init: Init::Glorot,
+            ..Recipe::default()
+        }
+    }
+
     /// The learning rate for the step at `epoch + fraction` (fraction in `[0, 1)` of the way
     /// through that epoch).
     pub fn rate_at(&self, epoch: usize, fraction: f64) -> f64 {
@@ -146,7 +240,7 @@ impl Recipe {
             }
             Schedule::Cosine => {
                 #[allow(clippy::cast_precision_loss)]
-                let total = (self.epochs.max(1) as f64 - warmup).max(1e-9);
+                let total = (self.epochs.clamp(1, 1 << 40) as f64 - warmup).max(1e-9);
                 let progress = ((position - warmup) / total).clamp(0.0, 1.0);
                 base * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
             }
@@ -158,9 +252,12 @@ impl Recipe {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochMetrics {
     pub epoch: usize,
+    /// Mean loss over the epoch's batches, as they were trained.
     pub train_loss: f32,
+    /// Share right over the epoch's batches; NaN for regression.
     pub train_accuracy: f32,
     pub val_loss: f32,
+    /// NaN for regression.
     pub val_accuracy: f32,
     /// The learning rate at the epoch's last step.
     pub learning_rate: f64,

@@ -1,9 +1,22 @@
-//! What the UI is shown of a network in training: losses, accuracies, heatmaps and weights.
-//! Plain data, so it crosses the worker boundary and is read by the page without Burn.
+//! What the playground shows of a network on points of the plane: losses, accuracies, the
+//! output and every neuron over the plane, and the Dense weights. Plain data, so it crosses the
+//! worker boundary and is read by the page without Burn.
 
 use serde::{Deserialize, Serialize};
 
-use crate::weights::LayerWeights;
+/// One dense layer's numbers, as the playground draws them on the links.
+///
+/// # Shapes
+///   - `weights` `[fan_in, units]`, row-major: `weights[i * units + j]` joins input `i` to
+///     neuron `j`
+///   - `biases` `[units]`
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerWeights {
+    pub fan_in: usize,
+    pub units: usize,
+    pub weights: Vec<f32>,
+    pub biases: Vec<f32>,
+}
 
 /// Heatmap resolution: the output and every neuron are evaluated on a `GRID × GRID` grid.
 pub const GRID: usize = 48;
@@ -22,9 +35,10 @@ pub struct Snapshot {
     /// The output over the `GRID × GRID` plane, row-major from the top-left:
     /// `[GRID², classes]` probabilities, or `[GRID²]` regression values.
     pub output_grid: Vec<f32>,
-    /// Per hidden layer, the activations over the plane: `[GRID², units]`.
+    /// Per hidden Dense layer, its neurons (after its activation) over the plane:
+    /// `[GRID², units]`.
     pub neuron_grids: Vec<Vec<f32>>,
-    /// Every layer's weights, hidden layers first.
+    /// Every Dense layer's weights, hidden layers first, the output layer last.
     pub layers: Vec<LayerWeights>,
 }
 

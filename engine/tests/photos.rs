@@ -1,7 +1,7 @@
 //! The bad-file corpus (`tests/fixtures/bad-images`, from `scripts/make_bad_images.py`): each
 //! file is accepted or refused from its bytes, with the message a person sees.
 
-use agora_engine::photos::{FileProblem, Format, sniff};
+use agora_engine::photos::{Format, sniff};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!(
@@ -68,7 +68,10 @@ fn bad_files_are_refused_with_a_specific_reason() {
             "drawing.svg",
             "SVG drawings are not supported: export it as PNG or JPEG first.",
         ),
-        ("photo.heic", &FileProblem::Heic.to_string()),
+        (
+            "photo.heic",
+            "HEIC/HEIF photos (the iPhone's default) cannot be decoded by this browser: export it as JPEG (on an iPhone: Settings → Camera → Formats → Most Compatible).",
+        ),
         // Structurally whole: only the browser's decoder finds its Huffman table impossible,
         // so it passes here and the page reports the decoder's refusal (see the e2e test).
         ("corrupt.jpg", ""),

@@ -9,13 +9,13 @@
 #[macro_use]
 mod common;
 
-use agora_engine::Device;
-use agora_engine::convnet::{
-    ConvNet, HostTensor, ImageTrainer, LayerParams, Mode, Value as Tap, cross_entropy, one_hot,
-};
+use agora_engine::compute::{Block, Mode, Model, Value as Tap, cross_entropy, one_hot};
 use agora_engine::images::ImageSet;
-use agora_engine::recipe::Recipe;
-use agora_engine::vision::{ImageNetwork, ImageSize, Layer, infer_body, infer_graph};
+use agora_engine::net::{Head, ImageSize, Input, Layer, Network, Shape, infer_body, infer_graph};
+use agora_engine::params::{HostTensor, LayerParams};
+use agora_engine::recipe::{Optimizer, Recipe};
+use agora_engine::samples::Samples;
+use agora_engine::{Device, Trainer};
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 use serde_json::Value;
@@ -33,6 +33,7 @@ fn fixtures() -> Value {
 on_each_backend! {
     every_layer_matches_pytorch => layers;
     residual_network_matches_pytorch => networks;
+    batch_norm_running_statistics_match_pytorch_after_a_step => running_statistics;
     every_optimizer_matches_pytorch_after_three_steps => optimizers;
     saliency_matches_pytorch => saliency;
 }
@@ -89,25 +90,24 @@ fn params_of(value: &Value) -> Vec<LayerParams> {
 }
 
 /// The gradients of each layer's trainable parameters, in fixture order.
-fn param_grads(
-    model: &ConvNet,
-    grads: &burn::tensor::Gradients,
-) -> Vec<Vec<(Vec<usize>, Vec<f32>)>> {
+fn param_grads(model: &Model, grads: &burn::tensor::Gradients) -> Vec<Vec<(Vec<usize>, Vec<f32>)>> {
     model
-        .nodes
+        .blocks
         .iter()
-        .map(|node| {
-            let mut out = Vec::new();
-            if let Some(kernel) = &node.kernel {
-                out.push(values(kernel.val().grad(grads).expect("kernel gradient")));
-            }
-            if let Some(matrix) = &node.matrix {
-                out.push(values(matrix.val().grad(grads).expect("weight gradient")));
-            }
-            for vector in [&node.gamma, &node.beta, &node.bias].into_iter().flatten() {
-                out.push(values(vector.val().grad(grads).expect("vector gradient")));
-            }
-            out
+        .map(|block| match block {
+            Block::Conv2d(conv) => vec![
+                values(conv.weight.val().grad(grads).expect("kernel gradient")),
+                values(conv.bias.val().grad(grads).expect("bias gradient")),
+            ],
+            Block::Dense(dense) => vec![
+                values(dense.weight.val().grad(grads).expect("weight gradient")),
+                values(dense.bias.val().grad(grads).expect("bias gradient")),
+            ],
+            Block::BatchNorm(norm) | Block::LayerNorm(norm) => vec![
+                values(norm.gamma.val().grad(grads).expect("gamma gradient")),
+                values(norm.beta.val().grad(grads).expect("beta gradient")),
+            ],
+            Block::Plain(_) => Vec::new(),
         })
         .collect()
 }
@@ -144,22 +144,22 @@ fn layers(device: Device) {
     for case in cases {
         let name = case["name"].as_str().expect("a name");
         let shape: Vec<usize> = serde_json::from_value(case["input_shape"].clone()).expect("shape");
-        let network = ImageNetwork {
-            input: ImageSize {
+        let network = Network {
+            input: Input::Image(ImageSize {
                 channels: shape[0],
                 height: shape[1],
                 width: shape[2],
-            },
+            }),
             layers: serde_json::from_value(case["layers"].clone()).expect("Agora layers"),
-            classes: 2,
+            head: Head::Classification { classes: 2 },
         };
         let report = infer_body(&network).unwrap_or_else(|error| panic!("{name}: {error}"));
         let train_device = device.clone().autodiff();
         let params = params_of(&case["params"]);
-        let (model, running) = ConvNet::from_params(&network, &report, &params, &train_device)
+        let (model, _) = Model::new(&network, &report, &params, &train_device)
             .unwrap_or_else(|error| panic!("{name}: {error}"));
         let input = to_tensor::<4>(&case["input"], &train_device).require_grad();
-        let forward = model.forward(&network.layers, input.clone(), &Mode::Train);
+        let forward = model.forward(Tap::Image(input.clone()), &Mode::Train);
         let output = forward.taps.last().cloned().expect("an output");
         let loss = match output.clone() {
             Tap::Image(out) => (out * to_tensor::<4>(&case["probe"], &train_device)).sum(),
@@ -181,27 +181,37 @@ fn layers(device: Device) {
             &case["input_grad"],
         );
         compare_grads(name, &param_grads(&model, &grads), &case["param_grads"]);
-        // Batch norm's running statistics after one training forward pass.
-        for (at, (stats, old)) in forward.batch_stats.into_iter().zip(&running).enumerate() {
-            if let (Some(batch), Some(old)) = (stats, old) {
-                let mean = old.mean.clone().mul_scalar(0.9) + batch.mean.inner().mul_scalar(0.1);
-                let var = old.var.clone().mul_scalar(0.9) + batch.var.inner().mul_scalar(0.1);
-                let after = &case["params_after_forward"][at];
-                let mean = values(mean);
-                let var = values(var);
-                assert_close(
-                    &format!("{name}: running mean"),
-                    (&mean.0, &mean.1),
-                    &after[2],
-                );
-                assert_close(&format!("{name}: running var"), (&var.0, &var.1), &after[3]);
-            }
-        }
     }
 }
 
-fn network_of(case: &Value) -> ImageNetwork {
-    serde_json::from_value(case["network"].clone()).expect("an Agora network")
+/// The fixture's network, written as `{input: {channels, height, width}, layers, classes}`.
+fn network_of(case: &Value) -> Network {
+    let network = &case["network"];
+    let classes = network["classes"].as_u64().expect("a class count");
+    Network {
+        input: Input::Image(
+            serde_json::from_value(network["input"].clone()).expect("an image size"),
+        ),
+        layers: serde_json::from_value(network["layers"].clone()).expect("Agora layers"),
+        head: Head::Classification {
+            classes: usize::try_from(classes).expect("few classes"),
+        },
+    }
+}
+
+/// Images of the network's input size, one per class, all black: a trainer needs samples to
+/// be built, but the steps below use the fixture's batch.
+fn placeholder(network: &Network) -> ImageSet {
+    let size = network.input.image().expect("an image network");
+    let classes = network.classes();
+    ImageSet {
+        size,
+        class_names: (0..classes).map(|c| c.to_string()).collect(),
+        labels: (0..classes)
+            .map(|c| u8::try_from(c).expect("few classes"))
+            .collect(),
+        pixels: vec![0; classes * size.channels * size.height * size.width],
+    }
 }
 
 fn labels_of(case: &Value) -> Vec<u8> {
@@ -222,11 +232,11 @@ fn networks(device: Device) {
         );
         let train_device = device.clone().autodiff();
         let params = params_of(&case["params"]);
-        let (model, running) = ConvNet::from_params(&network, &report, &params, &train_device)
+        let (model, running) = Model::new(&network, &report, &params, &train_device)
             .unwrap_or_else(|error| panic!("{name}: {error}"));
         let input = to_tensor::<4>(&case["input"], &train_device);
-        let forward = model.forward(&network.layers, input.clone(), &Mode::Train);
-        let logits = forward.logits();
+        let forward = model.forward(Tap::Image(input), &Mode::Train);
+        let logits = forward.flat(network.score_tap());
         let (dims, out) = values(logits.clone());
         assert_close(&format!("{name}: logits"), (&dims, &out), &case["logits"]);
         let (dims, out) = tap_values(forward.taps.last().cloned().expect("probabilities"));
@@ -235,7 +245,7 @@ fn networks(device: Device) {
             (&dims, &out),
             &case["probabilities"],
         );
-        let targets = one_hot(&labels_of(case), network.classes, &train_device);
+        let targets = one_hot(&labels_of(case), network.classes(), &train_device);
         let loss = cross_entropy(logits, targets);
         assert_scalar(
             &format!("{name}: loss"),
@@ -247,11 +257,10 @@ fn networks(device: Device) {
         // Evaluation mode uses the running statistics.
         let eval = model.valid();
         let forward = eval.forward(
-            &network.layers,
-            to_tensor::<4>(&case["input"], &device),
+            Tap::Image(to_tensor::<4>(&case["input"], &device)),
             &Mode::Eval(&running),
         );
-        let (dims, out) = values(forward.logits());
+        let (dims, out) = values(forward.flat(network.score_tap()));
         assert_close(
             &format!("{name}: evaluation logits"),
             (&dims, &out),
@@ -268,19 +277,12 @@ fn optimizers(device: Device) {
     let labels = labels_of(case);
     let optimizers = case["optimizers"].as_array().expect("optimizer runs");
     assert!(optimizers.len() >= 8, "every optimizer has a run");
-    // A one-image set just to build the trainer; the steps below use the fixture's batch.
-    let size = network.input;
-    let placeholder = ImageSet {
-        size,
-        class_names: (0..network.classes).map(|c| c.to_string()).collect(),
-        labels: vec![0],
-        pixels: vec![0; size.channels * size.height * size.width],
-    };
+    let placeholder = Samples::Images(placeholder(&network));
     for run in optimizers {
         let name = run["name"].as_str().expect("a name");
         let recipe: Recipe =
             serde_json::from_value(run["recipe"].clone()).expect("an Agora recipe");
-        let mut trainer = ImageTrainer::new(
+        let mut trainer = Trainer::new(
             &device,
             &network,
             &placeholder,
@@ -294,8 +296,8 @@ fn optimizers(device: Device) {
         let losses = run["losses"].as_array().expect("losses");
         for (step, expected) in losses.iter().enumerate() {
             let inputs = to_tensor::<4>(&case["input"], &train_device);
-            let targets = one_hot(&labels, network.classes, &train_device);
-            let (loss, _) = trainer.step(inputs, targets, recipe.learning_rate);
+            let targets = one_hot(&labels, network.classes(), &train_device);
+            let (loss, _) = trainer.step(Tap::Image(inputs), targets, recipe.learning_rate);
             assert_scalar(
                 &format!("{name}: loss at step {}", step + 1),
                 values(loss).1[0],
@@ -332,8 +334,7 @@ fn optimizers(device: Device) {
 /// Grad-CAM (and gradient × input without a conv) against PyTorch, in evaluation mode, on the
 /// fixture's weights and batch-norm statistics.
 fn saliency(device: Device) {
-    use agora_engine::convnet::{SaliencyMethod, grad_cam_tap};
-    use agora_engine::images::ImageSet;
+    use agora_engine::inspect::{SaliencyMethod, grad_cam_tap};
     let fixtures = fixtures();
     for case in fixtures["saliency_cases"]
         .as_array()
@@ -342,16 +343,8 @@ fn saliency(device: Device) {
         let name = case["name"].as_str().expect("a name");
         let network = network_of(case);
         let params = params_of(&case["params"]);
-        let size = network.input;
-        let blank = ImageSet {
-            size,
-            class_names: (0..network.classes).map(|c| c.to_string()).collect(),
-            labels: (0..network.classes)
-                .map(|c| u8::try_from(c).expect("few classes"))
-                .collect(),
-            pixels: vec![0; network.classes * size.channels * size.height * size.width],
-        };
-        let trainer = ImageTrainer::new(
+        let blank = Samples::Images(placeholder(&network));
+        let trainer = Trainer::new(
             &device,
             &network,
             &blank,
@@ -388,4 +381,109 @@ fn saliency(device: Device) {
             &case["heat"],
         );
     }
+}
+
+/// Batch norm's running statistics after one training step, as the trainer itself updates
+/// them (`Trainer::step`, read back by `Trainer::params`), against PyTorch's after one
+/// training forward pass. Each batch-norm layer case gets a classifier head so the trainer
+/// takes it; the step's learning rate is 0, so the scale and shift stay where they were.
+fn running_statistics(device: Device) {
+    let fixtures = fixtures();
+    let mut checked = 0;
+    for case in fixtures["layer_cases"].as_array().expect("layer cases") {
+        let name = case["name"].as_str().expect("a name");
+        let body: Vec<Layer> =
+            serde_json::from_value(case["layers"].clone()).expect("Agora layers");
+        if !body.contains(&Layer::BatchNorm) {
+            continue;
+        }
+        let shape: Vec<usize> = serde_json::from_value(case["input_shape"].clone()).expect("shape");
+        let size = ImageSize {
+            channels: shape[0],
+            height: shape[1],
+            width: shape[2],
+        };
+        let mut network = Network {
+            input: Input::Image(size),
+            layers: body.clone(),
+            head: Head::Classification { classes: 2 },
+        };
+        let report = infer_body(&network).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let features = match report.layers.last().map(|info| info.output) {
+            Some(Shape::Flat(units)) => units,
+            Some(image) => {
+                network.layers.push(Layer::Flatten);
+                image.elements()
+            }
+            None => panic!("{name}: no layers"),
+        };
+        network.layers.push(Layer::Dense { units: 2 });
+        network.layers.push(Layer::Softmax);
+        let mut params = params_of(&case["params"]);
+        if network.layers.len() == body.len() + 3 {
+            params.push(Vec::new()); // Flatten
+        }
+        params.push(vec![
+            HostTensor {
+                shape: vec![features, 2],
+                values: (0..features * 2).map(|i| (i % 7) as f32 * 0.01).collect(),
+            },
+            HostTensor {
+                shape: vec![2],
+                values: vec![0.0; 2],
+            },
+        ]);
+        params.push(Vec::new()); // Softmax
+        let recipe = Recipe {
+            optimizer: Optimizer::Sgd,
+            momentum: 0.0,
+            learning_rate: 0.0,
+            ..Recipe::default()
+        };
+        let placeholder = Samples::Images(placeholder(&network));
+        let mut trainer = Trainer::new(
+            &device,
+            &network,
+            &placeholder,
+            &placeholder,
+            recipe,
+            Some(&params),
+            1,
+        )
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let train_device = device.clone().autodiff();
+        let input = to_tensor::<4>(&case["input"], &train_device);
+        let batch = input.dims()[0];
+        let targets = one_hot(&vec![0; batch], 2, &train_device);
+        trainer.step(Tap::Image(input), targets, 0.0);
+        let after = pollster::block_on(trainer.params()).expect("parameters read back");
+        for (at, layer) in body.iter().enumerate() {
+            if *layer != Layer::BatchNorm {
+                continue;
+            }
+            let expected = case["params_after_forward"][at]
+                .as_array()
+                .expect("gamma, beta, running mean, running var");
+            assert_eq!(after[at].len(), 4, "{name}: batch norm's numbers");
+            assert_eq!(expected.len(), 4, "{name}: PyTorch's batch norm numbers");
+            for (index, (mine, theirs)) in after[at].iter().zip(expected).enumerate() {
+                let what = ["gamma", "beta", "running mean", "running var"][index];
+                assert_close(
+                    &format!("{name}: {what} after a step"),
+                    (&mine.shape, &mine.values),
+                    theirs,
+                );
+            }
+            // The statistics moved off their start (mean 0, variance 1).
+            assert!(
+                after[at][2].values.iter().any(|&m| m != 0.0),
+                "{name}: the running mean moved"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 2,
+        "batch norm on images and on vectors: {checked}"
+    );
 }

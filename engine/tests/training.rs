@@ -1,15 +1,21 @@
 //! Training reaches a stated test accuracy (or test loss) on every toy dataset, with the same
 //! test body on the CPU backend (Flex) and on Burn's wgpu backend (lavapipe on machines without a
 //! GPU). A missing wgpu adapter fails the wgpu tests; nothing is skipped.
+//!
+//! The playground trains through the one trainer (`Trainer` on rows of features) and reads
+//! what it draws through a `PlaneProbe`.
 
 #[macro_use]
 mod common;
 
 use agora_engine::Device;
-use agora_engine::data::{Dataset, DatasetConfig, DatasetKind};
-use agora_engine::model::initial_weights;
-use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
-use agora_engine::train::{GRID, Hyper, OptimizerKind, Regularization, Snapshot, Trainer};
+use agora_engine::compute::{PlaneProbe, neuron_taps};
+use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, Point, grid_points};
+use agora_engine::net::{Act, Feature, Input, Network};
+use agora_engine::recipe::{Optimizer, Recipe};
+use agora_engine::samples::{Rows, Samples};
+use agora_engine::snapshot::{GRID, Snapshot};
+use agora_engine::{TrainError, Trainer};
 
 on_each_backend! {
     circle_reaches_95_percent => circle;
@@ -23,26 +29,27 @@ on_each_backend! {
     divergence_shows_as_non_finite_loss => divergence;
 }
 
-fn dense(units: usize, activation: Activation) -> LayerSpec {
-    LayerSpec::Dense { units, activation }
+/// A hidden Dense layer with its activation.
+fn dense(units: usize, activation: Act) -> (usize, Option<Act>) {
+    (units, Some(activation))
 }
 
 struct Run {
     kind: DatasetKind,
     classes: usize,
     features: Vec<Feature>,
-    layers: Vec<LayerSpec>,
-    hyper: Hyper,
+    layers: Vec<(usize, Option<Act>)>,
+    recipe: Recipe,
     epochs: usize,
 }
 
-fn adam(learning_rate: f64, batch_size: usize) -> Hyper {
-    Hyper {
+/// The playground's recipe (Glorot weights, no penalty) with Adam.
+fn adam(learning_rate: f64, batch_size: usize) -> Recipe {
+    Recipe {
+        optimizer: Optimizer::Adam,
         learning_rate,
         batch_size,
-        optimizer: OptimizerKind::Adam,
-        regularization: Regularization::None,
-        regularization_rate: 0.0,
+        ..Recipe::playground()
     }
 }
 
@@ -56,21 +63,78 @@ fn dataset(kind: DatasetKind, classes: usize) -> Dataset {
     })
 }
 
+/// A trainer on `data`'s train and test points and the playground's probe over the plane.
+fn playground(
+    device: &Device,
+    data: &Dataset,
+    features: Vec<Feature>,
+    layers: &[(usize, Option<Act>)],
+    recipe: Recipe,
+    seed: u64,
+) -> Result<(Trainer, PlaneProbe), TrainError> {
+    let head = data.config.head();
+    let network = Network::dense(
+        Input::Points {
+            features: features.clone(),
+        },
+        layers,
+        head,
+    );
+    let rows = |points: &[Point]| Samples::Rows(Rows::from_points(points, &features, head));
+    let trainer = Trainer::new(
+        device,
+        &network,
+        &rows(&data.train),
+        &rows(&data.test),
+        recipe,
+        None,
+        seed,
+    )?;
+    let grid: Vec<Point> = grid_points(GRID)
+        .into_iter()
+        .map(|(x1, x2)| Point {
+            x1,
+            x2,
+            label: Label::Class(0),
+        })
+        .collect();
+    let probe = PlaneProbe::new(
+        &trainer,
+        &Rows::from_points(&grid, &features, head),
+        neuron_taps(&network.layers),
+    )?;
+    Ok((trainer, probe))
+}
+
+/// One pass over the training points (the old playground trainer's `train_epoch`).
+fn train_epoch(trainer: &mut Trainer) {
+    while !trainer.train_batches(usize::MAX) {}
+}
+
+/// What the playground shows now, read through the probe.
+fn snapshot(trainer: &Trainer, probe: &PlaneProbe) -> Snapshot {
+    let reading = pollster::block_on(probe.read(trainer)).expect("the probe reads back");
+    Snapshot {
+        epoch: trainer.epoch(),
+        train_loss: reading.train_loss,
+        test_loss: reading.test_loss,
+        train_accuracy: reading.train_accuracy,
+        test_accuracy: reading.test_accuracy,
+        output_grid: reading.output_grid,
+        neuron_grids: reading.tap_grids,
+        layers: reading.dense,
+    }
+}
+
 fn train(device: &Device, run: Run) -> (Snapshot, Snapshot) {
     let data = dataset(run.kind, run.classes);
-    let spec = NetworkSpec {
-        features: run.features,
-        layers: run.layers,
-        head: data.config.head(),
-    };
-    let weights = initial_weights(&spec, 11).expect("valid spec");
-    let mut trainer =
-        Trainer::new(device, &spec, &data, run.hyper, &weights, 11).expect("trainer builds");
-    let before = pollster::block_on(trainer.snapshot()).expect("snapshot");
+    let (mut trainer, probe) = playground(device, &data, run.features, &run.layers, run.recipe, 11)
+        .expect("trainer builds");
+    let before = snapshot(&trainer, &probe);
     for _ in 0..run.epochs {
-        trainer.train_epoch();
+        train_epoch(&mut trainer);
     }
-    let after = pollster::block_on(trainer.snapshot()).expect("snapshot");
+    let after = snapshot(&trainer, &probe);
     assert_eq!(after.epoch, run.epochs);
     assert!(
         after.train_loss < before.train_loss,
@@ -96,8 +160,8 @@ fn circle(device: Device) {
             kind: DatasetKind::Circle,
             classes: 2,
             features: vec![Feature::X1, Feature::X2],
-            layers: vec![dense(8, Activation::Tanh), dense(4, Activation::Tanh)],
-            hyper: adam(0.03, 25),
+            layers: vec![dense(8, Act::Tanh), dense(4, Act::Tanh)],
+            recipe: adam(0.03, 25),
             epochs: 40,
         },
     );
@@ -124,8 +188,8 @@ fn xor(device: Device) {
             kind: DatasetKind::Xor,
             classes: 2,
             features: vec![Feature::X1, Feature::X2],
-            layers: vec![dense(8, Activation::Tanh), dense(4, Activation::Tanh)],
-            hyper: adam(0.03, 25),
+            layers: vec![dense(8, Act::Tanh), dense(4, Act::Tanh)],
+            recipe: adam(0.03, 25),
             epochs: 40,
         },
     );
@@ -139,8 +203,8 @@ fn gaussian(device: Device) {
             kind: DatasetKind::Gaussian,
             classes: 2,
             features: vec![Feature::X1, Feature::X2],
-            layers: vec![],
-            hyper: adam(0.03, 25),
+            layers: Vec::new(),
+            recipe: adam(0.03, 25),
             epochs: 20,
         },
     );
@@ -154,8 +218,8 @@ fn spiral(device: Device) {
             kind: DatasetKind::Spiral,
             classes: 2,
             features: Feature::ALL.to_vec(),
-            layers: vec![dense(8, Activation::Tanh), dense(8, Activation::Tanh)],
-            hyper: adam(0.03, 25),
+            layers: vec![dense(8, Act::Tanh), dense(8, Act::Tanh)],
+            recipe: adam(0.03, 25),
             epochs: 150,
         },
     );
@@ -169,8 +233,8 @@ fn spiral_three_classes(device: Device) {
             kind: DatasetKind::Spiral,
             classes: 3,
             features: Feature::ALL.to_vec(),
-            layers: vec![dense(12, Activation::Tanh), dense(8, Activation::Tanh)],
-            hyper: adam(0.03, 25),
+            layers: vec![dense(12, Act::Tanh), dense(8, Act::Tanh)],
+            recipe: adam(0.03, 25),
             epochs: 150,
         },
     );
@@ -184,8 +248,8 @@ fn plane(device: Device) {
             kind: DatasetKind::Plane,
             classes: 0,
             features: vec![Feature::X1, Feature::X2],
-            layers: vec![dense(4, Activation::Tanh)],
-            hyper: adam(0.03, 30),
+            layers: vec![dense(4, Act::Tanh)],
+            recipe: adam(0.03, 30),
             epochs: 20,
         },
     );
@@ -201,8 +265,8 @@ fn multi_gaussian(device: Device) {
             kind: DatasetKind::MultiGaussian,
             classes: 0,
             features: Feature::ALL.to_vec(),
-            layers: vec![dense(8, Activation::Tanh), dense(8, Activation::Tanh)],
-            hyper: adam(0.03, 30),
+            layers: vec![dense(8, Act::Tanh), dense(8, Act::Tanh)],
+            recipe: adam(0.03, 30),
             epochs: 60,
         },
     );
@@ -211,29 +275,30 @@ fn multi_gaussian(device: Device) {
 
 fn learning_rate_change(device: Device) {
     let data = dataset(DatasetKind::Circle, 2);
-    let spec = NetworkSpec {
-        features: vec![Feature::X1, Feature::X2],
-        layers: vec![dense(4, Activation::Tanh)],
-        head: data.config.head(),
-    };
-    let weights = initial_weights(&spec, 5).expect("valid");
-    let mut trainer =
-        Trainer::new(&device, &spec, &data, adam(0.01, 25), &weights, 5).expect("builds");
-    trainer.train_epoch();
-    trainer.train_epoch();
-    let before = pollster::block_on(trainer.snapshot()).expect("snapshot");
-    trainer.set_hyper(Hyper {
+    let (mut trainer, probe) = playground(
+        &device,
+        &data,
+        vec![Feature::X1, Feature::X2],
+        &[dense(4, Act::Tanh)],
+        adam(0.01, 25),
+        5,
+    )
+    .expect("builds");
+    train_epoch(&mut trainer);
+    train_epoch(&mut trainer);
+    let before = snapshot(&trainer, &probe);
+    trainer.set_recipe(Recipe {
         learning_rate: 0.001,
-        ..trainer.hyper()
+        ..trainer.recipe()
     });
-    let unchanged = pollster::block_on(trainer.snapshot()).expect("snapshot");
+    let unchanged = snapshot(&trainer, &probe);
     assert_eq!(
         unchanged.epoch, 2,
         "changing the learning rate does not reset the epoch"
     );
     assert_eq!(unchanged.layers, before.layers, "nor the weights");
-    trainer.train_epoch();
-    let after = pollster::block_on(trainer.snapshot()).expect("snapshot");
+    train_epoch(&mut trainer);
+    let after = snapshot(&trainer, &probe);
     assert_eq!(after.epoch, 3);
     assert_ne!(
         after.layers, before.layers,
@@ -243,28 +308,29 @@ fn learning_rate_change(device: Device) {
 
 fn divergence(device: Device) {
     let data = dataset(DatasetKind::Plane, 0);
-    let spec = NetworkSpec {
-        features: vec![
+    let recipe = Recipe {
+        optimizer: Optimizer::Sgd,
+        learning_rate: 10.0,
+        batch_size: 10,
+        ..Recipe::playground()
+    };
+    let (mut trainer, probe) = playground(
+        &device,
+        &data,
+        vec![
             Feature::X1,
             Feature::X2,
             Feature::X1Squared,
             Feature::X2Squared,
         ],
-        layers: vec![dense(8, Activation::Relu), dense(8, Activation::Relu)],
-        head: data.config.head(),
-    };
-    let weights = initial_weights(&spec, 5).expect("valid");
-    let hyper = Hyper {
-        learning_rate: 10.0,
-        batch_size: 10,
-        optimizer: OptimizerKind::Sgd,
-        regularization: Regularization::None,
-        regularization_rate: 0.0,
-    };
-    let mut trainer = Trainer::new(&device, &spec, &data, hyper, &weights, 5).expect("builds");
-    trainer.train_epoch();
-    trainer.train_epoch();
-    let after = pollster::block_on(trainer.snapshot()).expect("snapshot");
+        &[dense(8, Act::Relu), dense(8, Act::Relu)],
+        recipe,
+        5,
+    )
+    .expect("builds");
+    train_epoch(&mut trainer);
+    train_epoch(&mut trainer);
+    let after = snapshot(&trainer, &probe);
     assert!(
         !after.is_finite(),
         "lr 10 on squared features diverges, loss {}",

@@ -2,10 +2,11 @@
 //! message and its one-click fix, device limits, and the learning-rate schedules.
 
 use agora_engine::images::{ImageSet, ImageSetError};
-use agora_engine::recipe::{Recipe, Schedule};
-use agora_engine::vision::{
-    Act, DeviceLimits, Fix, ImageNetwork, ImageSize, Layer, Shape, check_limits, infer_graph,
+use agora_engine::net::{
+    Act, DeviceLimits, Fix, Head, ImageSize, Input, Layer, Network, Shape, check_limits,
+    infer_graph,
 };
+use agora_engine::recipe::{Recipe, Schedule};
 
 const DIGIT: ImageSize = ImageSize {
     channels: 1,
@@ -13,11 +14,11 @@ const DIGIT: ImageSize = ImageSize {
     width: 28,
 };
 
-fn net(layers: Vec<Layer>) -> ImageNetwork {
-    ImageNetwork {
-        input: DIGIT,
+fn net(layers: Vec<Layer>) -> Network {
+    Network {
+        input: Input::Image(DIGIT),
         layers,
-        classes: 10,
+        head: Head::Classification { classes: 10 },
     }
 }
 
@@ -31,7 +32,7 @@ fn image(channels: usize, height: usize, width: usize) -> Shape {
 
 #[test]
 fn lenet_has_the_textbook_shapes_and_61706_parameters() {
-    let report = infer_graph(&ImageNetwork::lenet(DIGIT, 10)).expect("LeNet is valid");
+    let report = infer_graph(&Network::lenet(DIGIT, 10)).expect("LeNet is valid");
     let shapes: Vec<Shape> = report.layers.iter().map(|info| info.output).collect();
     assert_eq!(shapes[0], image(6, 28, 28));
     assert_eq!(shapes[2], image(6, 14, 14));
@@ -76,7 +77,7 @@ fn stride_padding_and_dilation_set_the_output_size() {
 
 #[test]
 fn skip_connections_join_matching_taps() {
-    let report = infer_graph(&ImageNetwork::small_resnet(DIGIT, 10)).expect("valid");
+    let report = infer_graph(&Network::small_resnet(DIGIT, 10)).expect("valid");
     assert_eq!(report.layers[9].output, image(16, 14, 14));
     let dense = infer_graph(&net(vec![
         Layer::conv(4, 3),
@@ -90,7 +91,7 @@ fn skip_connections_join_matching_taps() {
 }
 
 /// Applies the error's fix and returns the repaired network's validity.
-fn fixed(mut network: ImageNetwork) -> Result<(), String> {
+fn fixed(mut network: Network) -> Result<(), String> {
     let error = infer_graph(&network).expect_err("invalid");
     let fix = error.fix.clone().expect("a fix");
     fix.apply(&mut network);
@@ -144,12 +145,12 @@ fn conv_after_flatten_is_refused() {
 
 #[test]
 fn a_kernel_larger_than_its_input_suggests_padding() {
-    let network = ImageNetwork {
-        input: ImageSize {
+    let network = Network {
+        input: Input::Image(ImageSize {
             channels: 1,
             height: 4,
             width: 4,
-        },
+        }),
         layers: vec![
             Layer::Conv2d {
                 filters: 2,
@@ -162,7 +163,7 @@ fn a_kernel_larger_than_its_input_suggests_padding() {
             Layer::Dense { units: 10 },
             Layer::Softmax,
         ],
-        classes: 10,
+        head: Head::Classification { classes: 10 },
     };
     let error = infer_graph(&network).expect_err("invalid");
     assert_eq!(
@@ -297,12 +298,12 @@ fn zero_sizes_and_full_dropout_are_refused_with_fixes() {
 
 #[test]
 fn a_network_too_big_for_the_device_says_what_to_shrink() {
-    let network = ImageNetwork {
-        input: ImageSize {
+    let network = Network {
+        input: Input::Image(ImageSize {
             channels: 3,
             height: 256,
             width: 256,
-        },
+        }),
         layers: vec![
             Layer::conv(256, 3),
             Layer::Activation(Act::Relu),
@@ -310,7 +311,7 @@ fn a_network_too_big_for_the_device_says_what_to_shrink() {
             Layer::Dense { units: 10 },
             Layer::Softmax,
         ],
-        classes: 10,
+        head: Head::Classification { classes: 10 },
     };
     let report = infer_graph(&network).expect("valid shapes");
     let error = check_limits(&network, &report, 64, DeviceLimits::default()).expect_err("too big");
@@ -319,7 +320,7 @@ fn a_network_too_big_for_the_device_says_what_to_shrink() {
         error.message,
         "Conv2d (layer 1) needs 4096 MiB for a batch of 64, over this device's 128 MiB per buffer: lower the batch size, use fewer filters, or a smaller image."
     );
-    let lenet = ImageNetwork::lenet(DIGIT, 10);
+    let lenet = Network::lenet(DIGIT, 10);
     let report = infer_graph(&lenet).expect("valid");
     assert_eq!(
         check_limits(&lenet, &report, 256, DeviceLimits::default()),

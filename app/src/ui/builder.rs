@@ -8,9 +8,13 @@
 use std::rc::Rc;
 
 use agora_engine::data::grid_points;
-use agora_engine::shape::MAX_UNITS;
+use agora_engine::net::Feature;
 use agora_engine::snapshot::GRID;
-use agora_engine::spec::{Activation, Feature, LayerSpec};
+
+use crate::plane::{
+    ACTIVATIONS, LayerShape, LayerSpec, MAX_UNITS, activation_from_key, activation_key,
+    activation_label,
+};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -146,7 +150,7 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
 
 fn layer_title(layer: &LayerSpec) -> String {
     match layer {
-        LayerSpec::Dense { activation, .. } => format!("Dense · {}", activation.label()),
+        LayerSpec::Dense { activation, .. } => format!("Dense · {}", activation_label(*activation)),
     }
 }
 
@@ -178,7 +182,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         }
     });
 
-    let palette = Activation::ALL.into_iter().map(|activation| {
+    let palette = ACTIVATIONS.into_iter().map(|activation| {
         let layer = LayerSpec::Dense { units: 4, activation };
         let onpointerdown = start_drag(&context.drag, DragSource::Palette(layer.clone()));
         let onclick = {
@@ -195,7 +199,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         };
         let title = layer_title(&layer);
         html! {
-            <button class="palette-item" data-testid={format!("palette-dense-{}", activation.key())}
+            <button class="palette-item" data-testid={format!("palette-dense-{}", activation_key(activation))}
                 aria-label={format!("Add a {title} layer (drag it into the network, or press Enter to append it)")}
                 {onpointerdown} {onclick}>
                 <span class="grip" aria-hidden="true">{ "⠿" }</span>{ title }
@@ -361,7 +365,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         let activation = match document.layers.get(layer)? {
             LayerSpec::Dense { activation, .. } => *activation,
         };
-        let pixels = Rc::new(colors::neuron_pixels(&grid, Some(activation)));
+        let pixels = Rc::new(colors::neuron_pixels(&grid, activation));
         let style = format!("left: {}px; top: {}px;", column_x(layer) + THUMB + 10.0, feature_y(neuron));
         Some(html! {
             <div class="neuron-zoom" {style} data-testid="neuron-zoom">
@@ -416,7 +420,7 @@ struct LayerColumnProps {
     count: usize,
     layer: LayerSpec,
     editor: Editor,
-    shape: Option<agora_engine::shape::LayerShape>,
+    shape: Option<LayerShape>,
     focus_request: UseStateHandle<Option<usize>>,
     hovered: UseStateHandle<Option<(usize, usize)>>,
     neurons: Option<Rc<Vec<f32>>>,
@@ -511,7 +515,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
-            if let Some(activation) = Activation::from_key(&select.value()) {
+            if let Some(activation) = activation_from_key(&select.value()) {
                 dispatch(DocumentAction::SetActivation { index, activation });
             }
         })
@@ -550,7 +554,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             let count = grid.len() / (GRID * GRID);
             (neuron < count && count == units).then(|| {
                 let values: Vec<f32> = grid.iter().skip(neuron).step_by(count).copied().collect();
-                Rc::new(colors::neuron_pixels(&values, Some(activation)))
+                Rc::new(colors::neuron_pixels(&values, activation))
             })
         });
         #[allow(clippy::cast_precision_loss)]
@@ -572,14 +576,14 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             </div>
         }
     });
-    let activation_options = Activation::ALL.into_iter().map(|option| {
-        html! { <option value={option.key()} selected={option == activation}>{ option.label() }</option> }
+    let activation_options = ACTIVATIONS.into_iter().map(|option| {
+        html! { <option value={activation_key(option)} selected={option == activation}>{ activation_label(option) }</option> }
     });
     html! {
         <>
             <div id={format!("layer-{index}")} class={classes!("layer-card", dragging_me.then_some("lifted"))}
                 style={card_style} tabindex="0" {onkeydown} data-testid={format!("layer-{index}")}
-                role="group" aria-label={format!("Layer {}: Dense, {units} neurons, {}", index + 1, activation.label())}>
+                role="group" aria-label={format!("Layer {}: Dense, {units} neurons, {}", index + 1, activation_label(activation))}>
                 <div class="layer-title">
                     <span class="handle" {onpointerdown} title="Drag to move" aria-hidden="true">{ "⠿" }</span>
                     { "Dense" }

@@ -13,7 +13,7 @@ use agora_engine::calibration::{
 };
 use agora_engine::inspect::SaliencyMethod;
 use agora_engine::inspect::{HostTensor, predictions, worst_mistakes};
-use agora_engine::vision::{ImageSize, Layer};
+use agora_engine::net::{ImageSize, Layer};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -298,9 +298,9 @@ fn layer_label(layers: &[Layer], tap: usize) -> String {
     if tap == 0 {
         return "Input".into();
     }
-    layers.get(tap - 1).map_or_else(String::new, |layer| {
-        format!("{tap}. {}", super::lab::layer_name(layer))
-    })
+    layers
+        .get(tap - 1)
+        .map_or_else(String::new, |layer| format!("{tap}. {}", layer.title()))
 }
 
 #[allow(clippy::too_many_lines)]
@@ -524,7 +524,7 @@ fn filters_view(inspection: Option<&Inspection>, layers: &[Layer]) -> Html {
         };
         html! {
             <div class="filter-group" data-testid={format!("filters-layer-{layer}")}>
-                <div class="layer-maps-head"><strong>{ format!("{}. {}", layer + 1, layers.get(*layer).map(super::lab::layer_name).unwrap_or_default()) }</strong>
+                <div class="layer-maps-head"><strong>{ format!("{}. {}", layer + 1, layers.get(*layer).map(Layer::title).unwrap_or_default()) }</strong>
                     <span class="muted">{ format!("{filters} filters × {channels} channels × {k}×{k}") }</span></div>
                 { body }
             </div>

@@ -5,8 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use agora_engine::net::{Act, GraphReport, Layer, LayerInfo, Network, infer_body};
 use agora_engine::recipe::{Optimizer, Recipe, Schedule};
-use agora_engine::vision::{Act, GraphReport, ImageNetwork, Layer, LayerInfo, infer_body};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -14,6 +14,7 @@ use super::WorkerLink;
 use super::canvas::LossChart;
 use super::drag::start_drag;
 use super::fields::NumberField;
+pub use super::lab_editor::{LabEditor, PhotoLink};
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
 use crate::photos::Project;
@@ -22,108 +23,6 @@ use crate::session::{LossPoint, Session};
 
 /// Reads an input event into a new recipe (or `None` to leave it unchanged).
 type RecipeChange = Rc<dyn Fn(Recipe, &Event) -> Option<Recipe>>;
-
-/// How the page changes the lab: applies the edit, then tells the worker at once.
-#[derive(Clone)]
-pub struct LabEditor {
-    pub mirror: Rc<RefCell<LabDoc>>,
-    pub docs: UseReducerDispatcher<LabDoc>,
-    pub link: WorkerLink,
-    pub ready: Rc<Cell<bool>>,
-    /// Whether the lab is the view on screen (only then does it set training up).
-    pub active: Rc<Cell<bool>>,
-    /// Whether the worker has the current setup.
-    pub sent: Rc<Cell<bool>>,
-    /// The photo project as training needs it (kept current by the lab view).
-    pub photos: Rc<RefCell<PhotoLink>>,
-    /// The project revision the worker last loaded.
-    pub setup_revision: Rc<Cell<u64>>,
-}
-
-/// What [`LabEditor::setup`] needs to know about the person's images.
-#[derive(Clone, Debug)]
-pub struct PhotoLink {
-    pub classes: Vec<(u32, String)>,
-    pub ready: Result<(), String>,
-    pub revision: u64,
-}
-
-impl Default for PhotoLink {
-    fn default() -> Self {
-        PhotoLink {
-            classes: Vec::new(),
-            ready: Err("Your images are still being opened.".into()),
-            revision: 0,
-        }
-    }
-}
-
-impl PartialEq for LabEditor {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.mirror, &other.mirror)
-    }
-}
-
-impl LabEditor {
-    pub fn edit(&self, action: LabAction) {
-        let before = self.mirror.borrow().clone();
-        let after = before.clone().apply(action.clone());
-        *self.mirror.borrow_mut() = after.clone();
-        self.docs.dispatch(action);
-        if self.active.get() {
-            super::write_hash(&format!("#{}", after.to_fragment()));
-        }
-        if !after.same_run(&before) {
-            self.setup();
-            return;
-        }
-        if after.recipe != before.recipe {
-            self.link
-                .send(&Command::Lab(LabCommand::Recipe(after.recipe)));
-        }
-        if after.backend != before.backend {
-            self.link
-                .send(&Command::Lab(LabCommand::Backend(after.backend)));
-        }
-    }
-
-    /// Sends the network to the worker (which restarts from the seed), if it is valid.
-    pub fn setup(&self) {
-        if !self.ready.get() || !self.active.get() {
-            self.sent.set(false);
-            return;
-        }
-        let doc = self.mirror.borrow().clone();
-        if doc.report().is_err() {
-            self.link.send(&Command::Lab(LabCommand::Pause));
-            return;
-        }
-        let data = if doc.data.is_photos() {
-            let photos = self.photos.borrow();
-            if photos.ready.is_err() {
-                self.sent.set(false);
-                self.link.send(&Command::Lab(LabCommand::Pause));
-                return;
-            }
-            self.setup_revision.set(photos.revision);
-            LabData::Photos {
-                classes: photos.classes.clone(),
-            }
-        } else {
-            LabData::Digits
-        };
-        self.sent.set(true);
-        self.link.send(&Command::Lab(LabCommand::Setup(LabSetup {
-            network: doc.network,
-            recipe: doc.recipe,
-            seed: doc.seed,
-            train_percent: doc.train_percent,
-            backend: doc.backend,
-            data,
-            augment: doc.augment,
-        })));
-    }
-}
 
 /// What is being dragged in the lab.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,10 +58,10 @@ fn palette() -> Vec<Layer> {
 
 /// A new skip layer at `at` takes the latest earlier output of its input's shape (a residual
 /// connection around the block just above it), or the input.
-fn place(layer: Layer, at: usize, network: &ImageNetwork) -> Layer {
+fn place(layer: Layer, at: usize, network: &Network) -> Layer {
     match layer {
         Layer::Add { .. } | Layer::Concat { .. } => {
-            let body = ImageNetwork {
+            let body = Network {
                 layers: network.layers[..at.min(network.layers.len())].to_vec(),
                 ..network.clone()
             };
@@ -182,7 +81,7 @@ fn place(layer: Layer, at: usize, network: &ImageNetwork) -> Layer {
 }
 
 /// Where a new layer goes when added without dragging: before the final Softmax.
-fn append_slot(network: &ImageNetwork) -> usize {
+fn append_slot(network: &Network) -> usize {
     match network.layers.last() {
         Some(Layer::Softmax) => network.layers.len() - 1,
         _ => network.layers.len(),
@@ -253,19 +152,6 @@ fn bytes(value: u64) -> String {
     }
 }
 
-pub(super) fn layer_name(layer: &Layer) -> String {
-    match layer {
-        Layer::Conv2d {
-            filters, kernel, ..
-        } => format!("Conv2d {filters}@{kernel}×{kernel}"),
-        Layer::MaxPool { size, .. } => format!("MaxPool2d {size}×{size}"),
-        Layer::AvgPool { size, .. } => format!("AvgPool2d {size}×{size}"),
-        Layer::Dense { units } => format!("Dense {units}"),
-        Layer::Dropout { percent } => format!("Dropout {percent} %"),
-        other => other.kind().to_owned(),
-    }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct ImageLabProps {
     pub doc: UseReducerHandle<LabDoc>,
@@ -298,7 +184,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         let classes = project.classes.len();
         use_effect_with((project.revision, photos, classes), move |_| {
             *editor.photos.borrow_mut() = link;
-            let network_classes = editor.mirror.borrow().network.classes;
+            let network_classes = editor.mirror.borrow().network.classes();
             if photos && classes >= 2 && classes != network_classes {
                 editor.edit(LabAction::Classes(classes));
             }
@@ -354,7 +240,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         Ok(report) => (report.layers.clone(), None),
         Err(error) => {
             let upto = error.layer.unwrap_or(0).min(rows);
-            let body = ImageNetwork {
+            let body = Network {
                 layers: doc.network.layers[..upto].to_vec(),
                 ..doc.network.clone()
             };
@@ -368,7 +254,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     };
 
     let palette_items = palette().into_iter().map(|layer| {
-        let label = layer_name(&layer);
+        let label = Layer::title(&layer);
         let testid = format!("palette-{}", layer.kind());
         let onkeydown = {
             let editor = editor.clone();
@@ -460,7 +346,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     <label class="lab-field">{ if is_add { "adds the output of" } else { "joins the output of" } }
                         <select {onchange} data-testid={format!("row-{at}-from")}>
                             { for (0..=at).map(|tap| {
-                                let label = if tap == 0 { "the input image".to_owned() } else { format!("layer {tap} ({})", layer_name(&doc.network.layers[tap - 1])) };
+                                let label = if tap == 0 { "the input image".to_owned() } else { format!("layer {tap} ({})", Layer::title(&doc.network.layers[tap - 1])) };
                                 html! { <option value={tap.to_string()} selected={tap == from}>{ label }</option> }
                             }) }
                         </select>
@@ -500,7 +386,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
             <li {class} data-testid={format!("lab-row-{at}")} data-kind={layer.kind()}>
                 <span class="handle" title="Drag to move" onpointerdown={start(Source::Row(at))}>{ "⠿" }</span>
                 <span class="index">{ at + 1 }</span>
-                <span class="kind">{ layer_name(layer) }</span>
+                <span class="kind">{ Layer::title(layer) }</span>
                 <span class="settings">{ settings }</span>
                 { stats }
                 { for skip_note }
@@ -532,7 +418,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
 
     let ghost = (*drag).as_ref().filter(|d| d.moved).map(|d| {
         let label = match &d.source {
-            Source::Palette(layer) => layer_name(layer),
+            Source::Palette(layer) => Layer::title(layer),
             Source::Row(index) => format!("Layer {}", index + 1),
         };
         let style = format!(
@@ -590,7 +476,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </section>
                 <section class="panel lab-network" aria-label="Network">
                     <h2>{ "Network" }</h2>
-                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.network.input.channels, doc.network.input.height, doc.network.input.width) }</p>
+                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.input().channels, doc.input().height, doc.input().width) }</p>
                     <ol class="lab-list" ref={list.clone()} data-testid="lab-list">
                         { for row_views }
                         { for drop_at_end.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }

@@ -10,6 +10,7 @@ mod drag;
 mod fields;
 mod inspect;
 mod lab;
+mod lab_editor;
 mod panels;
 mod photos;
 mod speed;
@@ -106,8 +107,8 @@ impl Editor {
             self.setup();
             return;
         }
-        if after.hyper != before.hyper {
-            self.link.send(&Command::SetHyper(after.hyper));
+        if after.recipe != before.recipe {
+            self.link.send(&Command::SetRecipe(after.recipe));
         }
         if after.backend != before.backend {
             self.link.send(&Command::SetBackend(after.backend));
@@ -133,9 +134,9 @@ impl Editor {
             return;
         }
         self.link.send(&Command::Setup(Setup {
-            spec: document.spec(),
+            network: document.network(),
             dataset: document.dataset,
-            hyper: document.hyper,
+            recipe: document.recipe,
             backend: document.backend,
         }));
         self.sessions.dispatch(SessionAction::Restarted);
@@ -335,7 +336,7 @@ pub fn app() -> Html {
                 { format!(
                     "Training diverged at epoch {epoch}: the loss became NaN or infinite, so training paused. \
                      Lower the learning rate (now {}) and press Reset to start again.",
-                    document.hyper.learning_rate
+                    document.recipe.learning_rate
                 ) }
             </div>
         }),

@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
-use agora_engine::hyper::{OptimizerKind, Regularization};
+use agora_engine::recipe::{Optimizer, Penalty};
 use agora_engine::snapshot::GRID;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -14,7 +14,8 @@ use super::canvas::{Heatmap, LossChart, PlotPoint};
 use super::fields::NumberField;
 use crate::colors::{self, CLASS_COLORS};
 use crate::document::{
-    BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, REGULARIZATION_RATES,
+    BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, MOMENTA,
+    REGULARIZATION_RATES,
 };
 use crate::protocol::{BackendKind, Command};
 use crate::session::{Session, SessionAction, Status};
@@ -48,7 +49,7 @@ pub struct ControlsProps {
     pub valid: bool,
 }
 
-/// Play, pause, step, reset, the epoch counter, hyperparameters and the backend.
+/// Play, pause, step, reset, the epoch counter, the recipe and the backend.
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let document = &props.document;
@@ -80,10 +81,13 @@ pub fn controls(props: &ControlsProps) -> Html {
         value.parse().ok().map(DocumentAction::SetLearningRate)
     });
     let on_optimizer = on_select(&props.editor, |value| {
-        OptimizerKind::from_key(value).map(DocumentAction::SetOptimizer)
+        Optimizer::from_key(value).map(DocumentAction::SetOptimizer)
     });
     let on_regularization = on_select(&props.editor, |value| {
-        Regularization::from_key(value).map(DocumentAction::SetRegularization)
+        Penalty::from_key(value).map(DocumentAction::SetRegularization)
+    });
+    let on_momentum = on_select(&props.editor, |value| {
+        value.parse().ok().map(DocumentAction::SetMomentum)
     });
     let on_regularization_rate = on_select(&props.editor, |value| {
         value
@@ -102,28 +106,36 @@ pub fn controls(props: &ControlsProps) -> Html {
     let on_backend = on_select(&props.editor, |value| {
         BackendChoice::from_key(value).map(DocumentAction::SetBackend)
     });
-    let hyper = document.hyper;
+    let recipe = document.recipe;
     let mut rates: Vec<f64> = LEARNING_RATES.to_vec();
-    if !rates.contains(&hyper.learning_rate) {
-        rates.push(hyper.learning_rate);
+    if !rates.contains(&recipe.learning_rate) {
+        rates.push(recipe.learning_rate);
         rates.sort_by(f64::total_cmp);
     }
     let rate_options = rates.into_iter().map(|rate| {
-        html! { <option value={rate.to_string()} selected={rate == hyper.learning_rate}>{ rate.to_string() }</option> }
+        html! { <option value={rate.to_string()} selected={rate == recipe.learning_rate}>{ rate.to_string() }</option> }
     });
-    let optimizer_options = OptimizerKind::ALL.into_iter().map(|kind| {
-        html! { <option value={kind.key()} selected={kind == hyper.optimizer}>{ kind.label() }</option> }
+    let optimizer_options = Optimizer::ALL.into_iter().map(|kind| {
+        html! { <option value={kind.key()} selected={kind == recipe.optimizer}>{ kind.label() }</option> }
     });
-    let regularization_options = Regularization::ALL.into_iter().map(|kind| {
-        html! { <option value={kind.key()} selected={kind == hyper.regularization}>{ kind.label() }</option> }
+    let mut momenta: Vec<f64> = MOMENTA.to_vec();
+    if !momenta.contains(&recipe.momentum) {
+        momenta.push(recipe.momentum);
+        momenta.sort_by(f64::total_cmp);
+    }
+    let momentum_options = momenta.into_iter().map(|momentum| {
+        html! { <option value={momentum.to_string()} selected={momentum == recipe.momentum}>{ momentum.to_string() }</option> }
+    });
+    let regularization_options = Penalty::ALL.into_iter().map(|kind| {
+        html! { <option value={kind.key()} selected={kind == recipe.penalty}>{ kind.label() }</option> }
     });
     let mut reg_rates: Vec<f64> = REGULARIZATION_RATES.to_vec();
-    if !reg_rates.contains(&hyper.regularization_rate) {
-        reg_rates.push(hyper.regularization_rate);
+    if !reg_rates.contains(&recipe.penalty_rate) {
+        reg_rates.push(recipe.penalty_rate);
         reg_rates.sort_by(f64::total_cmp);
     }
     let reg_rate_options = reg_rates.into_iter().map(|rate| {
-        html! { <option value={rate.to_string()} selected={rate == hyper.regularization_rate}>{ rate.to_string() }</option> }
+        html! { <option value={rate.to_string()} selected={rate == recipe.penalty_rate}>{ rate.to_string() }</option> }
     });
     let backend_options = BackendChoice::ALL.into_iter().map(|choice| {
         html! { <option value={choice.key()} selected={choice == document.backend}>{ choice.label() }</option> }
@@ -146,12 +158,16 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <select onchange={on_rate} data-testid="learning-rate">{ for rate_options }</select></label>
             <label class="control">{ "Optimizer" }
                 <select onchange={on_optimizer} data-testid="optimizer">{ for optimizer_options }</select></label>
+            if recipe.optimizer.uses_momentum() {
+                <label class="control">{ "Momentum" }
+                    <select onchange={on_momentum} data-testid="momentum">{ for momentum_options }</select></label>
+            }
             <label class="control">{ "Regularization" }
                 <select onchange={on_regularization} data-testid="regularization">{ for regularization_options }</select></label>
             <label class="control">{ "Reg. rate" }
                 <select onchange={on_regularization_rate} data-testid="regularization-rate">{ for reg_rate_options }</select></label>
-            <label class="control">{ format!("Batch size: {}", hyper.batch_size) }
-                <input type="range" min="1" max={MAX_BATCH_SIZE.to_string()} value={hyper.batch_size.to_string()}
+            <label class="control">{ format!("Batch size: {}", recipe.batch_size) }
+                <input type="range" min="1" max={MAX_BATCH_SIZE.to_string()} value={recipe.batch_size.to_string()}
                     oninput={on_batch} data-testid="batch-size" /></label>
             <label class="control">{ "Backend" }
                 <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>

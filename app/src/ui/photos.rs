@@ -383,7 +383,7 @@ fn stored_classes(project: &Project) -> Vec<StoredClass> {
 #[derive(Properties, PartialEq)]
 pub struct DataPickerProps {
     pub doc: UseReducerHandle<LabDoc>,
-    pub editor: super::lab::LabEditor,
+    pub editor: super::lab_editor::LabEditor,
 }
 
 /// Digits or your own images, and the input size and augmentation for images.

@@ -1,13 +1,13 @@
-//! The image lab's side of the worker: loads the bundled digits, builds an [`ImageTrainer`] on
+//! The image lab's side of the worker: loads the bundled digits, builds a [`Trainer`] on
 //! the chosen backend, and trains a few mini-batches per tick, reporting progress each tick
 //! and metrics after each epoch.
 
-use agora_engine::Device;
-use agora_engine::convnet::{ImageTrainer, LayerParams};
 use agora_engine::images::ImageSet;
+use agora_engine::net::{DeviceLimits, ImageSize, Layer, check_limits, infer_graph};
+use agora_engine::params::LayerParams;
 use agora_engine::photos::{STORE_BYTES, STORE_SIZE, resample};
-use agora_engine::vision::ImageSize;
-use agora_engine::vision::{DeviceLimits, check_limits, infer_graph};
+use agora_engine::samples::Samples;
+use agora_engine::{Device, Trainer};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -17,9 +17,8 @@ use agora_app::document::BackendChoice;
 use agora_app::lab::{EpochReport, EvaluationReport, Inspection, LabEvent};
 use agora_app::protocol::{BackendKind, Event, LabCommand, LabData, LabSetup};
 use agora_engine::inspect::pca2;
-use agora_engine::vision::Layer;
 
-use crate::runtime::{now_ms, post};
+use crate::scope::{now_ms, post};
 
 /// Where the page's own origin serves the digits (gzip; see `static/data/README.md`).
 const DIGITS_URL: &str = "./data/digits.agds.gz";
@@ -54,7 +53,7 @@ pub struct LabRunner {
     /// The current split's validation images (what the inspection views look at).
     val: Option<ImageSet>,
     setup: Option<LabSetup>,
-    trainer: Option<ImageTrainer>,
+    trainer: Option<Trainer>,
     active: BackendKind,
     pub running: bool,
     batches_per_tick: usize,
@@ -127,7 +126,12 @@ impl LabRunner {
                     }
                     LabData::Photos { classes } => {
                         self.emit(LabEvent::Loading);
-                        match load_photos(classes, setup.network.input).await {
+                        match load_photos(
+                            classes,
+                            setup.network.input.image().unwrap_or(STORE_SIZE),
+                        )
+                        .await
+                        {
                             Ok(photos) => self.data = Some(photos),
                             Err(message) => {
                                 self.emit(LabEvent::Failed { message });
@@ -165,10 +169,10 @@ impl LabRunner {
             LabCommand::Predict { pixels } => {
                 let prediction = match &self.trainer {
                     Some(trainer) => {
-                        let input = trainer.network().input;
+                        let input = trainer.network().input.image().unwrap_or(STORE_SIZE);
                         let image = ImageSet {
                             size: input,
-                            class_names: (0..trainer.network().classes)
+                            class_names: (0..trainer.network().classes())
                                 .map(|c| c.to_string())
                                 .collect(),
                             labels: vec![0],
@@ -307,11 +311,11 @@ impl LabRunner {
         let (train, val) = data.split(setup.train_percent, setup.seed);
         self.val = Some(val.clone());
         let params = resume.as_ref().map(|(params, _)| params.as_slice());
-        match ImageTrainer::with_augment(
+        match Trainer::with_augment(
             &device,
             &setup.network,
-            &train,
-            &val,
+            &Samples::Images(train.clone()),
+            &Samples::Images(val.clone()),
             setup.recipe,
             params,
             setup.seed,
@@ -346,7 +350,7 @@ impl LabRunner {
         given: Option<(Vec<u8>, ImageSize)>,
     ) -> Option<Inspection> {
         let (trainer, val) = (self.trainer.as_ref()?, self.val.as_ref()?);
-        let input = trainer.network().input;
+        let input = trainer.network().input.image().unwrap_or(STORE_SIZE);
         let (image, sample, label) = match (given, sample) {
             (Some((pixels, size)), _) => {
                 let expected = size.channels * size.height * size.width;
@@ -483,11 +487,11 @@ impl LabRunner {
         let (train, val) = shuffled
             .take(setup.recipe.batch_size * (STEPS + 1))
             .split(90, setup.seed);
-        let mut trainer = ImageTrainer::with_augment(
+        let mut trainer = Trainer::with_augment(
             device,
             &setup.network,
-            &train,
-            &val,
+            &Samples::Images(train),
+            &Samples::Images(val),
             setup.recipe,
             None,
             setup.seed,

@@ -4,7 +4,11 @@
 #[cfg(target_arch = "wasm32")]
 mod lab;
 #[cfg(target_arch = "wasm32")]
+mod plane;
+#[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(target_arch = "wasm32")]
+mod scope;
 
 /// Entry point, run once when `worker-loader.js` instantiates the module.
 #[cfg(target_arch = "wasm32")]

@@ -10,27 +10,24 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use agora_engine::Device;
-use agora_engine::data::Dataset;
-use agora_engine::shape::infer_shapes;
-use agora_engine::snapshot::Snapshot;
-use agora_engine::train::{TrainError, Trainer};
-use agora_engine::weights::{LayerWeights, initial_weights};
+use agora_engine::net::{DeviceLimits, infer_graph};
+use agora_engine::snapshot::{LayerWeights, Snapshot};
+use agora_engine::{Device, TrainError};
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use agora_app::document::BackendChoice;
 use agora_app::protocol::{
-    BackendKind, Command, Event, LabCommand, Measurement, Setup, SpeedRequest, decode, encode,
+    BackendChoice, BackendKind, Command, Event, LabCommand, Measurement, Setup, SpeedEvent,
+    SpeedRequest, decode, encode,
 };
-use agora_app::speed::SpeedEvent;
-use agora_engine::bench::{BenchTrainer, measure};
-use agora_engine::vision::DeviceLimits;
+use agora_engine::bench::measure;
 
 use crate::lab::LabRunner;
+use crate::plane::{PlaneTrainer, params_from_dense};
+use crate::scope::{now_ms, post, yield_now};
 
 /// How long one tick of training plus its snapshot should take.
 const TICK_TARGET_MS: f64 = 80.0;
@@ -78,29 +75,6 @@ pub fn start() {
         let mut worker = Worker::new(scope).await;
         worker.run(inbox).await;
     });
-}
-
-pub(crate) fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
-    let bytes = encode(event);
-    let array = js_sys::Uint8Array::from(bytes.as_slice());
-    let transfer = js_sys::Array::of1(&array.buffer());
-    if let Err(error) = scope.post_message_with_transfer(&array, &transfer) {
-        web_sys::console::error_2(&"Agora worker: postMessage failed".into(), &error);
-    }
-}
-
-pub(crate) fn now_ms(scope: &DedicatedWorkerGlobalScope) -> f64 {
-    scope
-        .performance()
-        .map_or(0.0, |performance| performance.now())
-}
-
-/// Resolves after the event loop has had a turn (a zero-delay timeout).
-async fn yield_now(scope: &DedicatedWorkerGlobalScope) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// Asks the browser for a WebGPU adapter and sets Burn's wgpu runtime up on it.
@@ -186,7 +160,7 @@ struct Worker {
     webgpu_limits: Option<(Device, DeviceLimits)>,
     lab: LabRunner,
     setup: Option<Setup>,
-    trainer: Option<Trainer>,
+    trainer: Option<PlaneTrainer>,
     active: BackendKind,
     /// Parameters of the network the last measurement timed.
     measured_params: Option<usize>,
@@ -301,12 +275,12 @@ impl Worker {
                 self.running = false;
                 self.steps_pending += 1;
             }
-            Command::SetHyper(hyper) => {
+            Command::SetRecipe(recipe) => {
                 if let Some(setup) = &mut self.setup {
-                    setup.hyper = hyper;
+                    setup.recipe = recipe;
                 }
                 if let Some(trainer) = &mut self.trainer {
-                    trainer.set_hyper(hyper);
+                    trainer.set_recipe(recipe);
                 }
             }
             Command::SetBackend(choice) => {
@@ -358,7 +332,7 @@ impl Worker {
         let Some(setup) = self.setup.clone() else {
             return;
         };
-        let epoch = self.trainer.as_ref().map_or(0, Trainer::epoch);
+        let epoch = self.trainer.as_ref().map_or(0, PlaneTrainer::epoch);
         let resume = weights.is_some();
         self.trainer = None;
         self.active = kind;
@@ -476,6 +450,7 @@ impl Worker {
 
     /// Milliseconds per epoch on `device`, estimated from a few steps after a warm-up (which
     /// compiles the GPU kernels), each followed by a read so queued GPU work is counted.
+    #[allow(clippy::cast_precision_loss)] // step counts are small
     async fn time_epoch(&self, device: &Device, setup: &Setup) -> Result<f64, TrainError> {
         const PROBE_STEPS: usize = 6;
         let mut trainer = build_trainer(device, setup, None)?;
@@ -504,7 +479,7 @@ impl Worker {
                     }
                 };
                 let result = match device {
-                    Ok(device) => match BenchTrainer::new(workload, &device, 1) {
+                    Ok(device) => match workload.trainer(&device, 1) {
                         Ok(mut trainer) => {
                             measure(&mut trainer, workload.batch_size(), request.plan, &now).await
                         }
@@ -522,7 +497,7 @@ impl Worker {
         self.emit(&Event::Speed(SpeedEvent::Done));
     }
 
-    async fn publish(&mut self, trainer: &Trainer) -> Option<Snapshot> {
+    async fn publish(&mut self, trainer: &PlaneTrainer) -> Option<Snapshot> {
         match trainer.snapshot().await {
             Ok(snapshot) => {
                 self.last_layers = Some(snapshot.layers.clone());
@@ -588,23 +563,14 @@ impl Worker {
 }
 
 fn parameter_count(setup: &Setup) -> usize {
-    infer_shapes(&setup.spec).map_or(0, |report| report.total_params)
+    infer_graph(&setup.network).map_or(0, |report| report.total_params)
 }
 
 fn build_trainer(
     device: &Device,
     setup: &Setup,
     weights: Option<&[LayerWeights]>,
-) -> Result<Trainer, TrainError> {
-    let dataset = Dataset::generate(setup.dataset);
-    let seed = setup.dataset.seed;
-    let initial;
-    let weights = match weights {
-        Some(weights) => weights,
-        None => {
-            initial = initial_weights(&setup.spec, seed)?;
-            &initial
-        }
-    };
-    Trainer::new(device, &setup.spec, &dataset, setup.hyper, weights, seed)
+) -> Result<PlaneTrainer, TrainError> {
+    let params = weights.and_then(|weights| params_from_dense(&setup.network, weights));
+    PlaneTrainer::new(device, setup, params.as_deref())
 }

@@ -1,272 +1,13 @@
-//! Image networks: what the user drew for an image classifier, and its shape inference.
-//!
-//! A network is a chain of layers where `Add` and `Concat` also take an earlier tensor (a
-//! "tap"), so residual blocks and dense skips are graphs, not only stacks. Tap 0 is the input
-//! image; tap `i` is the output of layer `i - 1`. Layer `i` reads tap `i` and writes tap
-//! `i + 1`. The last layer is `Softmax` over as many outputs as the dataset has classes.
-//!
-//! Plain serde data: the builder, the URL and shape inference use it without Burn.
+//! Shape inference: every layer's output shape, parameters, FLOPs and activation memory, or the
+//! first problem with the layer it concerns and a one-click [`Fix`]. Plain arithmetic, so the
+//! builders run it on every edit.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// The nonlinearities an image network offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Act {
-    Relu,
-    /// `max(x, 0.01·x)`, PyTorch's default slope.
-    LeakyRelu,
-    /// The exact (erf) form, as PyTorch's `nn.GELU()`.
-    Gelu,
-    Tanh,
-    Sigmoid,
-}
-
-impl Act {
-    pub const ALL: [Act; 5] = [
-        Act::Relu,
-        Act::LeakyRelu,
-        Act::Gelu,
-        Act::Tanh,
-        Act::Sigmoid,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Act::Relu => "ReLU",
-            Act::LeakyRelu => "LeakyReLU",
-            Act::Gelu => "GELU",
-            Act::Tanh => "Tanh",
-            Act::Sigmoid => "Sigmoid",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Act::Relu => "relu",
-            Act::LeakyRelu => "lrelu",
-            Act::Gelu => "gelu",
-            Act::Tanh => "tanh",
-            Act::Sigmoid => "sigmoid",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Act> {
-        Act::ALL.into_iter().find(|act| act.key() == key)
-    }
-
-    /// Floating-point operations per element, roughly (for the FLOPs estimate).
-    fn flops(self) -> u64 {
-        match self {
-            Act::Relu | Act::LeakyRelu => 1,
-            Act::Tanh | Act::Sigmoid => 4,
-            Act::Gelu => 8,
-        }
-    }
-}
-
-/// One layer of an image network.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Layer {
-    /// 2-D convolution with `filters` output channels, a square `kernel`, symmetric zero
-    /// `padding`, `stride` and `dilation`.
-    Conv2d {
-        filters: usize,
-        kernel: usize,
-        stride: usize,
-        padding: usize,
-        dilation: usize,
-    },
-    /// Max over `size × size` windows every `stride` pixels.
-    MaxPool {
-        size: usize,
-        stride: usize,
-    },
-    /// Mean over `size × size` windows every `stride` pixels.
-    AvgPool {
-        size: usize,
-        stride: usize,
-    },
-    /// Mean of each channel over the whole image: `C×H×W → C`.
-    GlobalAvgPool,
-    /// `C×H×W → C·H·W`.
-    Flatten,
-    /// Fully connected, `units` outputs; no activation of its own.
-    Dense {
-        units: usize,
-    },
-    /// Zeroes each value with probability `percent / 100` while training.
-    Dropout {
-        percent: u8,
-    },
-    /// Normalises each channel (or feature) over the batch; learns a scale and shift.
-    BatchNorm,
-    /// Normalises each sample over all its values; learns a scale and shift per value.
-    LayerNorm,
-    Activation(Act),
-    /// Adds tap `from` to this layer's input (a residual connection). Shapes must match.
-    Add {
-        from: usize,
-    },
-    /// Joins tap `from` with this layer's input: along channels for images of the same size,
-    /// end to end for flat vectors.
-    Concat {
-        from: usize,
-    },
-    /// Turns the last layer's outputs into class probabilities. Must come last.
-    Softmax,
-}
-
-impl Layer {
-    /// The name the palette and the messages use.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Layer::Conv2d { .. } => "Conv2d",
-            Layer::MaxPool { .. } => "MaxPool2d",
-            Layer::AvgPool { .. } => "AvgPool2d",
-            Layer::GlobalAvgPool => "GlobalAvgPool",
-            Layer::Flatten => "Flatten",
-            Layer::Dense { .. } => "Dense",
-            Layer::Dropout { .. } => "Dropout",
-            Layer::BatchNorm => "BatchNorm",
-            Layer::LayerNorm => "LayerNorm",
-            Layer::Activation(act) => act.label(),
-            Layer::Add { .. } => "Add",
-            Layer::Concat { .. } => "Concat",
-            Layer::Softmax => "Softmax",
-        }
-    }
-
-    /// The tap this layer joins with its input, for `Add` and `Concat`.
-    pub fn skip_from(&self) -> Option<usize> {
-        match self {
-            Layer::Add { from } | Layer::Concat { from } => Some(*from),
-            _ => None,
-        }
-    }
-
-    /// A conv layer with "same"-style settings: stride 1, padding keeping the size.
-    pub fn conv(filters: usize, kernel: usize) -> Layer {
-        Layer::Conv2d {
-            filters,
-            kernel,
-            stride: 1,
-            padding: kernel / 2,
-            dilation: 1,
-        }
-    }
-}
-
-/// The size of the input image.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ImageSize {
-    pub channels: usize,
-    pub height: usize,
-    pub width: usize,
-}
-
-/// A whole image classifier.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ImageNetwork {
-    pub input: ImageSize,
-    pub layers: Vec<Layer>,
-    /// How many classes the dataset has; the layer before `Softmax` must output this many.
-    pub classes: usize,
-}
-
-impl ImageNetwork {
-    /// LeNet-5 adapted to 28×28 digits (LeCun et al. 1998, with ReLU and max pooling):
-    /// conv 6@5×5 (padded) → pool → conv 16@5×5 → pool → 120 → 84 → classes.
-    pub fn lenet(input: ImageSize, classes: usize) -> ImageNetwork {
-        ImageNetwork {
-            input,
-            layers: vec![
-                Layer::conv(6, 5),
-                Layer::Activation(Act::Relu),
-                Layer::MaxPool { size: 2, stride: 2 },
-                Layer::Conv2d {
-                    filters: 16,
-                    kernel: 5,
-                    stride: 1,
-                    padding: 0,
-                    dilation: 1,
-                },
-                Layer::Activation(Act::Relu),
-                Layer::MaxPool { size: 2, stride: 2 },
-                Layer::Flatten,
-                Layer::Dense { units: 120 },
-                Layer::Activation(Act::Relu),
-                Layer::Dense { units: 84 },
-                Layer::Activation(Act::Relu),
-                Layer::Dense { units: classes },
-                Layer::Softmax,
-            ],
-            classes,
-        }
-    }
-
-    /// A small residual network: conv stem and pooling, one residual block
-    /// (conv-BN-ReLU-conv-BN + skip, then ReLU), global average pooling, the classifier.
-    pub fn small_resnet(input: ImageSize, classes: usize) -> ImageNetwork {
-        ImageNetwork {
-            input,
-            layers: vec![
-                Layer::conv(16, 3),
-                Layer::BatchNorm,
-                Layer::Activation(Act::Relu),
-                Layer::MaxPool { size: 2, stride: 2 },
-                Layer::conv(16, 3),
-                Layer::BatchNorm,
-                Layer::Activation(Act::Relu),
-                Layer::conv(16, 3),
-                Layer::BatchNorm,
-                Layer::Add { from: 4 },
-                Layer::Activation(Act::Relu),
-                Layer::GlobalAvgPool,
-                Layer::Dense { units: classes },
-                Layer::Softmax,
-            ],
-            classes,
-        }
-    }
-}
-
-/// A tensor's shape per sample.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Shape {
-    Image {
-        channels: usize,
-        height: usize,
-        width: usize,
-    },
-    Flat(usize),
-}
-
-impl Shape {
-    pub fn elements(self) -> usize {
-        match self {
-            Shape::Image {
-                channels,
-                height,
-                width,
-            } => channels * height * width,
-            Shape::Flat(units) => units,
-        }
-    }
-}
-
-impl fmt::Display for Shape {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Shape::Image {
-                channels,
-                height,
-                width,
-            } => write!(f, "{channels}×{height}×{width}"),
-            Shape::Flat(units) => write!(f, "{units}"),
-        }
-    }
-}
+use super::input::{ImageSize, Input};
+use super::layer::Layer;
+use super::network::{Head, Network};
+use super::shape::Shape;
 
 /// What one layer produces and costs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,7 +70,7 @@ impl Fix {
     }
 
     /// Applies the fix to `network`. Out-of-range positions change nothing.
-    pub fn apply(&self, network: &mut ImageNetwork) {
+    pub fn apply(&self, network: &mut Network) {
         match self {
             Fix::Insert { at, layer } => {
                 if *at <= network.layers.len() {
@@ -361,7 +102,16 @@ pub struct GraphError {
 }
 
 impl GraphError {
-    fn at(layer: usize, message: String, fix: Option<Fix>) -> GraphError {
+    /// A problem with the whole network rather than one layer.
+    pub(crate) fn general(message: String) -> GraphError {
+        GraphError {
+            layer: None,
+            message,
+            fix: None,
+        }
+    }
+
+    pub(crate) fn at(layer: usize, message: String, fix: Option<Fix>) -> GraphError {
         GraphError {
             layer: Some(layer),
             message,
@@ -383,7 +133,7 @@ pub const MAX_CLASSES: usize = 100;
 ///
 /// # Errors
 /// The first problem found, with the layer it concerns and a fix where one is obvious.
-pub fn infer_graph(network: &ImageNetwork) -> Result<GraphReport, GraphError> {
+pub fn infer_graph(network: &Network) -> Result<GraphReport, GraphError> {
     infer(network, true)
 }
 
@@ -392,35 +142,57 @@ pub fn infer_graph(network: &ImageNetwork) -> Result<GraphReport, GraphError> {
 ///
 /// # Errors
 /// The first problem found.
-pub fn infer_body(network: &ImageNetwork) -> Result<GraphReport, GraphError> {
+pub fn infer_body(network: &Network) -> Result<GraphReport, GraphError> {
     infer(network, false)
 }
 
 #[allow(clippy::too_many_lines)] // one arm per layer kind reads best as one match
-fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> {
-    let ImageSize {
-        channels,
-        height,
-        width,
-    } = network.input;
-    if channels == 0 || height == 0 || width == 0 || height > MAX_SIDE || width > MAX_SIDE {
-        return Err(GraphError {
-            layer: None,
-            message: format!(
-                "The input image must be 1×1 to {MAX_SIDE}×{MAX_SIDE} pixels with at least one channel."
-            ),
-            fix: None,
-        });
+fn infer(network: &Network, with_head: bool) -> Result<GraphReport, GraphError> {
+    match &network.input {
+        Input::Image(ImageSize {
+            channels,
+            height,
+            width,
+        }) => {
+            if *channels == 0
+                || *height == 0
+                || *width == 0
+                || *height > MAX_SIDE
+                || *width > MAX_SIDE
+            {
+                return Err(GraphError::general(format!(
+                    "The input image must be 1×1 to {MAX_SIDE}×{MAX_SIDE} pixels with at least one channel."
+                )));
+            }
+        }
+        Input::Points { features } => {
+            if features.is_empty() {
+                return Err(GraphError::general(
+                    "The network has no input: switch on at least one input feature (x₁, x₂, …) in the Features column.".to_owned(),
+                ));
+            }
+        }
+        Input::Table { columns } => {
+            if *columns == 0 {
+                return Err(GraphError::general(
+                    "The network has no input: choose at least one feature column of the table."
+                        .to_owned(),
+                ));
+            }
+            if *columns > MAX_WIDTH {
+                return Err(GraphError::general(format!(
+                    "The table has {columns} feature columns; at most {MAX_WIDTH} fit: choose fewer."
+                )));
+            }
+        }
     }
-    if head && !(2..=MAX_CLASSES).contains(&network.classes) {
-        return Err(GraphError {
-            layer: None,
-            message: format!(
-                "A classifier needs 2 to {MAX_CLASSES} classes; this dataset has {}.",
-                network.classes
-            ),
-            fix: None,
-        });
+    if with_head
+        && let Head::Classification { classes } = network.head
+        && !(2..=MAX_CLASSES).contains(&classes)
+    {
+        return Err(GraphError::general(format!(
+            "A classifier needs 2 to {MAX_CLASSES} classes; this dataset has {classes}."
+        )));
     }
     if network.layers.len() > MAX_LAYERS {
         return Err(GraphError::at(
@@ -429,11 +201,7 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
             Some(Fix::Remove { at: MAX_LAYERS }),
         ));
     }
-    let input = Shape::Image {
-        channels,
-        height,
-        width,
-    };
+    let input = network.input.shape();
     let mut taps = vec![input];
     let mut infos: Vec<LayerInfo> = Vec::with_capacity(network.layers.len());
     let last = network.layers.len().checked_sub(1);
@@ -733,9 +501,17 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
                         Some(Fix::Remove { at }),
                     ));
                 }
-                let classes = network.classes;
+                let Head::Classification { classes } = network.head else {
+                    return Err(GraphError::at(
+                        at,
+                        format!(
+                            "Softmax (layer {number}) turns scores into class probabilities, but this network predicts a number: remove it."
+                        ),
+                        Some(Fix::Remove { at }),
+                    ));
+                };
                 match shape {
-                    Shape::Flat(_) if !head => {}
+                    Shape::Flat(_) if !with_head => {}
                     Shape::Flat(units) if units == classes => {}
                     Shape::Flat(units) => {
                         let previous = at
@@ -792,19 +568,8 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
         });
         taps.push(output);
     }
-    if head && last.map(|at| &network.layers[at]) != Some(&Layer::Softmax) {
-        let at = network.layers.len();
-        return Err(GraphError::at(
-            at.saturating_sub(1),
-            format!(
-                "A classifier ends with Dense {} then Softmax, which turns scores into class probabilities: append Softmax.",
-                network.classes
-            ),
-            Some(Fix::Insert {
-                at,
-                layer: Layer::Softmax,
-            }),
-        ));
+    if with_head {
+        check_head(network, &taps)?;
     }
     let total_params = infos.iter().map(|info| info.params).sum();
     let total_flops = infos.iter().map(|info| info.flops).sum();
@@ -819,75 +584,56 @@ fn infer(network: &ImageNetwork, head: bool) -> Result<GraphReport, GraphError> 
     })
 }
 
-/// The latest earlier tap with `shape` (not the immediate input), for Add's fix.
-fn matching_tap(taps: &[Shape], at: usize, shape: Shape) -> Option<usize> {
-    (0..at).rev().find(|&tap| taps[tap] == shape)
-}
-
-/// What the device can hold in one buffer (WebGPU's `maxStorageBufferBindingSize` and
-/// `maxBufferSize`; 128 MiB and 256 MiB by default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceLimits {
-    pub max_binding_bytes: u64,
-    pub max_buffer_bytes: u64,
-}
-
-impl Default for DeviceLimits {
-    fn default() -> Self {
-        DeviceLimits {
-            max_binding_bytes: 128 << 20,
-            max_buffer_bytes: 256 << 20,
+/// The end of the network must fit its head: `Softmax` after `Dense classes`, or one number.
+fn check_head(network: &Network, taps: &[Shape]) -> Result<(), GraphError> {
+    let count = network.layers.len();
+    let last = network.layers.last();
+    match network.head {
+        Head::Classification { classes } => {
+            if last != Some(&Layer::Softmax) {
+                return Err(GraphError::at(
+                    count.saturating_sub(1),
+                    format!(
+                        "A classifier ends with Dense {classes} then Softmax, which turns scores into class probabilities: append Softmax."
+                    ),
+                    Some(Fix::Insert {
+                        at: count,
+                        layer: Layer::Softmax,
+                    }),
+                ));
+            }
         }
-    }
-}
-
-/// Refuses a network whose tensors would not fit the device for this batch size, saying what
-/// to shrink. Counts each layer's output, its parameters, and a convolution's unfolded input.
-///
-/// # Errors
-/// The first layer over a limit.
-pub fn check_limits(
-    network: &ImageNetwork,
-    report: &GraphReport,
-    batch: usize,
-    limits: DeviceLimits,
-) -> Result<(), GraphError> {
-    let limit = limits.max_binding_bytes.min(limits.max_buffer_bytes);
-    let mib = |bytes: u64| bytes.div_ceil(1 << 20);
-    let batch = batch.max(1) as u64;
-    for (at, (layer, info)) in network.layers.iter().zip(&report.layers).enumerate() {
-        let number = at + 1;
-        let kind = layer.kind();
-        let params = 4 * info.params as u64;
-        if params > limit {
-            return Err(GraphError::at(
-                at,
-                format!(
-                    "{kind} (layer {number}) needs {} MiB for its weights, over this device's {} MiB per buffer: use fewer units or filters, or add pooling before it.",
-                    mib(params),
-                    mib(limit)
-                ),
-                None,
-            ));
-        }
-        let mut needed = info.activation_bytes * batch;
-        if let (Layer::Conv2d { kernel, .. }, Some(Shape::Image { channels, .. })) =
-            (layer, report.tap(at))
-            && let Shape::Image { height, width, .. } = info.output
-        {
-            needed = needed.max(4 * batch * (channels * kernel * kernel * height * width) as u64);
-        }
-        if needed > limit {
-            return Err(GraphError::at(
-                at,
-                format!(
-                    "{kind} (layer {number}) needs {} MiB for a batch of {batch}, over this device's {} MiB per buffer: lower the batch size, use fewer filters, or a smaller image.",
-                    mib(needed),
-                    mib(limit)
-                ),
-                None,
-            ));
+        Head::Regression => {
+            let output = taps.last().copied().unwrap_or(Shape::Flat(0));
+            if output != Shape::Flat(1) {
+                let fix = match (last, output) {
+                    (Some(Layer::Dense { .. }), _) => Fix::Replace {
+                        at: count - 1,
+                        layer: Layer::Dense { units: 1 },
+                    },
+                    (_, Shape::Image { .. }) => Fix::Insert {
+                        at: count,
+                        layer: Layer::Flatten,
+                    },
+                    _ => Fix::Insert {
+                        at: count,
+                        layer: Layer::Dense { units: 1 },
+                    },
+                };
+                return Err(GraphError::at(
+                    count.saturating_sub(1),
+                    format!(
+                        "A regression network ends with one number, but this one gives {output}: end with Dense 1."
+                    ),
+                    Some(fix),
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// The latest earlier tap with `shape` (not the immediate input), for Add's fix.
+fn matching_tap(taps: &[Shape], at: usize, shape: Shape) -> Option<usize> {
+    (0..at).rev().find(|&tap| taps[tap] == shape)
 }

@@ -1,0 +1,314 @@
+//! The playground's view of the one network: hidden Dense layers, each with its activation (or
+//! none, TensorFlow Playground's "Linear"), between the input features and the head. The
+//! builder edits this form; [`network`] turns it into the engine's [`Network`], which the
+//! worker trains and [`infer_shapes`] checks with the engine's one shape inference, plus the
+//! limits that keep the playground's drawing readable.
+
+use agora_engine::net::{Act, Feature, GraphError, Head, Input, Layer, Network, infer_graph};
+use serde::{Deserialize, Serialize};
+
+/// Most hidden layers (the builder and the neuron heatmaps stay readable).
+pub const MAX_LAYERS: usize = 8;
+/// Most neurons a hidden layer may have.
+pub const MAX_UNITS: usize = 64;
+/// Most classes (one colour each in the heatmap).
+pub const MAX_CLASSES: usize = 8;
+
+/// The activations the playground offers, in its order; `None` is "Linear".
+pub const ACTIVATIONS: [Option<Act>; 6] = [
+    Some(Act::Relu),
+    Some(Act::Tanh),
+    Some(Act::Sigmoid),
+    None,
+    Some(Act::LeakyRelu),
+    Some(Act::Gelu),
+];
+
+/// "tanh", or "linear" for none (the URL's key).
+pub fn activation_key(activation: Option<Act>) -> &'static str {
+    activation.map_or("linear", Act::key)
+}
+
+/// "Tanh", or "Linear" for none.
+pub fn activation_label(activation: Option<Act>) -> &'static str {
+    activation.map_or("Linear", Act::label)
+}
+
+/// The activation for a key; `Some(None)` is "linear".
+pub fn activation_from_key(key: &str) -> Option<Option<Act>> {
+    if key == "linear" {
+        Some(None)
+    } else {
+        Act::from_key(key).map(Some)
+    }
+}
+
+/// One hidden layer the person placed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LayerSpec {
+    /// `units` neurons, each followed by `activation` (none: linear).
+    Dense {
+        units: usize,
+        activation: Option<Act>,
+    },
+}
+
+impl LayerSpec {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LayerSpec::Dense { .. } => "Dense",
+        }
+    }
+}
+
+/// The engine's network for these features, hidden layers and head.
+pub fn network(features: &[Feature], layers: &[LayerSpec], head: Head) -> Network {
+    let hidden: Vec<(usize, Option<Act>)> = layers
+        .iter()
+        .map(|LayerSpec::Dense { units, activation }| (*units, *activation))
+        .collect();
+    Network::dense(
+        Input::Points {
+            features: features.to_vec(),
+        },
+        &hidden,
+        head,
+    )
+}
+
+/// Why a network cannot be trained. Each message says what is wrong and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum SpecError {
+    #[error(
+        "The network has no input: switch on at least one input feature (x₁, x₂, …) in the Features column."
+    )]
+    NoFeatures,
+    #[error(
+        "Layer {number} ({kind}) has 0 neurons: give it at least 1 neuron with +, or remove the layer."
+    )]
+    ZeroUnits { number: usize, kind: String },
+    #[error(
+        "Layer {number} ({kind}) has {units} neurons, more than the {max} allowed: lower it to {max} or fewer."
+    )]
+    TooManyUnits {
+        number: usize,
+        kind: String,
+        units: usize,
+        max: usize,
+    },
+    #[error(
+        "The network has {count} hidden layers, more than the {max} allowed: remove {excess} of them.",
+        excess = count - max
+    )]
+    TooManyLayers { count: usize, max: usize },
+    #[error(
+        "A classifier needs at least 2 classes, this one has {classes}: pick a dataset with 2 or more classes."
+    )]
+    TooFewClasses { classes: usize },
+    #[error(
+        "A classifier can have at most {max} classes, this one has {classes}: pick fewer classes."
+    )]
+    TooManyClasses { classes: usize, max: usize },
+    /// Anything else the engine's shape inference finds.
+    #[error("{0}")]
+    Graph(GraphError),
+}
+
+/// One hidden or output layer's place in the network, as the builder shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerShape {
+    /// "Dense", "Output".
+    pub kind: String,
+    /// Values per sample this layer outputs: shape `[batch, units]`.
+    pub units: usize,
+    /// Trainable numbers in this layer (weights and biases).
+    pub params: usize,
+}
+
+/// Every Dense layer's shape, hidden layers first and the output layer last.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShapeReport {
+    pub input_units: usize,
+    pub layers: Vec<LayerShape>,
+    pub total_params: usize,
+}
+
+impl ShapeReport {
+    /// The neurons per hidden layer, e.g. `[4, 2]`.
+    pub fn hidden_units(&self) -> Vec<usize> {
+        let hidden = self.layers.len().saturating_sub(1);
+        self.layers[..hidden]
+            .iter()
+            .map(|layer| layer.units)
+            .collect()
+    }
+}
+
+/// Each Dense layer's units and parameters, or why the network is invalid: the playground's
+/// limits first (in reading order: inputs, layers top to bottom, head), then the engine's
+/// shape inference.
+///
+/// `[x1, x2] → Dense 4 → Dense 2 → Classification {2}` gives units `[4, 2, 2]` and params
+/// `[12, 10, 6]`.
+///
+/// # Errors
+/// The first problem found.
+pub fn infer_shapes(
+    features: &[Feature],
+    layers: &[LayerSpec],
+    head: Head,
+) -> Result<ShapeReport, SpecError> {
+    if features.is_empty() {
+        return Err(SpecError::NoFeatures);
+    }
+    if layers.len() > MAX_LAYERS {
+        return Err(SpecError::TooManyLayers {
+            count: layers.len(),
+            max: MAX_LAYERS,
+        });
+    }
+    for (index, layer) in layers.iter().enumerate() {
+        let LayerSpec::Dense { units, .. } = *layer;
+        let number = index + 1;
+        let kind = layer.kind().to_owned();
+        if units == 0 {
+            return Err(SpecError::ZeroUnits { number, kind });
+        }
+        if units > MAX_UNITS {
+            return Err(SpecError::TooManyUnits {
+                number,
+                kind,
+                units,
+                max: MAX_UNITS,
+            });
+        }
+    }
+    if let Head::Classification { classes } = head {
+        if classes < 2 {
+            return Err(SpecError::TooFewClasses { classes });
+        }
+        if classes > MAX_CLASSES {
+            return Err(SpecError::TooManyClasses {
+                classes,
+                max: MAX_CLASSES,
+            });
+        }
+    }
+    let network = network(features, layers, head);
+    let report = infer_graph(&network).map_err(SpecError::Graph)?;
+    let dense: Vec<LayerShape> = network
+        .layers
+        .iter()
+        .zip(&report.layers)
+        .filter(|(layer, _)| matches!(layer, Layer::Dense { .. }))
+        .map(|(_, info)| LayerShape {
+            kind: "Dense".to_owned(),
+            units: info.output.elements(),
+            params: info.params,
+        })
+        .collect();
+    let count = dense.len();
+    let layers = dense
+        .into_iter()
+        .enumerate()
+        .map(|(at, mut shape)| {
+            if at + 1 == count {
+                "Output".clone_into(&mut shape.kind);
+            }
+            shape
+        })
+        .collect();
+    Ok(ShapeReport {
+        input_units: features.len(),
+        layers,
+        total_params: report.total_params,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(units: usize, activation: Option<Act>) -> LayerSpec {
+        LayerSpec::Dense { units, activation }
+    }
+
+    #[test]
+    fn the_opening_network_has_tf_playgrounds_shapes() {
+        let report = infer_shapes(
+            &[Feature::X1, Feature::X2],
+            &[dense(4, Some(Act::Tanh)), dense(2, Some(Act::Tanh))],
+            Head::Classification { classes: 2 },
+        )
+        .expect("valid");
+        let units: Vec<usize> = report.layers.iter().map(|l| l.units).collect();
+        let params: Vec<usize> = report.layers.iter().map(|l| l.params).collect();
+        assert_eq!(units, [4, 2, 2]);
+        assert_eq!(params, [12, 10, 6]);
+        assert_eq!(report.total_params, 28);
+        assert_eq!(report.hidden_units(), [4, 2]);
+        assert_eq!(report.layers[2].kind, "Output");
+    }
+
+    #[test]
+    fn the_network_is_dense_layers_with_their_activations_then_the_head() {
+        let network = network(
+            &[Feature::X1],
+            &[dense(3, None), dense(2, Some(Act::Relu))],
+            Head::Regression,
+        );
+        assert_eq!(
+            network.layers,
+            [
+                Layer::Dense { units: 3 },
+                Layer::Dense { units: 2 },
+                Layer::Activation(Act::Relu),
+                Layer::Dense { units: 1 },
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_and_empty_inputs_say_what_to_do() {
+        let head = Head::Classification { classes: 2 };
+        assert_eq!(infer_shapes(&[], &[], head), Err(SpecError::NoFeatures));
+        let error = infer_shapes(&[Feature::X1], &[dense(0, None)], head).expect_err("0 units");
+        assert_eq!(
+            error.to_string(),
+            "Layer 1 (Dense) has 0 neurons: give it at least 1 neuron with +, or remove the layer."
+        );
+        let many = vec![dense(2, None); MAX_LAYERS + 2];
+        assert_eq!(
+            infer_shapes(&[Feature::X1], &many, head)
+                .expect_err("too many")
+                .to_string(),
+            "The network has 10 hidden layers, more than the 8 allowed: remove 2 of them."
+        );
+        assert_eq!(
+            infer_shapes(&[Feature::X1], &[dense(65, None)], head),
+            Err(SpecError::TooManyUnits {
+                number: 1,
+                kind: "Dense".into(),
+                units: 65,
+                max: 64
+            })
+        );
+        assert!(matches!(
+            infer_shapes(&[Feature::X1], &[], Head::Classification { classes: 9 }),
+            Err(SpecError::TooManyClasses { classes: 9, max: 8 })
+        ));
+    }
+
+    #[test]
+    fn keys_round_trip_and_linear_is_no_activation() {
+        for activation in ACTIVATIONS {
+            assert_eq!(
+                activation_from_key(activation_key(activation)),
+                Some(activation)
+            );
+        }
+        assert_eq!(activation_from_key("linear"), Some(None));
+        assert_eq!(activation_label(None), "Linear");
+        assert_eq!(activation_from_key("swish"), None);
+    }
+}
