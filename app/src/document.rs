@@ -5,13 +5,15 @@
 //! fragment (`#…`) is never sent to any server.
 
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
-use agora_engine::net::{Act, Feature, Network};
+use agora_engine::net::{Act, Feature, Head, Input, Network};
 use agora_engine::recipe::{Optimizer, Penalty, Recipe};
+use agora_engine::table::{TableChoice, TableTask};
 use serde::{Deserialize, Serialize};
 
 pub use crate::backend::BackendChoice;
 use crate::plane::{
-    LayerSpec, MAX_UNITS, ShapeReport, SpecError, activation_from_key, activation_key, infer_shapes,
+    LayerSpec, MAX_UNITS, ShapeReport, SpecError, activation_from_key, activation_key,
+    infer_shapes, points,
 };
 
 /// Learning rates offered, as in TensorFlow Playground.
@@ -35,6 +37,8 @@ pub struct Document {
     pub dataset: DatasetConfig,
     /// How it trains (the playground sets the optimizer, momentum, rate, batch and penalty).
     pub recipe: Recipe,
+    /// A person's own table instead of the generated points (its rows stay in the page).
+    pub table: Option<TableSetup>,
     pub backend: BackendChoice,
 }
 
@@ -61,7 +65,29 @@ impl Default for Document {
                 seed: 1,
             },
             recipe: Recipe::playground(),
+            table: None,
             backend: BackendChoice::Auto,
+        }
+    }
+}
+
+/// Which table the playground trains on and how: the file's name, the label and feature
+/// columns, and how many classes the label column holds (0 for a number).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSetup {
+    pub name: String,
+    pub choice: TableChoice,
+    pub classes: usize,
+}
+
+impl TableSetup {
+    /// The head the table's label column asks for.
+    pub fn head(&self) -> Head {
+        match self.choice.task {
+            TableTask::Classes => Head::Classification {
+                classes: self.classes,
+            },
+            TableTask::Number => Head::Regression,
         }
     }
 }
@@ -107,6 +133,8 @@ pub enum DocumentAction {
     SetRegularization(Penalty),
     SetRegularizationRate(f64),
     SetBackend(BackendChoice),
+    /// Train on a table (set up by the data panel from the file), or on the points again.
+    SetTable(Option<Box<TableSetup>>),
     /// Replace everything (a link was opened).
     Load(Box<Document>),
 }
@@ -114,7 +142,24 @@ pub enum DocumentAction {
 impl Document {
     /// The network as the engine sees it; the head follows the dataset.
     pub fn network(&self) -> Network {
-        crate::plane::network(&self.features, &self.layers, self.dataset.head())
+        crate::plane::network(&self.input(), &self.layers, self.head())
+    }
+
+    /// What the network reads: the chosen features of the points, or the table's columns.
+    pub fn input(&self) -> Input {
+        match &self.table {
+            Some(table) => Input::Table {
+                columns: table.choice.features.len(),
+            },
+            None => points(&self.features),
+        }
+    }
+
+    /// What the network predicts: set by the dataset or the table's label column.
+    pub fn head(&self) -> Head {
+        self.table
+            .as_ref()
+            .map_or_else(|| self.dataset.head(), TableSetup::head)
     }
 
     /// Each layer's shape, or why the network cannot be trained.
@@ -122,7 +167,7 @@ impl Document {
     /// # Errors
     /// The first problem in the network, with how to fix it.
     pub fn shapes(&self) -> Result<ShapeReport, SpecError> {
-        infer_shapes(&self.features, &self.layers, self.dataset.head())
+        infer_shapes(&self.input(), &self.layers, self.head())
     }
 
     /// Applies one change. Out-of-range indices change nothing.
@@ -173,7 +218,11 @@ impl Document {
                         .sort_by_key(|f| Feature::ALL.iter().position(|all| all == f));
                 }
             }
-            DocumentAction::SetDataset(kind) => self.dataset.kind = kind,
+            DocumentAction::SetDataset(kind) => {
+                self.dataset.kind = kind;
+                self.table = None;
+            }
+            DocumentAction::SetTable(table) => self.table = table.map(|table| *table),
             DocumentAction::SetNoise(noise) => self.dataset.noise_percent = noise.min(50),
             DocumentAction::SetTrainPercent(percent) => {
                 self.dataset.train_percent = percent.clamp(10, 90);
@@ -214,6 +263,7 @@ impl Document {
         self.features == other.features
             && self.layers == other.layers
             && self.dataset == other.dataset
+            && self.table == other.table
     }
 
     /// The URL fragment (without `#`) that reproduces this document.
@@ -228,8 +278,22 @@ impl Document {
                 }
             })
             .collect();
+        let table = self.table.as_ref().map_or_else(String::new, |table| {
+            let columns: Vec<String> = table.choice.features.iter().map(usize::to_string).collect();
+            format!(
+                "&table={}&label={}&cols={}&task={}&tclasses={}",
+                table_name(&table.name),
+                table.choice.label,
+                columns.join(","),
+                match table.choice.task {
+                    TableTask::Classes => "classes",
+                    TableTask::Number => "number",
+                },
+                table.classes,
+            )
+        });
         format!(
-            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&mom={}&reg={}&regrate={}&backend={}",
+            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&mom={}&reg={}&regrate={}&backend={}{table}",
             self.dataset.kind.key(),
             self.dataset.classes,
             self.dataset.noise_percent,
@@ -352,8 +416,72 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
         "backend" => BackendChoice::from_key(value)
             .map(|b| document.backend = b)
             .is_some(),
+        "table" => {
+            let name = table_name(value);
+            !name.is_empty() && {
+                table_entry(document).name = name;
+                true
+            }
+        }
+        "label" => value
+            .parse()
+            .map(|label| table_entry(document).choice.label = label)
+            .is_ok(),
+        "cols" => {
+            let parsed: Result<Vec<usize>, _> = value
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::parse)
+                .collect();
+            parsed
+                .map(|features| table_entry(document).choice.features = features)
+                .is_ok()
+        }
+        "task" => match value {
+            "classes" => {
+                table_entry(document).choice.task = TableTask::Classes;
+                true
+            }
+            "number" => {
+                table_entry(document).choice.task = TableTask::Number;
+                true
+            }
+            _ => false,
+        },
+        "tclasses" => value
+            .parse()
+            .map(|classes| table_entry(document).classes = classes)
+            .is_ok(),
         _ => false,
     }
+}
+
+/// The document's table setup, made if the link names one.
+fn table_entry(document: &mut Document) -> &mut TableSetup {
+    document.table.get_or_insert_with(|| TableSetup {
+        name: String::new(),
+        choice: TableChoice {
+            label: 0,
+            features: Vec::new(),
+            task: TableTask::Classes,
+        },
+        classes: 0,
+    })
+}
+
+/// A file name as a link carries it: letters, digits, `.`, `-` and `_` (others become `_`),
+/// at most 64 characters.
+pub fn table_name(name: &str) -> String {
+    name.chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -394,6 +522,7 @@ mod tests {
                 penalty_rate: 0.01,
                 ..Recipe::playground()
             },
+            table: None,
             backend: BackendChoice::Cpu,
         };
         let (back, unreadable) = Document::from_fragment(&document.to_fragment());
@@ -468,6 +597,33 @@ mod tests {
         assert_eq!(document.recipe.penalty_rate, 0.003);
         assert_eq!(document.recipe.batch_size, 20);
         assert_eq!(document.backend, BackendChoice::Cpu);
+    }
+
+    #[test]
+    fn a_table_setup_makes_a_table_network_and_round_trips_through_the_link() {
+        let table = TableSetup {
+            name: "iris.csv".into(),
+            choice: TableChoice {
+                label: 4,
+                features: vec![0, 1, 2, 3],
+                task: TableTask::Classes,
+            },
+            classes: 3,
+        };
+        let doc = Document::default().apply(DocumentAction::SetTable(Some(Box::new(table))));
+        assert_eq!(doc.input(), Input::Table { columns: 4 });
+        assert_eq!(doc.head(), Head::Classification { classes: 3 });
+        let report = doc.shapes().expect("valid");
+        assert_eq!(report.layers.last().map(|l| l.units), Some(3));
+        assert!(!doc.same_run(&Document::default()));
+        let (back, unreadable) = Document::from_fragment(&doc.to_fragment());
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(back, doc);
+        // Choosing generated data leaves the table.
+        let points = doc.apply(DocumentAction::SetDataset(DatasetKind::Xor));
+        assert_eq!(points.table, None);
+        assert!(matches!(points.input(), Input::Points { .. }));
+        assert_eq!(table_name("my data (v2).csv"), "my_data__v2_.csv");
     }
 
     #[test]

@@ -61,19 +61,21 @@ impl LayerSpec {
     }
 }
 
-/// The engine's network for these features, hidden layers and head.
-pub fn network(features: &[Feature], layers: &[LayerSpec], head: Head) -> Network {
+/// The engine's network for this input (points with features, or a table's columns), hidden
+/// layers and head.
+pub fn network(input: &Input, layers: &[LayerSpec], head: Head) -> Network {
     let hidden: Vec<(usize, Option<Act>)> = layers
         .iter()
         .map(|LayerSpec::Dense { units, activation }| (*units, *activation))
         .collect();
-    Network::dense(
-        Input::Points {
-            features: features.to_vec(),
-        },
-        &hidden,
-        head,
-    )
+    Network::dense(input.clone(), &hidden, head)
+}
+
+/// Points of the plane with these features.
+pub fn points(features: &[Feature]) -> Input {
+    Input::Points {
+        features: features.to_vec(),
+    }
 }
 
 /// Why a network cannot be trained. Each message says what is wrong and how to fix it.
@@ -83,6 +85,8 @@ pub enum SpecError {
         "The network has no input: switch on at least one input feature (x₁, x₂, …) in the Features column."
     )]
     NoFeatures,
+    #[error("The network has no input: tick at least one feature column of your table.")]
+    NoColumns,
     #[error(
         "Layer {number} ({kind}) has 0 neurons: give it at least 1 neuron with +, or remove the layer."
     )]
@@ -154,12 +158,14 @@ impl ShapeReport {
 /// # Errors
 /// The first problem found.
 pub fn infer_shapes(
-    features: &[Feature],
+    input: &Input,
     layers: &[LayerSpec],
     head: Head,
 ) -> Result<ShapeReport, SpecError> {
-    if features.is_empty() {
-        return Err(SpecError::NoFeatures);
+    match input {
+        Input::Points { features } if features.is_empty() => return Err(SpecError::NoFeatures),
+        Input::Table { columns: 0 } => return Err(SpecError::NoColumns),
+        _ => {}
     }
     if layers.len() > MAX_LAYERS {
         return Err(SpecError::TooManyLayers {
@@ -194,7 +200,7 @@ pub fn infer_shapes(
             });
         }
     }
-    let network = network(features, layers, head);
+    let network = network(input, layers, head);
     let report = infer_graph(&network).map_err(SpecError::Graph)?;
     let dense: Vec<LayerShape> = network
         .layers
@@ -219,7 +225,7 @@ pub fn infer_shapes(
         })
         .collect();
     Ok(ShapeReport {
-        input_units: features.len(),
+        input_units: input.values(),
         layers,
         total_params: report.total_params,
     })
@@ -236,7 +242,7 @@ mod tests {
     #[test]
     fn the_opening_network_has_tf_playgrounds_shapes() {
         let report = infer_shapes(
-            &[Feature::X1, Feature::X2],
+            &points(&[Feature::X1, Feature::X2]),
             &[dense(4, Some(Act::Tanh)), dense(2, Some(Act::Tanh))],
             Head::Classification { classes: 2 },
         )
@@ -253,7 +259,7 @@ mod tests {
     #[test]
     fn the_network_is_dense_layers_with_their_activations_then_the_head() {
         let network = network(
-            &[Feature::X1],
+            &points(&[Feature::X1]),
             &[dense(3, None), dense(2, Some(Act::Relu))],
             Head::Regression,
         );
@@ -271,21 +277,25 @@ mod tests {
     #[test]
     fn limits_and_empty_inputs_say_what_to_do() {
         let head = Head::Classification { classes: 2 };
-        assert_eq!(infer_shapes(&[], &[], head), Err(SpecError::NoFeatures));
-        let error = infer_shapes(&[Feature::X1], &[dense(0, None)], head).expect_err("0 units");
+        assert_eq!(
+            infer_shapes(&points(&[]), &[], head),
+            Err(SpecError::NoFeatures)
+        );
+        let error =
+            infer_shapes(&points(&[Feature::X1]), &[dense(0, None)], head).expect_err("0 units");
         assert_eq!(
             error.to_string(),
             "Layer 1 (Dense) has 0 neurons: give it at least 1 neuron with +, or remove the layer."
         );
         let many = vec![dense(2, None); MAX_LAYERS + 2];
         assert_eq!(
-            infer_shapes(&[Feature::X1], &many, head)
+            infer_shapes(&points(&[Feature::X1]), &many, head)
                 .expect_err("too many")
                 .to_string(),
             "The network has 10 hidden layers, more than the 8 allowed: remove 2 of them."
         );
         assert_eq!(
-            infer_shapes(&[Feature::X1], &[dense(65, None)], head),
+            infer_shapes(&points(&[Feature::X1]), &[dense(65, None)], head),
             Err(SpecError::TooManyUnits {
                 number: 1,
                 kind: "Dense".into(),
@@ -294,7 +304,11 @@ mod tests {
             })
         );
         assert!(matches!(
-            infer_shapes(&[Feature::X1], &[], Head::Classification { classes: 9 }),
+            infer_shapes(
+                &points(&[Feature::X1]),
+                &[],
+                Head::Classification { classes: 9 }
+            ),
             Err(SpecError::TooManyClasses { classes: 9, max: 8 })
         ));
     }

@@ -8,6 +8,7 @@ use agora_engine::net::{ImageSize, Network};
 use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use agora_engine::snapshot::Snapshot;
+use agora_engine::table::TableData;
 use serde::{Deserialize, Serialize};
 
 pub use crate::backend::{BackendChoice, BackendKind};
@@ -17,11 +18,22 @@ use agora_engine::bench::{Timing, TimingPlan, Workload};
 /// What to train: sent whenever the network or the data change (training restarts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
-    /// The one network type, with point inputs.
+    /// The one network type, reading points or a table's columns.
     pub network: Network,
-    pub dataset: DatasetConfig,
+    pub data: PlaneData,
+    /// Starting weights (and the points, for generated data) come from this seed.
+    pub seed: u64,
     pub recipe: Recipe,
     pub backend: BackendChoice,
+}
+
+/// What the playground trains on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PlaneData {
+    /// Generated points of the plane (the worker generates them from the config).
+    Points(DatasetConfig),
+    /// A person's table, read, split and standardised by the page.
+    Table(Box<TableData>),
 }
 
 /// Page → worker.
@@ -185,7 +197,8 @@ mod tests {
         let document = Document::default();
         let command = Command::Setup(Setup {
             network: document.network(),
-            dataset: document.dataset,
+            data: PlaneData::Points(document.dataset),
+            seed: document.dataset.seed,
             recipe: document.recipe,
             backend: BackendChoice::Auto,
         });

@@ -6,11 +6,13 @@
 
 use std::time::Instant;
 
-use agora_engine::Device;
-use agora_engine::data::{Dataset, DatasetConfig, DatasetKind};
-use agora_engine::spec::{Activation, Feature, LayerSpec, NetworkSpec};
-use agora_engine::train::{Hyper, OptimizerKind, Regularization, Trainer};
-use agora_engine::weights::initial_weights;
+use agora_engine::compute::{PlaneProbe, neuron_taps};
+use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, Point, grid_points};
+use agora_engine::net::{Act, Feature, Input, Network};
+use agora_engine::recipe::{Optimizer, Recipe};
+use agora_engine::samples::{Rows, Samples};
+use agora_engine::snapshot::GRID;
+use agora_engine::{Device, Trainer};
 
 fn main() {
     let backends = [
@@ -45,40 +47,66 @@ fn measure(device: &Device, batch_size: usize, widths: &[usize]) -> (f64, f64) {
         classes: 2,
         seed: 1,
     });
-    let spec = NetworkSpec {
-        features: Feature::ALL.to_vec(),
-        layers: widths
-            .iter()
-            .map(|&units| LayerSpec::Dense {
-                units,
-                activation: Activation::Tanh,
-            })
-            .collect(),
-        head: data.config.head(),
-    };
-    let hyper = Hyper {
+    let features = Feature::ALL.to_vec();
+    let head = data.config.head();
+    let hidden: Vec<(usize, Option<Act>)> = widths
+        .iter()
+        .map(|&units| (units, Some(Act::Tanh)))
+        .collect();
+    let network = Network::dense(
+        Input::Points {
+            features: features.clone(),
+        },
+        &hidden,
+        head,
+    );
+    let recipe = Recipe {
+        optimizer: Optimizer::Adam,
         learning_rate: 0.03,
         batch_size,
-        optimizer: OptimizerKind::Adam,
-        regularization: Regularization::None,
-        regularization_rate: 0.0,
+        ..Recipe::playground()
     };
-    let weights = initial_weights(&spec, 1).expect("valid network");
-    let mut trainer = Trainer::new(device, &spec, &data, hyper, &weights, 1).expect("trainer");
+    let rows = |points: &[Point]| Samples::Rows(Rows::from_points(points, &features, head));
+    let mut trainer = Trainer::new(
+        device,
+        &network,
+        &rows(&data.train),
+        &rows(&data.test),
+        recipe,
+        None,
+        1,
+    )
+    .expect("trainer");
+    let grid: Vec<Point> = grid_points(GRID)
+        .into_iter()
+        .map(|(x1, x2)| Point {
+            x1,
+            x2,
+            label: Label::Class(0),
+        })
+        .collect();
+    let probe = PlaneProbe::new(
+        &trainer,
+        &Rows::from_points(&grid, &features, head),
+        neuron_taps(&network.layers),
+    )
+    .expect("probe");
+    let snapshot = |trainer: &Trainer| pollster::block_on(probe.read(trainer)).expect("snapshot");
+    let train_epoch = |trainer: &mut Trainer| while !trainer.train_batches(usize::MAX) {};
     // Warm-up: kernel compilation on wgpu.
-    trainer.train_epoch();
-    pollster::block_on(trainer.snapshot()).expect("snapshot");
+    train_epoch(&mut trainer);
+    snapshot(&trainer);
     let epochs = 20;
     let start = Instant::now();
     for _ in 0..epochs {
-        trainer.train_epoch();
+        train_epoch(&mut trainer);
     }
-    pollster::block_on(trainer.snapshot()).expect("snapshot");
+    snapshot(&trainer);
     let with_read = start.elapsed().as_secs_f64() * 1000.0;
     let start = Instant::now();
     let reads = 5;
     for _ in 0..reads {
-        pollster::block_on(trainer.snapshot()).expect("snapshot");
+        snapshot(&trainer);
     }
     let snapshot_ms = start.elapsed().as_secs_f64() * 1000.0 / f64::from(reads);
     ((with_read - snapshot_ms) / f64::from(epochs), snapshot_ms)

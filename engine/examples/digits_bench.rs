@@ -9,11 +9,11 @@
 use std::io::Read;
 use std::time::Instant;
 
-use agora_engine::Device;
-use agora_engine::convnet::ImageTrainer;
 use agora_engine::images::ImageSet;
+use agora_engine::net::{Network, infer_graph};
 use agora_engine::recipe::Recipe;
-use agora_engine::vision::{ImageNetwork, infer_graph};
+use agora_engine::samples::Samples;
+use agora_engine::{Device, Trainer};
 
 fn main() {
     let epochs: usize = std::env::args()
@@ -27,6 +27,8 @@ fn main() {
         .expect("the bundled digits are valid gzip");
     let set = ImageSet::decode(&bytes).expect("the bundled digits decode");
     let (train, val) = set.split(80, 1);
+    let train_count = train.len();
+    let (train, val) = (Samples::Images(train), Samples::Images(val));
     let wanted = std::env::var("AGORA_BENCH_BACKENDS").unwrap_or_else(|_| "flex,wgpu".into());
     let mut backends = Vec::new();
     if wanted.contains("flex") {
@@ -39,8 +41,8 @@ fn main() {
         ));
     }
     let networks = [
-        ("LeNet", ImageNetwork::lenet(set.size, 10)),
-        ("small ResNet", ImageNetwork::small_resnet(set.size, 10)),
+        ("LeNet", Network::lenet(set.size, 10)),
+        ("small ResNet", Network::small_resnet(set.size, 10)),
     ];
     println!(
         "{:<12} {:<14} {:>6} {:>10} {:>10} {:>10} {:>9}",
@@ -55,12 +57,12 @@ fn main() {
                     epochs,
                     ..Recipe::default()
                 };
-                let mut trainer = ImageTrainer::new(device, network, &train, &val, recipe, None, 1)
+                let mut trainer = Trainer::new(device, network, &train, &val, recipe, None, 1)
                     .expect("the network fits the digits");
                 // Warm-up: compile kernels on a few batches, outside the timing.
                 trainer.train_batches(3);
                 pollster::block_on(trainer.sync()).expect("read");
-                let mut trainer = ImageTrainer::new(device, network, &train, &val, recipe, None, 1)
+                let mut trainer = Trainer::new(device, network, &train, &val, recipe, None, 1)
                     .expect("the network fits the digits");
                 let mut seconds = 0.0;
                 let mut accuracy = 0.0;
@@ -76,7 +78,7 @@ fn main() {
                 #[allow(clippy::cast_precision_loss)]
                 let per_epoch = seconds / epochs as f64;
                 #[allow(clippy::cast_precision_loss)]
-                let images = train.len() as f64 / per_epoch;
+                let images = train_count as f64 / per_epoch;
                 #[allow(clippy::cast_precision_loss)]
                 let mflop = flops as f64 / 1e6;
                 println!(

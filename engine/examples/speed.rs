@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use agora_engine::Device;
-use agora_engine::bench::{BenchTrainer, TimingPlan, Workload, measure};
+use agora_engine::bench::{TimingPlan, Workload, measure};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +30,7 @@ fn main() {
     let origin = Instant::now();
     let now = move || origin.elapsed().as_secs_f64() * 1_000.0;
     for workload in chosen {
-        let mut trainer = match BenchTrainer::new(workload, &device, 1) {
+        let mut trainer = match workload.trainer(&device, 1) {
             Ok(trainer) => trainer,
             Err(error) => {
                 eprintln!("{}: {error}", workload.label());

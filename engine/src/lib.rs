@@ -47,6 +47,7 @@ pub mod photos;
 pub mod recipe;
 pub mod samples;
 pub mod snapshot;
+pub mod table;
 
 #[cfg(feature = "burn")]
 pub mod compute;

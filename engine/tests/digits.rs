@@ -4,11 +4,12 @@
 
 use std::io::Read;
 
-use agora_engine::Device;
-use agora_engine::convnet::{EpochMetrics, ImageTrainer};
+use agora_engine::compute::EpochMetrics;
 use agora_engine::images::ImageSet;
+use agora_engine::net::{Act, Head, Input, Layer, Network};
 use agora_engine::recipe::{Optimizer, Recipe, Schedule};
-use agora_engine::vision::{Act, ImageNetwork, Layer};
+use agora_engine::samples::Samples;
+use agora_engine::{Device, Trainer};
 
 fn digits() -> ImageSet {
     let packed = include_bytes!("../../static/data/digits.agds.gz");
@@ -21,14 +22,22 @@ fn digits() -> ImageSet {
 
 fn train(
     device: &Device,
-    network: &ImageNetwork,
+    network: &Network,
     set: &ImageSet,
     recipe: Recipe,
     seed: u64,
-) -> (ImageTrainer, Vec<EpochMetrics>) {
+) -> (Trainer, Vec<EpochMetrics>) {
     let (train, val) = set.split(80, seed);
-    let mut trainer = ImageTrainer::new(device, network, &train, &val, recipe, None, seed)
-        .expect("the network fits the digits");
+    let mut trainer = Trainer::new(
+        device,
+        network,
+        &Samples::Images(train),
+        &Samples::Images(val),
+        recipe,
+        None,
+        seed,
+    )
+    .expect("the network fits the digits");
     let mut history = Vec::new();
     for _ in 0..recipe.epochs {
         while !trainer.train_batches(16) {}
@@ -76,7 +85,7 @@ fn bundled_digits_are_ten_balanced_classes() {
 #[test]
 fn lenet_reaches_97_percent_on_the_cpu() {
     let set = digits();
-    let network = ImageNetwork::lenet(set.size, 10);
+    let network = Network::lenet(set.size, 10);
     let recipe = Recipe {
         optimizer: Optimizer::Adam,
         learning_rate: 0.002,
@@ -85,9 +94,13 @@ fn lenet_reaches_97_percent_on_the_cpu() {
         ..Recipe::default()
     };
     let (_, history) = train(&Device::flex(), &network, &set, recipe, 1);
-    let best = history.iter().map(|m| m.val_accuracy).fold(0.0, f32::max);
-    assert!(best >= 0.97, "best validation accuracy {best}");
+    // The last epoch's model is the one a person keeps, so it, not the best, must reach 97 %.
     let last = history.last().expect("epochs ran");
+    assert!(
+        last.val_accuracy >= 0.97,
+        "validation accuracy after the last epoch {}",
+        last.val_accuracy
+    );
     assert!(
         last.train_loss < history[0].train_loss,
         "training loss went down"
@@ -98,7 +111,7 @@ fn lenet_reaches_97_percent_on_the_cpu() {
 #[test]
 fn residual_network_with_batch_norm_learns_on_the_cpu() {
     let set = digits().take(5000);
-    let network = ImageNetwork::small_resnet(set.size, 10);
+    let network = Network::small_resnet(set.size, 10);
     let recipe = Recipe {
         optimizer: Optimizer::AdamW,
         learning_rate: 0.01,
@@ -111,6 +124,7 @@ fn residual_network_with_batch_norm_learns_on_the_cpu() {
         epochs: 5,
         batch_size: 64,
         shuffle: true,
+        ..Recipe::default()
     };
     let (_, history) = train(&Device::flex(), &network, &set, recipe, 3);
     let last = history.last().expect("epochs ran");
@@ -129,7 +143,7 @@ fn residual_network_with_batch_norm_learns_on_the_cpu() {
 #[test]
 fn lenet_learns_on_wgpu() {
     let set = digits().take(2000);
-    let network = ImageNetwork::lenet(set.size, 10);
+    let network = Network::lenet(set.size, 10);
     let recipe = Recipe {
         epochs: 2,
         batch_size: 64,
@@ -149,8 +163,8 @@ fn lenet_learns_on_wgpu() {
 #[test]
 fn the_same_seed_gives_the_same_run_and_another_seed_does_not() {
     let set = digits().take(600);
-    let network = ImageNetwork {
-        input: set.size,
+    let network = Network {
+        input: Input::Image(set.size),
         layers: vec![
             Layer::conv(4, 3),
             Layer::Activation(Act::Gelu),
@@ -161,7 +175,7 @@ fn the_same_seed_gives_the_same_run_and_another_seed_does_not() {
             Layer::Dense { units: 10 },
             Layer::Softmax,
         ],
-        classes: 10,
+        head: Head::Classification { classes: 10 },
     };
     let recipe = Recipe {
         epochs: 1,
@@ -182,32 +196,34 @@ fn the_same_seed_gives_the_same_run_and_another_seed_does_not() {
 
 #[test]
 fn dropout_zeroes_the_stated_share_while_training_only() {
-    use agora_engine::convnet::{ConvNet, Mode, Value, initial_params};
-    use agora_engine::vision::{ImageSize, infer_body};
+    use agora_engine::compute::{Mode, Model, Value};
+    use agora_engine::net::{ImageSize, infer_body};
+    use agora_engine::params::initial_params;
+    use agora_engine::recipe::Init;
     use burn::tensor::Tensor;
-    let network = ImageNetwork {
-        input: ImageSize {
-            channels: 1,
-            height: 50,
-            width: 50,
-        },
+    let size = ImageSize {
+        channels: 1,
+        height: 50,
+        width: 50,
+    };
+    let network = Network {
+        input: Input::Image(size),
         layers: vec![Layer::Dropout { percent: 30 }],
-        classes: 2,
+        head: Head::Classification { classes: 2 },
     };
     let report = infer_body(&network).expect("valid");
     let params = vec![Vec::new()];
     assert_eq!(
-        initial_params(&ImageNetwork::lenet(network.input, 2), 1)
+        initial_params(&Network::lenet(size, 2), Init::Torch, 1)
             .map(|p| p.len())
             .ok(),
         Some(13)
     );
     let device = Device::flex().autodiff();
     device.seed(4);
-    let (model, running) =
-        ConvNet::from_params(&network, &report, &params, &device).expect("builds");
+    let (model, running) = Model::new(&network, &report, &params, &device).expect("builds");
     let ones = Tensor::<4>::ones([4, 1, 50, 50], &device);
-    let train = model.forward(&network.layers, ones.clone(), &Mode::Train);
+    let train = model.forward(Value::Image(ones.clone()), &Mode::Train);
     let Some(Value::Image(out)) = train.taps.last().cloned() else {
         panic!("an image")
     };
@@ -223,7 +239,7 @@ fn dropout_zeroes_the_stated_share_while_training_only() {
         (kept - 1.0 / 0.7).abs() < 1e-5,
         "kept values are scaled up: {kept}"
     );
-    let eval = model.forward(&network.layers, ones, &Mode::Eval(&running));
+    let eval = model.forward(Value::Image(ones), &Mode::Eval(&running));
     let Some(Value::Image(out)) = eval.taps.last().cloned() else {
         panic!("an image")
     };

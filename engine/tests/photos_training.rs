@@ -4,13 +4,13 @@
 #[macro_use]
 mod common;
 
-use agora_engine::Device;
-use agora_engine::convnet::ImageTrainer;
 use agora_engine::data::Rng;
 use agora_engine::images::ImageSet;
+use agora_engine::net::{ImageSize, Network};
 use agora_engine::photos::{Augment, STORE_SIZE, resample};
 use agora_engine::recipe::{Optimizer, Recipe};
-use agora_engine::vision::{ImageNetwork, ImageSize};
+use agora_engine::samples::Samples;
+use agora_engine::{Device, Trainer};
 
 const INPUT: ImageSize = ImageSize {
     channels: 3,
@@ -66,7 +66,7 @@ fn photos(count: usize, seed: u64) -> ImageSet {
 
 fn learns_discs_from_squares_with_augmentation(device: Device) {
     let (train, val) = photos(160, 1).split(80, 7);
-    let network = ImageNetwork::lenet(INPUT, 2);
+    let network = Network::lenet(INPUT, 2);
     let recipe = Recipe {
         optimizer: Optimizer::Adam,
         learning_rate: 0.003,
@@ -79,9 +79,17 @@ fn learns_discs_from_squares_with_augmentation(device: Device) {
         crop: true,
         brightness: true,
     };
-    let mut trainer =
-        ImageTrainer::with_augment(&device, &network, &train, &val, recipe, None, 5, augment)
-            .expect("a valid network for the photos");
+    let mut trainer = Trainer::with_augment(
+        &device,
+        &network,
+        &Samples::Images(train),
+        &Samples::Images(val),
+        recipe,
+        None,
+        5,
+        augment,
+    )
+    .expect("a valid network for the photos");
     let mut last = None;
     for _ in 0..recipe.epochs {
         while !trainer.train_batches(8) {}
@@ -114,15 +122,16 @@ fn learns_discs_from_squares_with_augmentation(device: Device) {
 
 fn augmented_training_is_reproducible(device: Device) {
     let (train, val) = photos(40, 2).split(75, 1);
-    let network = ImageNetwork::lenet(INPUT, 2);
+    let network = Network::lenet(INPUT, 2);
     let recipe = Recipe {
         batch_size: 8,
         epochs: 1,
         ..Recipe::default()
     };
+    let (train, val) = (Samples::Images(train), Samples::Images(val));
     let run = |augment: Augment| {
         let mut trainer =
-            ImageTrainer::with_augment(&device, &network, &train, &val, recipe, None, 3, augment)
+            Trainer::with_augment(&device, &network, &train, &val, recipe, None, 3, augment)
                 .expect("valid");
         while !trainer.train_batches(4) {}
         pollster::block_on(trainer.params()).expect("params")

@@ -106,6 +106,17 @@ export async function expectSoon(page, message, check, timeoutMs = 5_000) {
   }
 }
 
+/** Checks `check` continuously for `forMs`: fails the moment it does not hold. */
+export async function holdsFor(page, message, check, forMs) {
+  const start = Date.now();
+  let checks = 0;
+  while (Date.now() - start < forMs || checks < 3) {
+    if (!(await check())) throw new Error(`assertion failed after ${Date.now() - start} ms: ${message}`);
+    checks += 1;
+    await page.waitForTimeout(50);
+  }
+}
+
 export async function waitFor(page, what, predicate, timeoutMs, pollMs = 500) {
   const start = Date.now();
   for (;;) {

@@ -70,7 +70,11 @@ async function run() {
     const speeds = (await epochSpeeds(page)).sort((a, b) => a.epoch - b.epoch);
     const off = (speeds[1].speed + speeds[2].speed) / 2;
     const on = (speeds[4].speed + speeds[5].speed) / 2;
-    console.log(`[inside] images/s: epochs 2–3 (live view off) ${off.toFixed(0)}, epochs 5–6 (live view on) ${on.toFixed(0)} (${(((off - on) / off) * 100).toFixed(1)} % slower); next image shown ${latency} ms after the click while training`);
+    const slower = ((off - on) / off) * 100;
+    console.log(`[inside] images/s: epochs 2–3 (live view off) ${off.toFixed(0)}, epochs 5–6 (live view on) ${on.toFixed(0)} (${slower.toFixed(1)} % slower); next image shown ${latency} ms after the click while training`);
+    // Measured 0.1–4.5 % on this 2-core VM, whose speed itself drifts by tens of percent
+    // between epochs; a live view that costs a quarter of training is a regression.
+    assert(slower < 25, `following training live costs under 25 % of training speed: ${slower.toFixed(1)} %`);
 
     // Layer by layer: every conv map is drawn, not blank, and changes with the image.
     await page.locator(testid('inside-tab-layers')).click();
@@ -120,7 +124,7 @@ async function run() {
     // A webcam frame (Chromium's fake camera) and a dropped photo go through it as well.
     await page.locator(testid('inspect-camera')).click();
     await expectSoon(page, 'the webcam starts', async () => (await page.locator(testid('inspect-camera')).textContent()) === 'Take a webcam frame', 20_000);
-    await page.waitForTimeout(500);
+    await waitFor(page, 'webcam frames', () => page.evaluate(() => [...document.querySelectorAll('video')].some((v) => v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0)), 10_000, 50);
     const beforeFrame = bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join();
     await page.locator(testid('inspect-camera')).click();
     await expectSoon(page, 'the webcam frame is shown', async () => bmpPixels(await page.locator(testid('layer-input')).getAttribute('src')).join() !== beforeFrame, 10_000);
@@ -155,11 +159,16 @@ async function run() {
     const offDiagonal = counts.filter((_, i) => i % 11 !== 0).reduce((a, b) => a + b, 0);
     assert(mistakes === Math.min(12, offDiagonal), `the worst mistakes gallery: ${mistakes} of ${offDiagonal}`);
     await page.locator(testid('inside')).screenshot({ path: join(shots, 'confusion.png') });
-    // A mistake opens in the layer view.
-    if (mistakes > 0) {
-      await page.locator(`${testid('worst-mistakes')} figure`).first().click();
-      await expectSoon(page, 'the layer view opens on the mistake', async () => (await page.locator(testid('sample-label')).count()) === 1, 10_000);
-    }
+    // A mistake opens in the layer view: six epochs of LeNet at batch 128 leave some (about
+    // 2 % of the validation digits), so the case exists.
+    assert(offDiagonal > 0 && mistakes > 0, `there are mistakes to open: ${offDiagonal}`);
+    await page.locator(`${testid('worst-mistakes')} figure`).first().click();
+    const opened = await waitFor(page, 'the layer view to open on the mistake', async () => {
+      if ((await page.locator(testid('sample-label')).count()) !== 1) return null;
+      return (await page.locator(testid('sample-label')).textContent()).match(/true class (\S+) · predicted (\S+)/);
+    }, 10_000, 100);
+    assert(opened[1] !== opened[2], `the opened image is a mistake: ${opened[0]}`);
+    console.log(`[inside] a mistake opens in the layer view: ${opened[0]}`);
 
     // Confidence: reliability bars, ECE, temperature scaling, the "not sure" split.
     await page.locator(testid('inside-tab-calibration')).click();

@@ -160,13 +160,14 @@ async function run(backend) {
     const trainStart = Date.now();
     await page.locator(testid('lab-play')).click();
     await expectSoon(page, 'the button turns into Pause', async () => (await page.locator(testid('lab-play')).textContent()) === 'Pause', 30_000);
+    // The latest epoch's accuracy is what a person gets: it must reach the target.
     const best = await waitFor(page, `validation accuracy ≥ ${TARGET}`, async () => {
-      const values = await page.locator(testid('lab-epoch-row')).evaluateAll((els) => els.map((el) => Number(el.dataset.valAccuracy)));
-      const top = Math.max(0, ...values);
-      if (top >= TARGET) return top;
+      const rows = await page.locator(testid('lab-epoch-row')).evaluateAll((els) => els.map((el) => [Number(el.dataset.epoch), Number(el.dataset.valAccuracy)]));
+      const last = rows.sort((a, b) => a[0] - b[0]).at(-1)?.[1] ?? 0;
+      if (last >= TARGET) return last;
       const done = /done/.test(await page.locator(testid('lab-progress')).textContent());
       const failure = await page.locator(testid('lab-failure')).count();
-      if (done || failure) throw new Error(`training stopped below target: best ${top}; ${failure ? await page.locator(testid('lab-failure')).textContent() : 'all epochs done'}`);
+      if (done || failure) throw new Error(`training stopped below target: last epoch ${last}; ${failure ? await page.locator(testid('lab-failure')).textContent() : 'all epochs done'}`);
       return null;
     }, TIMEOUT_MS[backend], 2_000);
     const epochs = await page.locator(testid('lab-epoch-row')).count();

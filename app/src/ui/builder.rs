@@ -11,6 +11,7 @@ use agora_engine::data::grid_points;
 use agora_engine::net::Feature;
 use agora_engine::snapshot::GRID;
 
+use super::table::LoadedTable;
 use crate::plane::{
     ACTIVATIONS, LayerShape, LayerSpec, MAX_UNITS, activation_from_key, activation_key,
     activation_label,
@@ -159,6 +160,8 @@ pub struct NetworkPanelProps {
     pub document: UseReducerHandle<Document>,
     pub editor: Editor,
     pub session: UseReducerHandle<Session>,
+    /// The person's table, when one is open (for its column names).
+    pub table: Option<LoadedTable>,
 }
 
 /// The palette and the network.
@@ -211,9 +214,26 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     let shapes = document.shapes().ok();
     let feature_pixels = use_memo((), |()| feature_heatmaps());
     let features_shown: Vec<Feature> = Feature::ALL.to_vec();
-    let outputs = document.dataset.head().outputs();
-    let rows = features_shown
-        .len()
+    let outputs = document.head().outputs();
+    // A table's chosen columns stand where the point features do.
+    let table_columns: Option<Vec<String>> = document.table.as_ref().map(|table| {
+        table
+            .choice
+            .features
+            .iter()
+            .map(|&column| {
+                props
+                    .table
+                    .as_ref()
+                    .and_then(|t| t.headers.get(column).cloned())
+                    .unwrap_or_else(|| format!("column {}", column + 1))
+            })
+            .collect()
+    });
+    let input_rows = table_columns
+        .as_ref()
+        .map_or(features_shown.len(), Vec::len);
+    let rows = input_rows
         .max(
             document
                 .layers
@@ -242,14 +262,19 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
 
     // Connections: one path per weight, coloured by sign, thick by size.
     let mut paths = Vec::new();
-    let mut previous: Vec<(f64, f64)> = document
-        .features
-        .iter()
-        .map(|feature| {
-            let row = Feature::ALL.iter().position(|f| f == feature).unwrap_or(0);
-            (8.0 + THUMB, feature_y(row) + THUMB / 2.0)
-        })
-        .collect();
+    let mut previous: Vec<(f64, f64)> = match &table_columns {
+        Some(columns) => (0..columns.len())
+            .map(|row| (8.0 + THUMB, feature_y(row) + THUMB / 2.0))
+            .collect(),
+        None => document
+            .features
+            .iter()
+            .map(|feature| {
+                let row = Feature::ALL.iter().position(|f| f == feature).unwrap_or(0);
+                (8.0 + THUMB, feature_y(row) + THUMB / 2.0)
+            })
+            .collect(),
+    };
     let widths: Vec<usize> = document
         .layers
         .iter()
@@ -281,7 +306,21 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
             .collect();
     }
 
-    let feature_nodes = features_shown.iter().enumerate().map(|(row, feature)| {
+    let column_nodes = table_columns
+        .iter()
+        .flatten()
+        .enumerate()
+        .map(|(row, name)| {
+            let style = format!("left: 8px; top: {}px;", feature_y(row));
+            html! {
+                <div class="feature column" {style} data-testid={format!("input-column-{row}")}
+                    aria-label={format!("Input column {name}")}>
+                    <span class="column-swatch" aria-hidden="true">{ "▦" }</span>
+                    <span class="feature-label">{ name.clone() }</span>
+                </div>
+            }
+        });
+    let feature_nodes = features_shown.iter().filter(|_| table_columns.is_none()).enumerate().map(|(row, feature)| {
         let enabled = document.features.contains(feature);
         let onclick = {
             let documents = props.editor.clone();
@@ -392,6 +431,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
                 <svg class="links" width={width.to_string()} height={height.to_string()} aria-hidden="true">{ for paths }</svg>
                 <div class="features-title">{ "Features" }</div>
                 { for feature_nodes }
+                { for column_nodes }
                 { for layer_columns }
                 { output_header }
                 { for output_nodes }

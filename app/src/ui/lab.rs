@@ -2,7 +2,6 @@
 //! skip connections), see each layer's shape, parameters, FLOPs and memory, fix mistakes in
 //! one click, and train it on the bundled digits in the worker.
 
-use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use agora_engine::net::{Act, GraphReport, Layer, LayerInfo, Network, infer_body};
@@ -10,7 +9,6 @@ use agora_engine::recipe::{Optimizer, Recipe, Schedule};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::WorkerLink;
 use super::canvas::LossChart;
 use super::drag::start_drag;
 use super::fields::NumberField;
@@ -18,7 +16,7 @@ pub use super::lab_editor::{LabEditor, PhotoLink};
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
 use crate::photos::Project;
-use crate::protocol::{Command, LabCommand, LabData, LabSetup};
+use crate::protocol::{Command, LabCommand};
 use crate::session::{LossPoint, Session};
 
 /// Reads an input event into a new recipe (or `None` to leave it unchanged).

@@ -14,6 +14,7 @@ mod lab_editor;
 mod panels;
 mod photos;
 mod speed;
+mod table;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,8 +26,9 @@ use yew::prelude::*;
 
 use crate::document::{Document, DocumentAction};
 use crate::lab::LabDoc;
-use crate::protocol::{Command, Event, Setup, decode, encode};
+use crate::protocol::{Command, Event, PlaneData, Setup, decode, encode};
 use crate::session::{Session, SessionAction, Status};
+use agora_engine::table::prepare;
 
 impl Reducible for Document {
     type Action = DocumentAction;
@@ -87,6 +89,8 @@ pub struct Editor {
     ready: Rc<std::cell::Cell<bool>>,
     /// The image lab's editor (same worker).
     lab: lab::LabEditor,
+    /// The person's table, when one is open in this tab (its rows never go in the document).
+    table: Rc<RefCell<Option<table::LoadedTable>>>,
 }
 
 impl PartialEq for Editor {
@@ -133,9 +137,32 @@ impl Editor {
             self.sessions.dispatch(SessionAction::PauseRequested);
             return;
         }
+        let data = match &document.table {
+            None => PlaneData::Points(document.dataset),
+            Some(setup) => {
+                let prepared = self.table.borrow().as_ref().and_then(|table| {
+                    prepare(
+                        table,
+                        &setup.choice,
+                        document.dataset.train_percent,
+                        document.dataset.seed,
+                    )
+                    .ok()
+                });
+                let Some(prepared) = prepared else {
+                    // The table is not open in this tab (a link), or its columns do not
+                    // train: the data panel says which.
+                    self.link.send(&Command::Pause);
+                    self.sessions.dispatch(SessionAction::PauseRequested);
+                    return;
+                };
+                PlaneData::Table(Box::new(prepared))
+            }
+        };
         self.link.send(&Command::Setup(Setup {
             network: document.network(),
-            dataset: document.dataset,
+            data,
+            seed: document.dataset.seed,
             recipe: document.recipe,
             backend: document.backend,
         }));
@@ -258,6 +285,8 @@ pub fn app() -> Html {
         use_effect_with((), move |()| photos::load_project(project));
     }
     let in_lab = use_state(|| lab_active.get());
+    let table = use_state(|| None::<table::LoadedTable>);
+    let table_mirror = use_mut_ref(|| None::<table::LoadedTable>);
     let in_speed = use_state(|| location_hash() == SPEED_FRAGMENT);
     let link = WorkerLink(Rc::clone(&worker_cell));
     let editor = Editor {
@@ -276,6 +305,14 @@ pub fn app() -> Html {
             photos: lab_photos,
             setup_revision,
         },
+        table: Rc::clone(&table_mirror),
+    };
+    let on_table = {
+        let table = table.clone();
+        Callback::from(move |loaded: Option<table::LoadedTable>| {
+            table_mirror.borrow_mut().clone_from(&loaded);
+            table.set(loaded);
+        })
     };
 
     // Start the worker once; follow links pasted into this tab.
@@ -456,9 +493,9 @@ pub fn app() -> Html {
             { for link_warning }
             { for banner }
             <main class="columns">
-                <panels::DataPanel document={document.clone()} editor={editor.clone()} />
-                <builder::NetworkPanel document={document.clone()} session={session.clone()} editor={editor.clone()} />
-                <panels::OutputPanel document={document.clone()} session={session.clone()} />
+                <panels::DataPanel document={document.clone()} editor={editor.clone()} table={(*table).clone()} on_table={on_table} />
+                <builder::NetworkPanel document={document.clone()} session={session.clone()} editor={editor.clone()} table={(*table).clone()} />
+                <panels::OutputPanel document={document.clone()} session={session.clone()} table={(*table).clone()} />
             </main>
             <footer class="footer">
                 { "Everything runs in this tab: your data and your networks never leave this device. \

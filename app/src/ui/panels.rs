@@ -4,7 +4,9 @@ use std::rc::Rc;
 
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
 use agora_engine::recipe::{Optimizer, Penalty};
+use agora_engine::samples::{Rows, Targets};
 use agora_engine::snapshot::GRID;
+use agora_engine::table::{TableData, prepare};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -12,6 +14,7 @@ use super::Editor;
 use super::WorkerLink;
 use super::canvas::{Heatmap, LossChart, PlotPoint};
 use super::fields::NumberField;
+use super::table::{LoadedTable, TablePanel};
 use crate::colors::{self, CLASS_COLORS};
 use crate::document::{
     BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, MOMENTA,
@@ -141,6 +144,20 @@ pub fn controls(props: &ControlsProps) -> Html {
         html! { <option value={choice.key()} selected={choice == document.backend}>{ choice.label() }</option> }
     });
     let backend_status = backend_status(session);
+    // The measured timings, per backend, for anyone (and any test) checking Auto's choice.
+    let active_key = session.backend.map(|kind| match kind {
+        BackendKind::Cpu => "cpu",
+        BackendKind::WebGpu => "webgpu",
+    });
+    let cpu_ms = session
+        .measurement
+        .as_ref()
+        .map(|m| m.cpu_ms_per_epoch.to_string());
+    let webgpu_ms = session
+        .measurement
+        .as_ref()
+        .and_then(|m| m.webgpu_ms_per_epoch)
+        .map(|ms| ms.to_string());
     let epoch = session.epoch();
     html! {
         <div class="controls">
@@ -171,7 +188,8 @@ pub fn controls(props: &ControlsProps) -> Html {
                     oninput={on_batch} data-testid="batch-size" /></label>
             <label class="control">{ "Backend" }
                 <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>
-                <span class="backend-status" data-testid="backend-status">{ backend_status }</span></label>
+                <span class="backend-status" data-testid="backend-status" data-active={active_key}
+                    data-cpu-ms={cpu_ms} data-webgpu-ms={webgpu_ms}>{ backend_status }</span></label>
         </div>
     }
 }
@@ -214,6 +232,8 @@ fn backend_status(session: &Session) -> String {
 pub struct DataPanelProps {
     pub document: UseReducerHandle<Document>,
     pub editor: Editor,
+    pub table: Option<LoadedTable>,
+    pub on_table: Callback<Option<LoadedTable>>,
 }
 
 /// Dataset choice, classes, noise, train/test split and seed.
@@ -222,6 +242,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
     let document = &props.document;
     let dataset = document.dataset;
     let editor = props.editor.clone();
+    let table_open = use_state(|| false);
     let thumbnails = use_memo((), |()| {
         DatasetKind::ALL
             .iter()
@@ -242,7 +263,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             let editor = editor.clone();
             Callback::from(move |_| editor.edit(DocumentAction::SetDataset(kind)))
         };
-        let selected = kind == dataset.kind;
+        let selected = kind == dataset.kind && document.table.is_none();
         html! {
             <button class={classes!("dataset", selected.then_some("selected"))} {onclick}
                 aria-pressed={selected.to_string()} data-testid={format!("dataset-{}", kind.key())} title={kind.label()}>
@@ -293,6 +314,11 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             }
         })
     };
+    let table_chosen = document.table.is_some() || *table_open;
+    let choose_table = {
+        let table_open = table_open.clone();
+        Callback::from(move |_| table_open.set(true))
+    };
     let class_options = (2..=MAX_DATASET_CLASSES).map(|count| {
         html! { <option value={count.to_string()} selected={count == dataset.class_count()}>{ count }</option> }
     });
@@ -300,15 +326,26 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         <section class="data-panel" aria-label="Data">
             <h2>{ "Data" }</h2>
             <p class="panel-note">{ "Which dataset do you want to use?" }</p>
-            <div class="datasets">{ for tiles }</div>
-            { for dataset.kind.has_class_count().then(|| html! {
+            <div class="datasets">{ for tiles }
+                <button class={classes!("dataset", "table-tile", table_chosen.then_some("selected"))} onclick={choose_table}
+                    aria-pressed={table_chosen.to_string()} data-testid="dataset-table" title="Your own table of numbers (CSV)">
+                    <span class="table-icon" aria-hidden="true">{ "▦" }</span>
+                    <span>{ "Your table" }</span>
+                </button>
+            </div>
+            if table_chosen {
+                <TablePanel document={props.document.clone()} editor={props.editor.clone()} table={props.table.clone()} on_table={props.on_table.clone()} />
+            }
+            { for (dataset.kind.has_class_count() && document.table.is_none()).then(|| html! {
                 <label class="control">{ "Classes" }
                     <select onchange={on_classes} data-testid="classes">{ for class_options }</select></label>
             }) }
             <label class="control">{ format!("Ratio of training to test data: {}%", dataset.train_percent) }
                 <input type="range" min="10" max="90" step="10" value={dataset.train_percent.to_string()} oninput={on_ratio} data-testid="train-ratio" /></label>
-            <label class="control">{ format!("Noise: {}", dataset.noise_percent) }
-                <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
+            if document.table.is_none() {
+                <label class="control">{ format!("Noise: {}", dataset.noise_percent) }
+                    <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
+            }
             <div class="seed">
                 <label>{ "Seed " }
                     <NumberField min="0" value={dataset.seed.to_string()} onchange={on_seed}
@@ -317,6 +354,30 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// A two-column table's rows as points of the (standardised) plane, coloured by label.
+fn table_points(data: &TableData, with_test: bool) -> Vec<PlotPoint> {
+    let rows = |rows: &Rows, test: bool| -> Vec<PlotPoint> {
+        (0..rows.len())
+            .map(|r| PlotPoint {
+                x1: rows.values[r * rows.columns],
+                x2: rows.values[r * rows.columns + 1],
+                rgb: match &rows.targets {
+                    Targets::Classes(classes) => {
+                        CLASS_COLORS[usize::from(classes[r]) % CLASS_COLORS.len()]
+                    }
+                    Targets::Values(values) => colors::diverging(values[r].clamp(-1.0, 1.0)),
+                },
+                test,
+            })
+            .collect()
+    };
+    let mut points = rows(&data.train, false);
+    if with_test {
+        points.extend(rows(&data.test, true));
+    }
+    points
 }
 
 /// The dataset's points, coloured by label.
@@ -341,6 +402,7 @@ fn plot_points(data: &Dataset, with_test: bool) -> Vec<PlotPoint> {
 pub struct OutputPanelProps {
     pub document: UseReducerHandle<Document>,
     pub session: UseReducerHandle<Session>,
+    pub table: Option<LoadedTable>,
 }
 
 /// Losses, accuracies, the loss chart and the decision boundary (or regression surface).
@@ -349,11 +411,35 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
     let show_test = use_state(|| false);
     let dataset = props.document.dataset;
     let data = use_memo(dataset, |config| Dataset::generate(*config));
-    let points = use_memo((data.clone(), *show_test), |(data, with_test)| {
-        plot_points(data, *with_test)
-    });
+    let setup = props.document.table.clone();
+    let points = use_memo(
+        (data.clone(), *show_test, props.table.clone(), setup.clone()),
+        |(data, with_test, table, setup)| match setup {
+            None => plot_points(data, *with_test),
+            Some(setup) => table
+                .as_ref()
+                .filter(|_| setup.choice.features.len() == 2)
+                .and_then(|table| {
+                    prepare(
+                        table,
+                        &setup.choice,
+                        data.config.train_percent,
+                        data.config.seed,
+                    )
+                    .ok()
+                })
+                .map(|prepared| table_points(&prepared, *with_test))
+                .unwrap_or_default(),
+        },
+    );
     let session = &props.session;
-    let outputs = dataset.head().outputs();
+    let outputs = props.document.head().outputs();
+    // A table of more than two columns has no plane to draw.
+    let plane = setup.as_ref().is_none_or(|s| s.choice.features.len() == 2);
+    let class_names: Vec<String> = match (&setup, &props.table) {
+        (Some(setup), Some(table)) => table.distinct(setup.choice.label),
+        _ => (0..outputs).map(|class| format!("class {class}")).collect(),
+    };
     let pixels = use_memo(session.snapshot.clone(), move |snapshot| {
         snapshot
             .as_ref()
@@ -375,7 +461,7 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
         html! {
             <div class="legend">
                 { for (0..outputs).map(|class| html! {
-                    <span class="legend-item"><span class="swatch" style={format!("background: {}", colors::class_css(class))} />{ format!("class {class}") }</span>
+                    <span class="legend-item"><span class="swatch" style={format!("background: {}", colors::class_css(class))} />{ class_names.get(class).cloned().unwrap_or_default() }</span>
                 }) }
             </div>
         }
@@ -395,8 +481,12 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
                 }) }
             </dl>
             <LossChart history={history} />
-            <Heatmap pixels={(*pixels).clone()} resolution={GRID} size={300} points={Some(Rc::clone(&points))}
-                testid="decision-boundary" label="The network's output over the input plane, with the data points" />
+            if plane {
+                <Heatmap pixels={(*pixels).clone()} resolution={GRID} size={300} points={Some(Rc::clone(&points))}
+                    testid="decision-boundary" label="The network's output over the input plane, with the data points" />
+            } else {
+                <p class="panel-note" data-testid="no-plane">{ "With more than two feature columns there is no plane to draw: the losses, the accuracy and the curve show how the network learns." }</p>
+            }
             { legend }
             <label class="checkbox"><input type="checkbox" checked={*show_test} onclick={toggle_test} data-testid="show-test" />{ "Show test data" }</label>
             <p class="panel-note" data-testid="backend-active">{ if backend.is_empty() { String::new() } else { format!("Trained on {backend}") } }</p>

@@ -2,10 +2,10 @@
 //! features, and the plane probe that reads what the playground draws (losses, the output and
 //! every neuron over the grid, the Dense weights) as a [`Snapshot`].
 
-use agora_app::protocol::Setup;
+use agora_app::protocol::{PlaneData, Setup};
 use agora_engine::compute::{PlaneProbe, neuron_taps};
 use agora_engine::data::{Dataset, Label, Point, grid_points};
-use agora_engine::net::{Head, Input, Layer, Network};
+use agora_engine::net::{Feature, Head, Input, Layer, Network};
 use agora_engine::params::{HostTensor, LayerParams};
 use agora_engine::recipe::Recipe;
 use agora_engine::samples::{Rows, Samples};
@@ -29,24 +29,34 @@ impl PlaneTrainer {
         setup: &Setup,
         params: Option<&[LayerParams]>,
     ) -> Result<PlaneTrainer, TrainError> {
-        let Input::Points { features } = &setup.network.input else {
-            return Err(TrainError::SizeMismatch {
-                expected: "points of the plane".into(),
-                actual: format!("{}", setup.network.input.shape()),
-            });
-        };
-        let dataset = Dataset::generate(setup.dataset);
         let head = setup.network.head;
-        let rows = |points: &[Point]| Samples::Rows(Rows::from_points(points, features, head));
+        let (train, test) = match (&setup.data, &setup.network.input) {
+            (PlaneData::Points(config), Input::Points { features }) => {
+                let dataset = Dataset::generate(*config);
+                let rows = |points: &[Point]| Rows::from_points(points, features, head);
+                (rows(&dataset.train), rows(&dataset.test))
+            }
+            (PlaneData::Table(table), Input::Table { .. }) => {
+                (table.train.clone(), table.test.clone())
+            }
+            (_, input) => {
+                return Err(TrainError::SizeMismatch {
+                    expected: format!("{}", input.shape()),
+                    actual: "other data".into(),
+                });
+            }
+        };
         let trainer = Trainer::new(
             device,
             &setup.network,
-            &rows(&dataset.train),
-            &rows(&dataset.test),
+            &Samples::Rows(train),
+            &Samples::Rows(test),
             setup.recipe,
             params,
-            setup.dataset.seed,
+            setup.seed,
         )?;
+        // The plane: the grid's points as the network's features, or, for a table of two
+        // columns, the standardised columns themselves as the two axes.
         let grid: Vec<Point> = grid_points(GRID)
             .into_iter()
             .map(|(x1, x2)| Point {
@@ -55,8 +65,20 @@ impl PlaneTrainer {
                 label: Label::Value(0.0),
             })
             .collect();
-        let grid = Rows::from_points(&grid, features, Head::Regression);
-        let probe = PlaneProbe::new(&trainer, &grid, neuron_taps(&setup.network.layers))?;
+        let taps = neuron_taps(&setup.network.layers);
+        let probe = match &setup.network.input {
+            Input::Points { features } => PlaneProbe::new(
+                &trainer,
+                &Rows::from_points(&grid, features, Head::Regression),
+                taps,
+            )?,
+            Input::Table { columns: 2 } => PlaneProbe::new(
+                &trainer,
+                &Rows::from_points(&grid, &[Feature::X1, Feature::X2], Head::Regression),
+                taps,
+            )?,
+            _ => PlaneProbe::without_grid(),
+        };
         Ok(PlaneTrainer { trainer, probe })
     }
 

@@ -21,7 +21,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use agora_app::protocol::{
     BackendChoice, BackendKind, Command, Event, LabCommand, Measurement, Setup, SpeedEvent,
-    SpeedRequest, decode, encode,
+    SpeedRequest, decode,
 };
 use agora_engine::bench::measure;
 

@@ -394,9 +394,10 @@ impl Trainer {
 }
 
 /// The playground's probe: a grid of the plane (as rows of the network's features), kept on
-/// the device, and the taps whose values it reads over the grid.
+/// the device, and the taps whose values it reads over the grid. Without a grid (a table of
+/// more than two columns has no plane to draw) it reads the losses and weights only.
 pub struct PlaneProbe {
-    grid: Tensor<2>,
+    grid: Option<Tensor<2>>,
     taps: Vec<usize>,
 }
 
@@ -414,9 +415,17 @@ impl PlaneProbe {
             });
         }
         Ok(PlaneProbe {
-            grid: super::tensors::rows_tensor(grid, &trainer.device),
+            grid: Some(super::tensors::rows_tensor(grid, &trainer.device)),
             taps,
         })
+    }
+
+    /// A probe that reads losses, accuracies and weights but nothing over a grid.
+    pub fn without_grid() -> PlaneProbe {
+        PlaneProbe {
+            grid: None,
+            taps: Vec::new(),
+        }
     }
 
     /// Reads everything the playground draws, in one transaction.
@@ -438,21 +447,28 @@ impl PlaneProbe {
         let train = trainer.train_eval.as_ref().unwrap_or(&trainer.val);
         let (train_loss, train_argmax) = loss_and_argmax(train);
         let (test_loss, test_argmax) = loss_and_argmax(&trainer.val);
-        let grid = model.forward(Value::Flat(self.grid.clone()), &mode);
-        let output = grid.flat(network.score_tap());
+        let grid = self
+            .grid
+            .as_ref()
+            .map(|grid| model.forward(Value::Flat(grid.clone()), &mode));
         let mut transaction = Transaction::default()
             .register(train_loss)
             .register(test_loss);
         if classification {
             transaction = transaction
                 .register::<2, Int>(train_argmax)
-                .register::<2, Int>(test_argmax)
-                .register(softmax(output, 1));
-        } else {
-            transaction = transaction.register(output);
+                .register::<2, Int>(test_argmax);
         }
-        for &tap in &self.taps {
-            transaction = transaction.register(grid.flat(tap));
+        if let Some(grid) = &grid {
+            let output = grid.flat(network.score_tap());
+            transaction = transaction.register(if classification {
+                softmax(output, 1)
+            } else {
+                output
+            });
+            for &tap in &self.taps {
+                transaction = transaction.register(grid.flat(tap));
+            }
         }
         let mut dense_shapes = Vec::new();
         for block in &model.blocks {
@@ -488,8 +504,12 @@ impl PlaneProbe {
                 .map(|data| data.iter::<f32>().collect())
                 .unwrap_or_default()
         };
-        let output_grid = values();
-        let tap_grids = self.taps.iter().map(|_| values()).collect();
+        let (output_grid, tap_grids) = if grid.is_some() {
+            let output = values();
+            (output, self.taps.iter().map(|_| values()).collect())
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let dense = dense_shapes
             .into_iter()
             .map(|[fan_in, units]| LayerWeights {
