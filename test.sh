@@ -42,5 +42,6 @@ step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/photos.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/inside.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/playground.mjs)
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/table.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/lab.mjs)
 echo "all checks passed"

@@ -546,57 +546,41 @@ mod tests {
 
     #[test]
     fn links_made_before_the_shared_recipe_still_open_the_same_setup() {
-        // Saved from the build before the playground and the image lab shared one network
-        // and one recipe (f1d84a4).
-        let (document, unreadable) = Document::from_fragment(
-            "#data=spiral&classes=2&noise=0&train=50&seed=1&features=x1,x2&layers=8.tanh,8.tanh&lr=0.03&batch=10&opt=adam&reg=none&regrate=0&backend=auto",
-        );
+        let links: Vec<&str> = include_str!("../tests/fixtures/links-f1d84a4.txt")
+            .lines()
+            .filter(|line| line.starts_with("#data="))
+            .collect();
+        assert_eq!(links.len(), 2);
+        let (opening, unreadable) = Document::from_fragment(links[0]);
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(opening, Document::default());
+        let (document, unreadable) = Document::from_fragment(links[1]);
         assert!(unreadable.is_empty(), "{unreadable:?}");
         assert_eq!(document.dataset.kind, DatasetKind::Spiral);
         assert_eq!(
-            document.layers,
-            vec![
-                LayerSpec::Dense {
-                    units: 8,
-                    activation: Some(Act::Tanh)
-                };
-                2
-            ]
-        );
-        assert_eq!(document.recipe.optimizer, Optimizer::Adam);
-        assert_eq!(document.recipe.momentum, 0.0);
-        let (document, unreadable) = Document::from_fragment(
-            "#data=plane&classes=2&noise=10&train=70&seed=42&features=x1,x2,x1sq&layers=4.relu,3.linear,2.sigmoid&lr=0.01&batch=20&opt=momentum&reg=l1&regrate=0.003&backend=cpu",
-        );
-        assert!(unreadable.is_empty(), "{unreadable:?}");
-        assert_eq!(document.dataset.kind, DatasetKind::Plane);
-        assert_eq!(
             document.features,
-            [Feature::X1, Feature::X2, Feature::X1Squared]
+            [Feature::X1, Feature::X2, Feature::SinX1]
         );
         assert_eq!(
             document.layers,
             [
                 LayerSpec::Dense {
                     units: 4,
-                    activation: Some(Act::Relu)
-                },
-                LayerSpec::Dense {
-                    units: 3,
-                    activation: None
+                    activation: Some(Act::Tanh)
                 },
                 LayerSpec::Dense {
                     units: 2,
-                    activation: Some(Act::Sigmoid)
+                    activation: None
                 },
             ]
         );
+        // "SGD + momentum" was SGD with momentum 0.9; L2 is the same penalty.
         assert_eq!(document.recipe.optimizer, Optimizer::Sgd);
         assert_eq!(document.recipe.momentum, 0.9);
-        assert_eq!(document.recipe.penalty, Penalty::L1);
+        assert_eq!(document.recipe.penalty, Penalty::L2);
         assert_eq!(document.recipe.penalty_rate, 0.003);
-        assert_eq!(document.recipe.batch_size, 20);
-        assert_eq!(document.backend, BackendChoice::Cpu);
+        assert_eq!(document.recipe.learning_rate, 0.03);
+        assert_eq!(document.recipe.batch_size, 10);
     }
 
     #[test]

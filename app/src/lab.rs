@@ -591,6 +591,36 @@ mod tests {
     }
 
     #[test]
+    fn links_made_before_the_one_network_type_open_the_same_setup() {
+        let links: Vec<&str> = include_str!("../tests/fixtures/links-f1d84a4.txt")
+            .lines()
+            .filter(|line| line.starts_with("#lab="))
+            .collect();
+        assert_eq!(links.len(), 3);
+        let lenet = LabDoc::from_fragment(links[0]).expect("the default lab link opens");
+        assert_eq!(lenet, LabDoc::default());
+        let resnet = LabDoc::from_fragment(links[1]).expect("the ResNet link opens");
+        assert_eq!(resnet.network, Preset::ResNet.network());
+        let photos = LabDoc::from_fragment(links[2]).expect("the photos link opens");
+        assert_eq!(photos.data, DataChoice::PHOTOS);
+        assert_eq!(photos.network.classes(), 3);
+        assert_eq!(
+            photos.network.input,
+            Input::Image(ImageSize {
+                channels: 3,
+                height: 32,
+                width: 32
+            })
+        );
+        assert_eq!(
+            photos.network.layers.last(),
+            Some(&Layer::Softmax),
+            "the network came through whole"
+        );
+        assert_eq!(photos.network, Preset::LeNet.network_for(photos.input(), 3));
+    }
+
+    #[test]
     fn bad_links_say_why_and_change_nothing() {
         assert!(LabDoc::from_fragment("#x1=1").is_err());
         assert_eq!(

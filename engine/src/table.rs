@@ -219,19 +219,24 @@ impl Table {
     /// text or a few whole numbers, every numeric column before it as a feature.
     pub fn suggest(&self) -> TableChoice {
         let label = self.headers.len() - 1;
-        let distinct = self.distinct(label);
-        let whole = distinct
-            .iter()
-            .all(|value| number(value).is_some_and(|n| n.fract() == 0.0));
-        let classify = !self.is_numeric(label) || (whole && distinct.len() <= MAX_TABLE_CLASSES);
         TableChoice {
             label,
             features: (0..label).filter(|&c| self.is_numeric(c)).collect(),
-            task: if classify {
-                TableTask::Classes
-            } else {
-                TableTask::Number
-            },
+            task: self.suggest_task(label),
+        }
+    }
+
+    /// Classes when `column` holds text or at most [`MAX_TABLE_CLASSES`] whole numbers; a
+    /// number to predict otherwise.
+    pub fn suggest_task(&self, column: usize) -> TableTask {
+        let distinct = self.distinct(column);
+        let whole = distinct
+            .iter()
+            .all(|value| number(value).is_some_and(|n| n.fract() == 0.0));
+        if !self.is_numeric(column) || (whole && distinct.len() <= MAX_TABLE_CLASSES) {
+            TableTask::Classes
+        } else {
+            TableTask::Number
         }
     }
 }

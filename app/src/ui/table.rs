@@ -130,12 +130,9 @@ pub fn table_panel(props: &TablePanelProps) -> Html {
                                 on_table.emit(Some(loaded));
                                 editor.edit(DocumentAction::SetTable(Some(Box::new(setup))));
                             }
-                            Err(error) => {
-                                // The file reads, but its suggested columns do not train:
-                                // keep it open so the person can choose others.
-                                message.set(Some(format!("{name}: {error}")));
-                                on_table.emit(Some(LoadedTable(Rc::new(table))));
-                            }
+                            // The file reads, but its columns do not train: say why, and keep
+                            // the table that was open (nothing is lost).
+                            Err(error) => message.set(Some(format!("{name}: {error}"))),
                         }
                     }
                 }
@@ -223,11 +220,16 @@ pub fn table_panel(props: &TablePanelProps) -> Html {
         (Some(table), Some(setup)) => {
             let on_label = {
                 let change = change.clone();
+                let table = table.clone();
                 Callback::from(move |event: Event| {
                     let select: HtmlSelectElement = event.target_unchecked_into();
                     if let Ok(label) = select.value().parse::<usize>() {
+                        // A column of many different numbers is a number to predict; text or
+                        // a few values are classes (as the first suggestion).
+                        let task = table.suggest_task(label);
                         change(Rc::new(move |choice: &mut TableChoice| {
                             choice.label = label;
+                            choice.task = task;
                             choice.features.retain(|&c| c != label);
                         }))();
                     }
@@ -269,11 +271,13 @@ pub fn table_panel(props: &TablePanelProps) -> Html {
             });
             let described = match setup.choice.task {
                 TableTask::Classes => format!("{} classes", setup.classes),
-                TableTask::Number => "a number to predict (standardised)".to_owned(),
+                TableTask::Number => "a number (standardised)".to_owned(),
             };
+            let count = setup.choice.features.len();
+            let features_word = if count == 1 { "feature" } else { "features" };
             html! {
                 <div class="table-columns">
-                    <p class="panel-note" data-testid="table-summary">{ format!("{}: {} rows, {} columns; predicting {} from {} features.", setup.name, table.rows.len(), table.headers.len(), described, setup.choice.features.len()) }</p>
+                    <p class="panel-note" data-testid="table-summary">{ format!("{}: {} rows, {} columns; predicting {} from {count} {features_word}.", setup.name, table.rows.len(), table.headers.len(), described) }</p>
                     <label class="control">{ "Label column" }
                         <select onchange={on_label} data-testid="table-label">{ for label_options }</select></label>
                     <label class="control">{ "The label is" }
