@@ -48,14 +48,8 @@ impl Default for Document {
         Document {
             features: vec![Feature::X1, Feature::X2],
             layers: vec![
-                LayerSpec::Dense {
-                    units: 4,
-                    activation: Some(Act::Tanh),
-                },
-                LayerSpec::Dense {
-                    units: 2,
-                    activation: Some(Act::Tanh),
-                },
+                LayerSpec::dense(4, Some(Act::Tanh)),
+                LayerSpec::dense(2, Some(Act::Tanh)),
             ],
             dataset: DatasetConfig {
                 kind: DatasetKind::Circle,
@@ -118,6 +112,21 @@ pub enum DocumentAction {
     SetActivation {
         index: usize,
         activation: Option<Act>,
+    },
+    /// Batch norm before the layer's activation, on or off.
+    SetNorm {
+        index: usize,
+        norm: bool,
+    },
+    /// A skip connection adding the previous layer's output, on or off.
+    SetSkip {
+        index: usize,
+        skip: bool,
+    },
+    /// Dropout after the layer, in percent (0 = none).
+    SetDropout {
+        index: usize,
+        percent: u8,
     },
     ToggleFeature(Feature),
     SetDataset(DatasetKind),
@@ -209,6 +218,24 @@ impl Document {
                     *current = activation;
                 }
             }
+            DocumentAction::SetNorm { index, norm } => {
+                if let Some(LayerSpec::Dense { norm: current, .. }) = self.layers.get_mut(index) {
+                    *current = norm;
+                }
+            }
+            DocumentAction::SetSkip { index, skip } => {
+                if let Some(LayerSpec::Dense { skip: current, .. }) = self.layers.get_mut(index) {
+                    *current = skip;
+                }
+            }
+            DocumentAction::SetDropout { index, percent } => {
+                if let Some(LayerSpec::Dense {
+                    dropout: current, ..
+                }) = self.layers.get_mut(index)
+                {
+                    *current = percent.min(90);
+                }
+            }
             DocumentAction::ToggleFeature(feature) => {
                 if self.features.contains(&feature) {
                     self.features.retain(|f| *f != feature);
@@ -273,8 +300,24 @@ impl Document {
             .layers
             .iter()
             .map(|layer| match layer {
-                LayerSpec::Dense { units, activation } => {
-                    format!("{units}.{}", activation_key(*activation))
+                LayerSpec::Dense {
+                    units,
+                    activation,
+                    norm,
+                    skip,
+                    dropout,
+                } => {
+                    let mut entry = format!("{units}.{}", activation_key(*activation));
+                    if *norm {
+                        entry.push_str(".bn");
+                    }
+                    if *skip {
+                        entry.push_str(".res");
+                    }
+                    if *dropout > 0 {
+                        entry.push_str(&format!(".d{dropout}"));
+                    }
+                    entry
                 }
             })
             .collect();
@@ -369,11 +412,25 @@ fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
                 .split(',')
                 .filter(|entry| !entry.is_empty())
                 .map(|entry| {
-                    let (units, activation) = entry.split_once('.')?;
-                    Some(LayerSpec::Dense {
-                        units: units.parse::<usize>().ok()?.min(MAX_UNITS + 1),
-                        activation: activation_from_key(activation)?,
-                    })
+                    // "8.tanh", with ".bn", ".res" and ".d25" after it when set.
+                    let mut parts = entry.split('.');
+                    let units = parts.next()?.parse::<usize>().ok()?.min(MAX_UNITS + 1);
+                    let activation = activation_from_key(parts.next()?)?;
+                    let mut layer = LayerSpec::dense(units, activation);
+                    let LayerSpec::Dense {
+                        norm,
+                        skip,
+                        dropout,
+                        ..
+                    } = &mut layer;
+                    for part in parts {
+                        match part {
+                            "bn" => *norm = true,
+                            "res" => *skip = true,
+                            rate => *dropout = rate.strip_prefix('d')?.parse::<u8>().ok()?.min(90),
+                        }
+                    }
+                    Some(layer)
                 })
                 .collect();
             parsed.map(|layers| document.layers = layers).is_some()
@@ -489,10 +546,7 @@ mod tests {
     use super::*;
 
     fn dense(units: usize) -> LayerSpec {
-        LayerSpec::Dense {
-            units,
-            activation: Some(Act::Relu),
-        }
+        LayerSpec::dense(units, Some(Act::Relu))
     }
 
     #[test]
@@ -502,8 +556,11 @@ mod tests {
             layers: vec![
                 dense(8),
                 LayerSpec::Dense {
-                    units: 3,
+                    units: 8,
                     activation: None,
+                    norm: true,
+                    skip: true,
+                    dropout: 25,
                 },
             ],
             dataset: DatasetConfig {
@@ -564,14 +621,8 @@ mod tests {
         assert_eq!(
             document.layers,
             [
-                LayerSpec::Dense {
-                    units: 4,
-                    activation: Some(Act::Tanh)
-                },
-                LayerSpec::Dense {
-                    units: 2,
-                    activation: None
-                },
+                LayerSpec::dense(4, Some(Act::Tanh)),
+                LayerSpec::dense(2, None)
             ]
         );
         // "SGD + momentum" was SGD with momentum 0.9; L2 is the same penalty.

@@ -46,29 +46,84 @@ pub fn activation_from_key(key: &str) -> Option<Option<Act>> {
 /// One hidden layer the person placed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LayerSpec {
-    /// `units` neurons, each followed by `activation` (none: linear).
+    /// `units` neurons, each followed by `activation` (none: linear); optionally batch norm
+    /// before the activation, a skip connection adding the previous layer's output after it
+    /// (a residual block: the widths must match), and dropout of `dropout` percent last.
     Dense {
         units: usize,
         activation: Option<Act>,
+        norm: bool,
+        skip: bool,
+        dropout: u8,
     },
 }
 
+/// The dropout rates the playground offers, in percent.
+pub const DROPOUTS: [u8; 4] = [0, 10, 25, 50];
+
 impl LayerSpec {
+    /// A plain Dense layer with its activation.
+    pub fn dense(units: usize, activation: Option<Act>) -> LayerSpec {
+        LayerSpec::Dense {
+            units,
+            activation,
+            norm: false,
+            skip: false,
+            dropout: 0,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             LayerSpec::Dense { .. } => "Dense",
         }
     }
+
+    pub fn units(&self) -> usize {
+        let LayerSpec::Dense { units, .. } = self;
+        *units
+    }
+
+    pub fn activation(&self) -> Option<Act> {
+        let LayerSpec::Dense { activation, .. } = self;
+        *activation
+    }
 }
 
 /// The engine's network for this input (points with features, or a table's columns), hidden
-/// layers and head.
+/// layers and head: per hidden layer `Dense`, `BatchNorm`?, the activation?, `Add` of the
+/// previous layer's output?, `Dropout`?; then the head's output layer.
 pub fn network(input: &Input, layers: &[LayerSpec], head: Head) -> Network {
-    let hidden: Vec<(usize, Option<Act>)> = layers
-        .iter()
-        .map(|LayerSpec::Dense { units, activation }| (*units, *activation))
-        .collect();
-    Network::dense(input.clone(), &hidden, head)
+    let plain: Vec<(usize, Option<Act>)> = Vec::new();
+    let mut network = Network::dense(input.clone(), &plain, head);
+    let output = std::mem::take(&mut network.layers);
+    // The tap holding the previous hidden layer's output (0: the input).
+    let mut previous = 0;
+    for layer in layers {
+        let LayerSpec::Dense {
+            units,
+            activation,
+            norm,
+            skip,
+            dropout,
+        } = *layer;
+        network.layers.push(Layer::Dense { units });
+        if norm {
+            network.layers.push(Layer::BatchNorm);
+        }
+        if let Some(act) = activation {
+            network.layers.push(Layer::Activation(act));
+        }
+        if skip {
+            network.layers.push(Layer::Add { from: previous });
+        }
+        if dropout > 0 {
+            network.layers.push(Layer::Dropout { percent: dropout });
+        }
+        previous = network.layers.len();
+    }
+    network.layers.extend(output);
+    network
 }
 
 /// Points of the plane with these features.
@@ -99,6 +154,14 @@ pub enum SpecError {
         kind: String,
         units: usize,
         max: usize,
+    },
+    #[error(
+        "Layer {number}'s skip adds {from} values to its own {units}: give both layers the same number of neurons, or untick skip."
+    )]
+    SkipShape {
+        number: usize,
+        from: usize,
+        units: usize,
     },
     #[error(
         "The network has {count} hidden layers, more than the {max} allowed: remove {excess} of them.",
@@ -173,8 +236,9 @@ pub fn infer_shapes(
             max: MAX_LAYERS,
         });
     }
+    let mut width = input.values();
     for (index, layer) in layers.iter().enumerate() {
-        let LayerSpec::Dense { units, .. } = *layer;
+        let LayerSpec::Dense { units, skip, .. } = *layer;
         let number = index + 1;
         let kind = layer.kind().to_owned();
         if units == 0 {
@@ -188,6 +252,14 @@ pub fn infer_shapes(
                 max: MAX_UNITS,
             });
         }
+        if skip && units != width {
+            return Err(SpecError::SkipShape {
+                number,
+                from: width,
+                units,
+            });
+        }
+        width = units;
     }
     if let Head::Classification { classes } = head {
         if classes < 2 {
@@ -202,17 +274,19 @@ pub fn infer_shapes(
     }
     let network = network(input, layers, head);
     let report = infer_graph(&network).map_err(SpecError::Graph)?;
-    let dense: Vec<LayerShape> = network
-        .layers
-        .iter()
-        .zip(&report.layers)
-        .filter(|(layer, _)| matches!(layer, Layer::Dense { .. }))
-        .map(|(_, info)| LayerShape {
-            kind: "Dense".to_owned(),
-            units: info.output.elements(),
-            params: info.params,
-        })
-        .collect();
+    // One entry per Dense layer, with the numbers of the norm after it.
+    let mut dense: Vec<LayerShape> = Vec::new();
+    for (layer, info) in network.layers.iter().zip(&report.layers) {
+        match (layer, dense.last_mut()) {
+            (Layer::Dense { .. }, _) => dense.push(LayerShape {
+                kind: "Dense".to_owned(),
+                units: info.output.elements(),
+                params: info.params,
+            }),
+            (_, Some(last)) => last.params += info.params,
+            (_, None) => {}
+        }
+    }
     let count = dense.len();
     let layers = dense
         .into_iter()
@@ -236,7 +310,7 @@ mod tests {
     use super::*;
 
     fn dense(units: usize, activation: Option<Act>) -> LayerSpec {
-        LayerSpec::Dense { units, activation }
+        LayerSpec::dense(units, activation)
     }
 
     #[test]
@@ -271,6 +345,54 @@ mod tests {
                 Layer::Activation(Act::Relu),
                 Layer::Dense { units: 1 },
             ]
+        );
+    }
+
+    #[test]
+    fn norm_skip_and_dropout_make_a_residual_block() {
+        let block = LayerSpec::Dense {
+            units: 2,
+            activation: Some(Act::Relu),
+            norm: true,
+            skip: true,
+            dropout: 25,
+        };
+        let network = network(
+            &points(&[Feature::X1, Feature::X2]),
+            &[block.clone()],
+            Head::Classification { classes: 2 },
+        );
+        assert_eq!(
+            network.layers,
+            [
+                Layer::Dense { units: 2 },
+                Layer::BatchNorm,
+                Layer::Activation(Act::Relu),
+                Layer::Add { from: 0 },
+                Layer::Dropout { percent: 25 },
+                Layer::Dense { units: 2 },
+                Layer::Softmax,
+            ]
+        );
+        assert!(infer_graph(&network).is_ok());
+        let report = infer_shapes(
+            &points(&[Feature::X1, Feature::X2]),
+            &[block.clone(), block.clone()],
+            Head::Classification { classes: 2 },
+        )
+        .expect("valid");
+        assert_eq!(report.hidden_units(), [2, 2]);
+        // 2·2 weights and 2 biases, and the norm's scale and shift (2 + 2) count too.
+        assert_eq!(report.layers[0].params, 10);
+        assert_eq!(
+            infer_shapes(
+                &points(&[Feature::X1]),
+                &[block],
+                Head::Classification { classes: 2 }
+            )
+            .expect_err("widths differ")
+            .to_string(),
+            "Layer 1's skip adds 1 values to its own 2: give both layers the same number of neurons, or untick skip."
         );
     }
 

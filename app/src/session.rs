@@ -178,6 +178,8 @@ mod tests {
             test_loss: loss,
             train_accuracy: Some(0.5),
             test_accuracy: Some(0.5),
+            test_logits: vec![],
+            test_labels: vec![],
             output_grid: vec![],
             neuron_grids: vec![],
             layers: vec![],

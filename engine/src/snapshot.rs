@@ -32,6 +32,10 @@ pub struct Snapshot {
     /// Share of points classified correctly; `None` for regression.
     pub train_accuracy: Option<f32>,
     pub test_accuracy: Option<f32>,
+    /// The test points' logits `[points × classes]` and classes, for the confusion matrix and
+    /// the calibration of the playground (empty for regression).
+    pub test_logits: Vec<f32>,
+    pub test_labels: Vec<u8>,
     /// The output over the `GRID × GRID` plane, row-major from the top-left:
     /// `[GRID², classes]` probabilities, or `[GRID²]` regression values.
     pub output_grid: Vec<f32>,

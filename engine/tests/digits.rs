@@ -86,9 +86,13 @@ fn bundled_digits_are_ten_balanced_classes() {
 fn lenet_reaches_97_percent_on_the_cpu() {
     let set = digits();
     let network = Network::lenet(set.size, 10);
+    // Cosine annealing settles the weights by the last epoch: at a constant rate the last
+    // epoch's accuracy wanders (96.5 % to 97.4 % over seeds 1 to 3), with cosine it was 97.5 %
+    // to 98.0 % (97.7 % for seed 1).
     let recipe = Recipe {
         optimizer: Optimizer::Adam,
         learning_rate: 0.002,
+        schedule: Schedule::Cosine,
         epochs: 6,
         batch_size: 32,
         ..Recipe::default()

@@ -13,7 +13,7 @@ use agora_engine::snapshot::GRID;
 
 use super::table::LoadedTable;
 use crate::plane::{
-    ACTIVATIONS, LayerShape, LayerSpec, MAX_UNITS, activation_from_key, activation_key,
+    ACTIVATIONS, DROPOUTS, LayerShape, LayerSpec, MAX_UNITS, activation_from_key, activation_key,
     activation_label,
 };
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -28,7 +28,7 @@ use crate::session::Session;
 
 const FEATURES_W: f64 = 96.0;
 const COLUMN_W: f64 = 128.0;
-const HEADER_H: f64 = 132.0;
+const HEADER_H: f64 = 176.0;
 const ROW_H: f64 = 44.0;
 const THUMB: f64 = 34.0;
 
@@ -186,7 +186,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     });
 
     let palette = ACTIVATIONS.into_iter().map(|activation| {
-        let layer = LayerSpec::Dense { units: 4, activation };
+        let layer = LayerSpec::dense(4, activation);
         let onpointerdown = start_drag(&context.drag, DragSource::Palette(layer.clone()));
         let onclick = {
             let documents = props.editor.clone();
@@ -471,7 +471,13 @@ struct LayerColumnProps {
 fn layer_column(props: &LayerColumnProps) -> Html {
     let context = use_context::<DragContext>().expect("LayerColumn sits inside DragLayer");
     let index = props.index;
-    let LayerSpec::Dense { units, activation } = props.layer.clone();
+    let LayerSpec::Dense {
+        units,
+        activation,
+        norm,
+        skip,
+        dropout,
+    } = props.layer.clone();
     let documents = props.editor.clone();
     let dispatch = {
         let documents = documents.clone();
@@ -582,6 +588,23 @@ fn layer_column(props: &LayerColumnProps) -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_| dispatch(DocumentAction::DuplicateLayer { index }))
     };
+    let on_norm = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch(DocumentAction::SetNorm { index, norm: !norm }))
+    };
+    let on_skip = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_| dispatch(DocumentAction::SetSkip { index, skip: !skip }))
+    };
+    let on_dropout = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            if let Ok(percent) = select.value().parse::<u8>() {
+                dispatch(DocumentAction::SetDropout { index, percent });
+            }
+        })
+    };
     let remove = Callback::from(move |_| dispatch(DocumentAction::RemoveLayer { index }));
     let dragging_me = context
         .drag
@@ -616,6 +639,10 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             </div>
         }
     });
+    let dropout_options = DROPOUTS.into_iter().map(|percent| {
+        let label = if percent == 0 { "no dropout".to_owned() } else { format!("dropout {percent} %") };
+        html! { <option value={percent.to_string()} selected={percent == dropout}>{ label }</option> }
+    });
     let activation_options = ACTIVATIONS.into_iter().map(|option| {
         html! { <option value={activation_key(option)} selected={option == activation}>{ activation_label(option) }</option> }
     });
@@ -640,6 +667,13 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                 </div>
                 <select onchange={on_activation} aria-label={format!("Activation of layer {}", index + 1)} data-testid={format!("activation-{index}")}>
                     { for activation_options }
+                </select>
+                <div class="layer-extras">
+                    <label title="Batch norm before the activation"><input type="checkbox" checked={norm} onchange={on_norm} data-testid={format!("norm-{index}")} />{ "BN" }</label>
+                    <label title="Add the previous layer's output (a residual connection; same width)"><input type="checkbox" checked={skip} onchange={on_skip} data-testid={format!("skip-{index}")} />{ "skip" }</label>
+                </div>
+                <select onchange={on_dropout} aria-label={format!("Dropout after layer {}", index + 1)} data-testid={format!("dropout-{index}")}>
+                    { for dropout_options }
                 </select>
                 { match &props.shape {
                     Some(shape) => html! {

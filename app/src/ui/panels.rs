@@ -2,10 +2,12 @@
 
 use std::rc::Rc;
 
+use agora_engine::calibration::{Confusion, confidences, expected_calibration_error, reliability};
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
 use agora_engine::recipe::{Optimizer, Penalty};
 use agora_engine::samples::{Rows, Targets};
 use agora_engine::snapshot::GRID;
+use agora_engine::snapshot::Snapshot;
 use agora_engine::table::{TableData, prepare};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -356,6 +358,53 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
     }
 }
 
+/// The test set through the current network: the confusion matrix (rows the true class,
+/// columns the prediction) and how far its confidence can be trusted (expected calibration
+/// error over ten bins) — the image lab's views, for the playground's classes.
+fn test_views(snapshot: &Snapshot, classes: usize, names: &[String]) -> Html {
+    let labels: Vec<usize> = snapshot
+        .test_labels
+        .iter()
+        .map(|&l| usize::from(l))
+        .collect();
+    let predicted: Vec<usize> = snapshot
+        .test_logits
+        .chunks_exact(classes)
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(class, _)| class)
+        })
+        .collect();
+    let confusion = Confusion::new(&labels, &predicted, classes);
+    let (confidence, correct) = confidences(&snapshot.test_logits, &labels, classes, 1.0);
+    let ece = expected_calibration_error(&reliability(&confidence, &correct, 10));
+    let name = |class: usize| {
+        names
+            .get(class)
+            .cloned()
+            .unwrap_or_else(|| format!("class {class}"))
+    };
+    let header = (0..classes).map(|c| html! { <th scope="col" title={name(c)}><span class="swatch" style={format!("background: {}", colors::class_css(c))} /></th> });
+    let rows = confusion.counts.iter().enumerate().map(|(truth, row)| {
+        let cells = row.iter().enumerate().map(|(guess, count)| {
+            html! { <td class={classes!("cell", (truth == guess).then_some("diagonal"))} data-testid={format!("pg-confusion-{truth}-{guess}")}>{ count }</td> }
+        });
+        html! { <tr><th scope="row" title={name(truth)}><span class="swatch" style={format!("background: {}", colors::class_css(truth))} />{ name(truth) }</th>{ for cells }</tr> }
+    });
+    html! {
+        <details class="test-views" open=true>
+            <summary>{ "Test set: confusion and confidence" }</summary>
+            <table class="confusion small" data-testid="playground-confusion">
+                <thead><tr><th>{ "true \\ predicted" }</th>{ for header }</tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <p class="panel-note" data-testid="playground-ece">{ format!("Expected calibration error: {:.1} % (how far the confidence differs from the accuracy)", ece * 100.0) }</p>
+        </details>
+    }
+}
+
 /// A two-column table's rows as points of the (standardised) plane, coloured by label.
 fn table_points(data: &TableData, with_test: bool) -> Vec<PlotPoint> {
     let rows = |rows: &Rows, test: bool| -> Vec<PlotPoint> {
@@ -480,6 +529,7 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
                     </>
                 }) }
             </dl>
+            { for snapshot.filter(|s| outputs > 1 && !s.test_labels.is_empty()).map(|s| test_views(s, outputs, &class_names)) }
             <LossChart history={history} />
             if plane {
                 <Heatmap pixels={(*pixels).clone()} resolution={GRID} size={300} points={Some(Rc::clone(&points))}

@@ -123,6 +123,8 @@ impl PlaneTrainer {
             test_loss: reading.test_loss,
             train_accuracy: reading.train_accuracy,
             test_accuracy: reading.test_accuracy,
+            test_logits: reading.test_logits,
+            test_labels: reading.test_labels,
             output_grid: reading.output_grid,
             neuron_grids: reading.tap_grids,
             layers: reading.dense,

@@ -37,6 +37,10 @@ pub struct PlaneReading {
     /// `None` for regression.
     pub train_accuracy: Option<f32>,
     pub test_accuracy: Option<f32>,
+    /// The test samples' logits `[samples × classes]` (classification only).
+    pub test_logits: Vec<f32>,
+    /// The test samples' classes (classification only).
+    pub test_labels: Vec<u8>,
     /// `[grid points, classes]` probabilities, or `[grid points]` values.
     pub output_grid: Vec<f32>,
     /// Per requested tap, `[grid points, values]`.
@@ -442,11 +446,11 @@ impl PlaneProbe {
             let forward = model.forward(set.inputs.clone(), &mode);
             let scores = forward.flat(network.score_tap());
             let loss = super::loss::data_loss(head, scores.clone(), set.targets.clone());
-            (loss, scores.argmax(1))
+            (loss, scores.clone().argmax(1), scores)
         };
         let train = trainer.train_eval.as_ref().unwrap_or(&trainer.val);
-        let (train_loss, train_argmax) = loss_and_argmax(train);
-        let (test_loss, test_argmax) = loss_and_argmax(&trainer.val);
+        let (train_loss, train_argmax, _) = loss_and_argmax(train);
+        let (test_loss, test_argmax, test_scores) = loss_and_argmax(&trainer.val);
         let grid = self
             .grid
             .as_ref()
@@ -457,7 +461,8 @@ impl PlaneProbe {
         if classification {
             transaction = transaction
                 .register::<2, Int>(train_argmax)
-                .register::<2, Int>(test_argmax);
+                .register::<2, Int>(test_argmax)
+                .register(test_scores);
         }
         if let Some(grid) = &grid {
             let output = grid.flat(network.score_tap());
@@ -491,13 +496,16 @@ impl PlaneProbe {
         };
         let train_loss = scalar(next());
         let test_loss = scalar(next());
-        let (train_accuracy, test_accuracy) = if classification {
+        let (train_accuracy, test_accuracy, test_logits) = if classification {
             (
                 Some(accuracy(next(), train.labels_host.as_deref())),
                 Some(accuracy(next(), trainer.val.labels_host.as_deref())),
+                next()
+                    .map(|data| data.iter::<f32>().collect())
+                    .unwrap_or_default(),
             )
         } else {
-            (None, None)
+            (None, None, Vec::new())
         };
         let mut values = || -> Vec<f32> {
             next()
@@ -524,6 +532,8 @@ impl PlaneProbe {
             test_loss,
             train_accuracy,
             test_accuracy,
+            test_logits,
+            test_labels: trainer.val.labels_host.clone().unwrap_or_default(),
             output_grid,
             tap_grids,
             dense,
@@ -532,7 +542,7 @@ impl PlaneProbe {
 }
 
 /// The taps the playground draws as neurons: for each hidden Dense layer (all but the last),
-/// the output after the activations and norms that follow it.
+/// the output after the norms, activations, skip and dropout that follow it.
 pub fn neuron_taps(layers: &[Layer]) -> Vec<usize> {
     let dense: Vec<usize> = layers
         .iter()
@@ -552,6 +562,7 @@ pub fn neuron_taps(layers: &[Layer]) -> Vec<usize> {
                         | Layer::BatchNorm
                         | Layer::LayerNorm
                         | Layer::Dropout { .. }
+                        | Layer::Add { .. }
                 )
             ) {
                 end += 1;
