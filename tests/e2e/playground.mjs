@@ -168,6 +168,12 @@ async function run(backend) {
       (await text(page, 'total-params')).includes(`${64 + 72 + 18} parameters`));
 
     await page.selectOption(testid('optimizer'), 'adam');
+    // The CPU run trains with dropout too (the lab's layers are the playground's now); the
+    // WebGPU run keeps the plain network, as its software adapter is slow.
+    if (backend === 'cpu') {
+      await page.selectOption(testid('dropout-1'), '10');
+      await expectSoon(page, 'dropout is in the link', async () => page.url().includes('layers=8.tanh,8.tanh.d10'));
+    }
     await page.locator(testid('batch-size')).fill('25');
     await page.selectOption(testid('backend'), backend);
     const expected = backend === 'webgpu' ? 'Running on WebGPU' : 'Running on CPU (wasm)';
@@ -213,11 +219,20 @@ async function run(backend) {
     assert(zoom && zoom.distinct > 10, 'hovering a neuron shows its heatmap large');
     const linkPaths = await page.locator('svg.links path').count();
     assert(linkPaths === 7 * 8 + 8 * 8 + 8 * 2, `one connection per weight: ${linkPaths}`);
+    // The test set's confusion matrix: every test point counted once, mostly on the diagonal
+    // (the accuracy shown), and the calibration error beside it.
+    const cells = await page.locator(`${testid('playground-confusion')} td`).evaluateAll((tds) => tds.map((td) => Number(td.textContent)));
+    const total = cells.reduce((a, b) => a + b, 0);
+    const diagonal = cells[0] + cells[3];
+    assert(cells.length === 4 && total === 250, `the confusion matrix counts the 250 test points: ${cells}`);
+    const shown = parseFloat(await text(page, 'test-accuracy'));
+    assert(Math.abs((diagonal / total) * 100 - shown) < 0.11, `its diagonal is the test accuracy: ${diagonal}/${total} vs ${shown} %`);
+    assert(/^Expected calibration error: \d+\.\d %/.test(await text(page, 'playground-ece')), 'the calibration error is shown');
     await page.screenshot({ path: join(shots, '2-trained.png'), fullPage: true });
 
     // Reload from the URL: the same setup comes back.
     const hash = new URL(page.url()).hash;
-    assert(hash.includes('data=spiral') && hash.includes('layers=8.tanh,8.tanh') && hash.includes('opt=adam'),
+    assert(hash.includes('data=spiral') && hash.includes(backend === 'cpu' ? 'layers=8.tanh,8.tanh.d10' : 'layers=8.tanh,8.tanh&') && hash.includes('opt=adam'),
       `the URL holds the setup: ${hash}`);
     await page.reload();
     await page.locator(testid('network')).waitFor({ timeout: 60_000 });
