@@ -120,6 +120,8 @@ fn snapshot(trainer: &Trainer, probe: &PlaneProbe) -> Snapshot {
         test_loss: reading.test_loss,
         train_accuracy: reading.train_accuracy,
         test_accuracy: reading.test_accuracy,
+        test_logits: reading.test_logits,
+        test_labels: reading.test_labels,
         output_grid: reading.output_grid,
         neuron_grids: reading.tap_grids,
         layers: reading.dense,
@@ -150,6 +152,28 @@ fn assert_accuracy(after: &Snapshot, at_least: f32) {
     assert!(
         accuracy >= at_least,
         "test accuracy {accuracy} < {at_least}"
+    );
+    // The test logits read with it give the same accuracy.
+    let classes = after.test_logits.len() / after.test_labels.len().max(1);
+    assert_eq!(after.test_logits.len(), after.test_labels.len() * classes);
+    let correct = after
+        .test_logits
+        .chunks(classes)
+        .zip(&after.test_labels)
+        .filter(|(row, label)| {
+            let top = row
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(class, _)| class);
+            top == Some(usize::from(**label))
+        })
+        .count();
+    #[allow(clippy::cast_precision_loss)]
+    let from_logits = correct as f32 / after.test_labels.len() as f32;
+    assert!(
+        (from_logits - accuracy).abs() < 1e-6,
+        "accuracy from the test logits {from_logits} vs {accuracy}"
     );
 }
 
