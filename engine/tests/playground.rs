@@ -5,12 +5,13 @@
 #[macro_use]
 mod common;
 
-use agora_engine::compute::{PlaneProbe, PlaneReading, neuron_taps};
+use agora_engine::compute::{PlaneProbe, neuron_taps};
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, Point, grid_points};
 use agora_engine::net::{Act, Feature, Head, Input, Layer, Network};
 use agora_engine::recipe::{Optimizer, Recipe};
 use agora_engine::samples::{Rows, Samples};
 use agora_engine::snapshot::GRID;
+use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};
 
 on_each_backend! {
@@ -80,7 +81,7 @@ fn playground(
     (trainer, probe)
 }
 
-fn read(trainer: &Trainer, probe: &PlaneProbe) -> PlaneReading {
+fn read(trainer: &Trainer, probe: &PlaneProbe) -> Snapshot {
     pollster::block_on(probe.read(trainer)).expect("the probe reads back")
 }
 
@@ -157,14 +158,14 @@ fn spiral(device: Device) {
         assert!((pair[0] + pair[1] - 1.0).abs() < 1e-4, "{pair:?}");
     }
     assert_eq!(neuron_taps(&network.layers), [3, 5]);
-    assert_eq!(after.tap_grids.len(), 2);
-    for grid in &after.tap_grids {
+    assert_eq!(after.neuron_grids.len(), 2);
+    for grid in &after.neuron_grids {
         assert_eq!(grid.len(), GRID * GRID * 16);
         assert!(grid.iter().all(|v| v.abs() <= 1.0), "tanh outputs");
     }
-    let shapes: Vec<(usize, usize)> = after.dense.iter().map(|l| (l.fan_in, l.units)).collect();
+    let shapes: Vec<(usize, usize)> = after.layers.iter().map(|l| (l.fan_in, l.units)).collect();
     assert_eq!(shapes, [(6, 16), (16, 16), (16, 2)]);
-    assert_ne!(after.dense, before.dense, "the weights moved");
+    assert_ne!(after.layers, before.layers, "the weights moved");
 }
 
 fn plane(device: Device) {

@@ -113,19 +113,7 @@ fn train_epoch(trainer: &mut Trainer) {
 
 /// What the playground shows now, read through the probe.
 fn snapshot(trainer: &Trainer, probe: &PlaneProbe) -> Snapshot {
-    let reading = pollster::block_on(probe.read(trainer)).expect("the probe reads back");
-    Snapshot {
-        epoch: trainer.epoch(),
-        train_loss: reading.train_loss,
-        test_loss: reading.test_loss,
-        train_accuracy: reading.train_accuracy,
-        test_accuracy: reading.test_accuracy,
-        test_logits: reading.test_logits,
-        test_labels: reading.test_labels,
-        output_grid: reading.output_grid,
-        neuron_grids: reading.tap_grids,
-        layers: reading.dense,
-    }
+    pollster::block_on(probe.read(trainer)).expect("the probe reads back")
 }
 
 fn train(device: &Device, run: Run) -> (Snapshot, Snapshot) {

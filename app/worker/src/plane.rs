@@ -116,19 +116,7 @@ impl PlaneTrainer {
     /// # Errors
     /// The device failed to return the data (for example, a lost GPU).
     pub async fn snapshot(&self) -> Result<Snapshot, TrainError> {
-        let reading = self.probe.read(&self.trainer).await?;
-        Ok(Snapshot {
-            epoch: self.trainer.epoch(),
-            train_loss: reading.train_loss,
-            test_loss: reading.test_loss,
-            train_accuracy: reading.train_accuracy,
-            test_accuracy: reading.test_accuracy,
-            test_logits: reading.test_logits,
-            test_labels: reading.test_labels,
-            output_grid: reading.output_grid,
-            neuron_grids: reading.tap_grids,
-            layers: reading.dense,
-        })
+        self.probe.read(&self.trainer).await
     }
 }
 

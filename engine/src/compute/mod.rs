@@ -18,7 +18,7 @@ pub use loss::{cross_entropy, data_loss, mean_squared_error, penalty};
 pub use model::{Block, Conv2dBlock, DenseBlock, Forward, Mode, Model, PlainBlock};
 pub use norm::{BATCH_NORM_MOMENTUM, NORM_EPSILON, NormBlock, Running};
 pub use optim::{clip_global_norm, optimizer_for};
-pub use probes::{PlaneProbe, PlaneReading, neuron_taps};
+pub use probes::{PlaneProbe, neuron_taps};
 pub use tensors::{images_tensor, one_hot, rows_tensor, targets_tensor};
 pub use trainer::{EpochMetrics, Evaluation, TrainError, Trainer};
 pub use value::Value;

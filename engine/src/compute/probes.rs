@@ -17,7 +17,7 @@ use crate::inspect::{Saliency, SaliencyMethod, grad_cam_tap};
 use crate::net::{Head, Layer};
 use crate::params::{HostTensor, LayerParams};
 use crate::samples::{Rows, Samples};
-use crate::snapshot::LayerWeights;
+use crate::snapshot::{LayerWeights, Snapshot};
 
 fn readback(error: impl std::fmt::Debug) -> TrainError {
     TrainError::Readback(format!("{error:?}"))
@@ -26,27 +26,6 @@ fn readback(error: impl std::fmt::Debug) -> TrainError {
 /// Values of every tensor registered, in order.
 fn floats(data: Vec<TensorData>) -> impl Iterator<Item = Vec<f32>> {
     data.into_iter().map(|data| data.iter::<f32>().collect())
-}
-
-/// The playground's reading of a network on points: full-set losses and accuracies, the
-/// output and the chosen taps over a grid of the plane, and every Dense layer's weights.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlaneReading {
-    pub train_loss: f32,
-    pub test_loss: f32,
-    /// `None` for regression.
-    pub train_accuracy: Option<f32>,
-    pub test_accuracy: Option<f32>,
-    /// The test samples' logits `[samples × classes]` (classification only).
-    pub test_logits: Vec<f32>,
-    /// The test samples' classes (classification only).
-    pub test_labels: Vec<u8>,
-    /// `[grid points, classes]` probabilities, or `[grid points]` values.
-    pub output_grid: Vec<f32>,
-    /// Per requested tap, `[grid points, values]`.
-    pub tap_grids: Vec<Vec<f32>>,
-    /// Every Dense layer's weights, in order.
-    pub dense: Vec<LayerWeights>,
 }
 
 impl Trainer {
@@ -436,7 +415,7 @@ impl PlaneProbe {
     ///
     /// # Errors
     /// The device failed to return the data (for example, a lost GPU).
-    pub async fn read(&self, trainer: &Trainer) -> Result<PlaneReading, TrainError> {
+    pub async fn read(&self, trainer: &Trainer) -> Result<Snapshot, TrainError> {
         let model: Model = trainer.model.valid();
         let mode = Mode::Eval(&trainer.running);
         let network = &trainer.network;
@@ -512,13 +491,13 @@ impl PlaneProbe {
                 .map(|data| data.iter::<f32>().collect())
                 .unwrap_or_default()
         };
-        let (output_grid, tap_grids) = if grid.is_some() {
+        let (output_grid, neuron_grids) = if grid.is_some() {
             let output = values();
             (output, self.taps.iter().map(|_| values()).collect())
         } else {
             (Vec::new(), Vec::new())
         };
-        let dense = dense_shapes
+        let layers = dense_shapes
             .into_iter()
             .map(|[fan_in, units]| LayerWeights {
                 fan_in,
@@ -527,7 +506,8 @@ impl PlaneProbe {
                 biases: values(),
             })
             .collect();
-        Ok(PlaneReading {
+        Ok(Snapshot {
+            epoch: trainer.epoch(),
             train_loss,
             test_loss,
             train_accuracy,
@@ -535,8 +515,8 @@ impl PlaneProbe {
             test_logits,
             test_labels: trainer.val.labels_host.clone().unwrap_or_default(),
             output_grid,
-            tap_grids,
-            dense,
+            neuron_grids,
+            layers,
         })
     }
 }
