@@ -359,7 +359,7 @@ mod tests {
         };
         let network = network(
             &points(&[Feature::X1, Feature::X2]),
-            &[block.clone()],
+            std::slice::from_ref(&block),
             Head::Classification { classes: 2 },
         );
         assert_eq!(

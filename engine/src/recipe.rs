@@ -240,7 +240,7 @@ impl Recipe {
             }
             Schedule::Cosine => {
                 #[allow(clippy::cast_precision_loss)]
-                let total = (self.epochs.clamp(1, 1 << 40) as f64 - warmup).max(1e-9);
+                let total = (self.epochs.clamp(1, 1 << 30) as f64 - warmup).max(1e-9);
                 let progress = ((position - warmup) / total).clamp(0.0, 1.0);
                 base * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
             }
