@@ -485,7 +485,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     photos={photos.then(|| (photos_ready.clone(), project.total_images(), stale))} />
             </div>
             <div class="inside-area">
-                <super::inspect::Inside session={props.session.clone()} link={editor.link.clone()}
+                <super::inside::Inside session={props.session.clone()} link={editor.link.clone()}
                     layers={Rc::new(doc.network.layers.clone())} class_names={class_names} />
             </div>
             { for ghost }

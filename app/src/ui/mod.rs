@@ -8,7 +8,7 @@ mod builder;
 mod canvas;
 mod drag;
 mod fields;
-mod inspect;
+mod inside;
 mod lab;
 mod lab_editor;
 mod panels;
