@@ -4,6 +4,33 @@
 //! The state (document, session), the worker protocol and the colour maps are plain Rust and
 //! tested natively; the Yew components only build for wasm32 with the `page` feature. The
 //! training worker is the `agora-worker` crate beside this one.
+//!
+//! ```
+//! use agora_app::document::{Document, DocumentAction};
+//! use agora_app::protocol::{Command, PlaneData, Setup, decode, encode};
+//! use agora_engine::net::{Input, infer_graph};
+//!
+//! // TensorFlow Playground's opening setup, one edit, and the link that reproduces it.
+//! let document = Document::default().apply(DocumentAction::SetUnits { index: 0, units: 6 });
+//! let (reopened, unreadable) = Document::from_fragment(&document.to_fragment());
+//! assert!(unreadable.is_empty());
+//! assert_eq!(reopened, document);
+//!
+//! // The one network type the worker trains: points with two features, 6 and 2 tanh neurons.
+//! let network = document.network();
+//! assert!(matches!(network.input, Input::Points { .. }));
+//! assert_eq!(infer_graph(&network).unwrap().total_params, 2 * 6 + 6 + 6 * 2 + 2 + 2 * 2 + 2);
+//!
+//! // What the page sends the worker, as the bytes that cross to it.
+//! let setup = Command::Setup(Setup {
+//!     network,
+//!     data: PlaneData::Points(document.dataset),
+//!     seed: document.dataset.seed,
+//!     recipe: document.recipe,
+//!     backend: document.backend,
+//! });
+//! assert_eq!(decode::<Command>(&encode(&setup)).unwrap(), setup);
+//! ```
 
 pub mod backend;
 pub mod colors;
