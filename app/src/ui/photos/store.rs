@@ -1,0 +1,260 @@
+//! Keeping the project's classes and images in this browser's storage: loading, adding files
+//! and webcam frames in batches, renaming, and the storage estimate.
+
+use std::rc::Rc;
+
+use agora_engine::photos::{check_file_size, sniff};
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+use super::bridge::*;
+use crate::photos::{Project, ProjectAction, StoredClass, THUMBS_PER_CLASS, Thumb};
+
+pub fn load_project(project: UseReducerDispatcher<Project>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        match store_load(u32::try_from(THUMBS_PER_CLASS).unwrap_or(24)).await {
+            Ok(value) => {
+                let classes: Vec<StoredClass> = Array::from(&field(&value, "classes"))
+                    .iter()
+                    .map(|c| StoredClass {
+                        id: as_u32(&field(&c, "id")),
+                        name: field(&c, "name").as_string().unwrap_or_default(),
+                        color: field(&c, "color")
+                            .as_string()
+                            .unwrap_or_else(|| "#888888".into()),
+                    })
+                    .collect();
+                let counts = Array::from(&field(&value, "counts"))
+                    .iter()
+                    .map(|pair| {
+                        let pair = Array::from(&pair);
+                        (as_u32(&pair.get(0)), as_u64(&pair.get(1)) as usize)
+                    })
+                    .collect();
+                let thumbs = Array::from(&field(&value, "thumbs"))
+                    .iter()
+                    .filter_map(|triple| {
+                        let triple = Array::from(&triple);
+                        let pixels = bytes_of(&triple.get(2))?;
+                        Some((
+                            as_u32(&triple.get(0)),
+                            Thumb {
+                                id: as_u64(&triple.get(1)),
+                                pixels: Rc::from(pixels),
+                            },
+                        ))
+                    })
+                    .collect();
+                let empty = classes.is_empty();
+                project.dispatch(ProjectAction::Loaded {
+                    classes,
+                    counts,
+                    thumbs,
+                });
+                if empty {
+                    // Two empty classes to start with, as Teachable Machine does; stored once
+                    // something is added to them or they are edited.
+                    let first = Project::default().new_class();
+                    let second = Project::default()
+                        .apply(ProjectAction::AddClass(first.clone()))
+                        .new_class();
+                    project.dispatch(ProjectAction::AddClass(first));
+                    project.dispatch(ProjectAction::AddClass(second));
+                }
+            }
+            Err(error) => project.dispatch(ProjectAction::StorageFailed(js_message(&error))),
+        }
+        refresh_estimate(&project).await;
+    });
+}
+
+pub(super) async fn refresh_estimate(project: &UseReducerDispatcher<Project>) {
+    if let Ok(value) = store_estimate().await {
+        project.dispatch(ProjectAction::Storage {
+            usage: as_u64(&field(&value, "usage")),
+            quota: as_u64(&field(&value, "quota")),
+        });
+    }
+}
+
+pub(super) fn classes_value(classes: &[StoredClass]) -> JsValue {
+    let array = Array::new();
+    for class in classes {
+        let object = js_sys::Object::new();
+        let _ = Reflect::set(&object, &"id".into(), &class.id.into());
+        let _ = Reflect::set(&object, &"name".into(), &class.name.as_str().into());
+        let _ = Reflect::set(&object, &"color".into(), &class.color.as_str().into());
+        array.push(&object);
+    }
+    array.into()
+}
+
+/// Applies a class edit and stores the resulting class list.
+pub(super) fn edit_classes(project: &UseReducerHandle<Project>, action: ProjectAction) {
+    let after = (**project).clone().apply(action.clone());
+    project.dispatch(action);
+    let classes: Vec<StoredClass> = after.classes.iter().map(|c| c.class.clone()).collect();
+    let dispatcher = project.dispatcher();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(error) = store_save_classes(classes_value(&classes)).await {
+            dispatcher.dispatch(ProjectAction::Refused(format!(
+                "Your class names could not be saved ({}).",
+                js_message(&error)
+            )));
+        }
+    });
+}
+
+/// Stores `images` (64×64 RGB) in `class`, all or none.
+///
+/// # Errors
+/// Storage is full: how many images were not stored (the caller reports it once, with the
+/// files it will no longer try).
+pub(super) async fn store_images(
+    project: &UseReducerDispatcher<Project>,
+    class: u32,
+    images: &mut Vec<Vec<u8>>,
+) -> Result<(), usize> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    let array = Array::new();
+    for image in images.iter() {
+        array.push(&Uint8Array::from(image.as_slice()));
+    }
+    let result = store_add_images(class, array).await;
+    let batch = std::mem::take(images);
+    match result {
+        Ok(ids) => {
+            let ids = Array::from(&ids);
+            let thumbs = batch
+                .into_iter()
+                .enumerate()
+                .map(|(index, pixels)| Thumb {
+                    id: as_u64(&ids.get(u32::try_from(index).unwrap_or(0))),
+                    pixels: Rc::from(pixels),
+                })
+                .collect();
+            project.dispatch(ProjectAction::Added { class, thumbs });
+            Ok(())
+        }
+        Err(error) if is_quota(&error) => Err(batch.len()),
+        Err(error) => {
+            project.dispatch(ProjectAction::Refused(format!(
+                "{} image{} could not be saved ({}).",
+                batch.len(),
+                if batch.len() == 1 { "" } else { "s" },
+                js_message(&error)
+            )));
+            Ok(())
+        }
+    }
+}
+
+/// Checks, decodes and stores `files` in `class`, reporting each refusal by file name.
+pub(super) async fn add_files(
+    project: UseReducerDispatcher<Project>,
+    classes: Vec<StoredClass>,
+    class: u32,
+    files: Vec<JsValue>,
+) {
+    if files.is_empty() {
+        return;
+    }
+    // The class list is stored with the first images (the starting classes live in memory
+    // until then).
+    let _ = store_save_classes(classes_value(&classes)).await;
+    project.dispatch(ProjectAction::Start {
+        class,
+        total: files.len(),
+    });
+    let mut pending: Vec<Vec<u8>> = Vec::new();
+    let mut remaining = files.len();
+    for file in &files {
+        remaining -= 1;
+        let name = media_file_name(file);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let size = media_file_size(file) as u64;
+        if let Err(problem) = check_file_size(size) {
+            project.dispatch(ProjectAction::Refused(format!("{name}: {problem}")));
+            continue;
+        }
+        let bytes = match media_bytes(file).await {
+            Ok(bytes) => bytes_of(&bytes).unwrap_or_default(),
+            Err(error) => {
+                project.dispatch(ProjectAction::Refused(format!(
+                    "{name}: the file could not be read ({}).",
+                    js_message(&error)
+                )));
+                continue;
+            }
+        };
+        let sniffed = match sniff(&bytes) {
+            Ok(sniffed) => sniffed,
+            Err(problem) => {
+                project.dispatch(ProjectAction::Refused(format!("{name}: {problem}")));
+                continue;
+            }
+        };
+        drop(bytes);
+        match media_decode(file, SIDE).await {
+            Ok(pixels) => {
+                if let Some(note) = &sniffed.note {
+                    project.dispatch(ProjectAction::Noted(format!("{name}: {note}")));
+                }
+                pending.push(bytes_of(&pixels).unwrap_or_default());
+            }
+            Err(_) => {
+                project.dispatch(ProjectAction::Refused(format!(
+                    "{name}: the {} file is damaged: the browser could not decode it.",
+                    sniffed.format.label()
+                )));
+                continue;
+            }
+        }
+        if pending.len() >= STORE_BATCH
+            && let Err(unsaved) = store_images(&project, class, &mut pending).await
+        {
+            // Storage is full: stop here, so nothing more is decoded for nothing.
+            project.dispatch(ProjectAction::StorageFull {
+                unsaved: unsaved + remaining,
+            });
+            project.dispatch(ProjectAction::Finish);
+            refresh_estimate(&project).await;
+            return;
+        }
+    }
+    if let Err(unsaved) = store_images(&project, class, &mut pending).await {
+        project.dispatch(ProjectAction::StorageFull { unsaved });
+    }
+    project.dispatch(ProjectAction::Finish);
+    refresh_estimate(&project).await;
+}
+
+/// Stores webcam frames in `class`.
+pub(super) async fn add_frames(
+    project: UseReducerDispatcher<Project>,
+    classes: Vec<StoredClass>,
+    class: u32,
+    frames: Vec<Vec<u8>>,
+) {
+    if frames.is_empty() {
+        return;
+    }
+    let _ = store_save_classes(classes_value(&classes)).await;
+    project.dispatch(ProjectAction::Start {
+        class,
+        total: frames.len(),
+    });
+    let mut pending = frames;
+    if let Err(unsaved) = store_images(&project, class, &mut pending).await {
+        project.dispatch(ProjectAction::StorageFull { unsaved });
+    }
+    project.dispatch(ProjectAction::Finish);
+    refresh_estimate(&project).await;
+}
+
+pub(super) fn stored_classes(project: &Project) -> Vec<StoredClass> {
+    project.classes.iter().map(|c| c.class.clone()).collect()
+}
