@@ -216,14 +216,26 @@ impl Table {
     }
 
     /// What a person most likely wants: the last column as the label, classes when it holds
-    /// text or a few whole numbers, every numeric column before it as a feature.
+    /// text or a few whole numbers, and as features every column before it that holds numbers
+    /// in most of its rows (a column of names is left out; a column of numbers with a typo is
+    /// kept, so preparing it says which line to fix).
     pub fn suggest(&self) -> TableChoice {
         let label = self.headers.len() - 1;
         TableChoice {
             label,
-            features: (0..label).filter(|&c| self.is_numeric(c)).collect(),
+            features: (0..label).filter(|&c| self.mostly_numeric(c)).collect(),
             task: self.suggest_task(label),
         }
+    }
+
+    /// Whether at least half the cells of `column` are numbers.
+    fn mostly_numeric(&self, column: usize) -> bool {
+        let numbers = self
+            .rows
+            .iter()
+            .filter(|row| row.get(column).and_then(|cell| number(cell)).is_some())
+            .count();
+        2 * numbers >= self.rows.len()
     }
 
     /// Classes when `column` holds text or at most [`MAX_TABLE_CLASSES`] whole numbers; a
@@ -697,6 +709,21 @@ mod tests {
             prepare(&nan, &choice, 50, 1),
             Err(TableError::NotANumber { line: 2, .. })
         ));
+    }
+
+    #[test]
+    fn a_typo_in_a_numeric_column_is_reported_not_skipped() {
+        let parsed = table("name,a,b,label\nann,1,2,x\nbob,3,four,y\ncy,5,6,x\ndi,7,8,y\n").expect("reads");
+        let choice = parsed.suggest();
+        assert_eq!(choice.features, [1, 2], "names are left out, the column with a typo stays");
+        assert_eq!(
+            prepare(&parsed, &choice, 50, 1),
+            Err(TableError::NotANumber {
+                line: 3,
+                column: "b".into(),
+                value: "four".into()
+            })
+        );
     }
 
     #[test]

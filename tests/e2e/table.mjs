@@ -44,7 +44,8 @@ async function run() {
     for (let column = 0; column < 4; column += 1) {
       assert(await page.locator(testid(`input-column-${column}`)).isVisible(), `input column ${column} stands in the network`);
     }
-    assert((await text(page, 'input-column-2')) === 'petal_length_cm', `columns are named: ${await text(page, 'input-column-2')}`);
+    const columnName = (await page.locator(`${testid('input-column-2')} .feature-label`).textContent()).trim();
+    assert(columnName === 'petal_length_cm', `columns are named: ${columnName}`);
     assert(await page.locator(testid('no-plane')).isVisible(), 'four features: no plane to draw, and it says so');
     assert(/#.*table=iris\.csv&label=4&cols=0,1,2,3&task=classes&tclasses=3/.test(page.url()), `the link names the table: ${page.url()}`);
 
