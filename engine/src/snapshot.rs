@@ -18,6 +18,10 @@ pub struct LayerWeights {
     pub biases: Vec<f32>,
 }
 
+/// The plane drawn for a table of two columns spans this many standard deviations each way
+/// (the points of the plane span ±`data::DOMAIN`), so standardised rows fill the picture.
+pub const TABLE_PLANE_DEVIATIONS: f32 = 3.0;
+
 /// Heatmap resolution: the output and every neuron are evaluated on a `GRID × GRID` grid.
 pub const GRID: usize = 48;
 

@@ -713,9 +713,14 @@ mod tests {
 
     #[test]
     fn a_typo_in_a_numeric_column_is_reported_not_skipped() {
-        let parsed = table("name,a,b,label\nann,1,2,x\nbob,3,four,y\ncy,5,6,x\ndi,7,8,y\n").expect("reads");
+        let parsed =
+            table("name,a,b,label\nann,1,2,x\nbob,3,four,y\ncy,5,6,x\ndi,7,8,y\n").expect("reads");
         let choice = parsed.suggest();
-        assert_eq!(choice.features, [1, 2], "names are left out, the column with a typo stays");
+        assert_eq!(
+            choice.features,
+            [1, 2],
+            "names are left out, the column with a typo stays"
+        );
         assert_eq!(
             prepare(&parsed, &choice, 50, 1),
             Err(TableError::NotANumber {

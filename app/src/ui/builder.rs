@@ -357,6 +357,11 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         }
     });
 
+    // A table's classes go by their names.
+    let class_names: Vec<String> = match (&document.table, &props.table) {
+        (Some(setup), Some(table)) => table.distinct(setup.choice.label),
+        _ => Vec::new(),
+    };
     let output_nodes = (0..outputs).map(|class| {
         let style = format!(
             "left: {}px; top: {}px;",
@@ -371,7 +376,10 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         let label = if outputs == 1 {
             "value".to_owned()
         } else {
-            format!("class {class}")
+            class_names
+                .get(class)
+                .cloned()
+                .unwrap_or_else(|| format!("class {class}"))
         };
         html! {
             <div class="output-node" {style} title={label.clone()}>

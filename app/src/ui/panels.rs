@@ -3,11 +3,11 @@
 use std::rc::Rc;
 
 use agora_engine::calibration::{Confusion, confidences, expected_calibration_error, reliability};
+use agora_engine::data::DOMAIN;
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
 use agora_engine::recipe::{Optimizer, Penalty};
 use agora_engine::samples::{Rows, Targets};
-use agora_engine::snapshot::GRID;
-use agora_engine::snapshot::Snapshot;
+use agora_engine::snapshot::{GRID, Snapshot, TABLE_PLANE_DEVIATIONS};
 use agora_engine::table::{TableData, prepare};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -407,11 +407,13 @@ fn test_views(snapshot: &Snapshot, classes: usize, names: &[String]) -> Html {
 
 /// A two-column table's rows as points of the (standardised) plane, coloured by label.
 fn table_points(data: &TableData, with_test: bool) -> Vec<PlotPoint> {
+    // The plane spans ±TABLE_PLANE_DEVIATIONS standard deviations, drawn over ±DOMAIN.
+    let scale = DOMAIN / TABLE_PLANE_DEVIATIONS;
     let rows = |rows: &Rows, test: bool| -> Vec<PlotPoint> {
         (0..rows.len())
             .map(|r| PlotPoint {
-                x1: rows.values[r * rows.columns],
-                x2: rows.values[r * rows.columns + 1],
+                x1: rows.values[r * rows.columns] * scale,
+                x2: rows.values[r * rows.columns + 1] * scale,
                 rgb: match &rows.targets {
                     Targets::Classes(classes) => {
                         CLASS_COLORS[usize::from(classes[r]) % CLASS_COLORS.len()]

@@ -4,12 +4,12 @@
 
 use agora_app::protocol::{PlaneData, Setup};
 use agora_engine::compute::{PlaneProbe, neuron_taps};
-use agora_engine::data::{Dataset, Label, Point, grid_points};
+use agora_engine::data::{DOMAIN, Dataset, Label, Point, grid_points};
 use agora_engine::net::{Feature, Head, Input, Layer, Network};
 use agora_engine::params::{HostTensor, LayerParams};
 use agora_engine::recipe::Recipe;
 use agora_engine::samples::{Rows, Samples};
-use agora_engine::snapshot::{GRID, LayerWeights, Snapshot};
+use agora_engine::snapshot::{GRID, LayerWeights, Snapshot, TABLE_PLANE_DEVIATIONS};
 use agora_engine::{Device, TrainError, Trainer};
 
 /// The trainer and its plane probe.
@@ -72,11 +72,22 @@ impl PlaneTrainer {
                 &Rows::from_points(&grid, features, Head::Regression),
                 taps,
             )?,
-            Input::Table { columns: 2 } => PlaneProbe::new(
-                &trainer,
-                &Rows::from_points(&grid, &[Feature::X1, Feature::X2], Head::Regression),
-                taps,
-            )?,
+            Input::Table { columns: 2 } => {
+                let scale = TABLE_PLANE_DEVIATIONS / DOMAIN;
+                let deviations: Vec<Point> = grid
+                    .iter()
+                    .map(|point| Point {
+                        x1: point.x1 * scale,
+                        x2: point.x2 * scale,
+                        ..*point
+                    })
+                    .collect();
+                PlaneProbe::new(
+                    &trainer,
+                    &Rows::from_points(&deviations, &[Feature::X1, Feature::X2], Head::Regression),
+                    taps,
+                )?
+            }
             _ => PlaneProbe::without_grid(),
         };
         Ok(PlaneTrainer { trainer, probe })
