@@ -243,8 +243,11 @@ mod trainer {
                 }
                 _ => return Err("the workload has no data".into()),
             };
-            Trainer::new(device, &network, &train, &val, recipe, None, seed)
-                .map_err(|error| error.to_string())
+            let mut trainer = Trainer::new(device, &network, &train, &val, recipe, None, seed)
+                .map_err(|error| error.to_string())?;
+            // As the playground trains it: its losses come from the plane probe.
+            trainer.track_epoch_metrics(network.input.image().is_some());
+            Ok(trainer)
         }
     }
 

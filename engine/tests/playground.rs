@@ -17,6 +17,7 @@ use agora_engine::{Device, Trainer};
 on_each_backend! {
     spiral_with_dropout_and_adam_beats_chance => spiral;
     plane_regression_test_loss_falls => plane;
+    untracked_training_is_the_same_and_says_so => untracked;
 }
 
 /// x₁, x₂, x₁², x₂², sin x₁, sin x₂.
@@ -207,4 +208,37 @@ fn plane(device: Device) {
     assert!(metrics.val_accuracy.is_nan(), "no accuracy for regression");
     // One value per grid point.
     assert_eq!(after.output_grid.len(), GRID * GRID);
+}
+
+/// The playground skips the running training loss (its probe reads the whole sets): training
+/// is the same, the epoch's training figures say they were not kept, and timing still syncs.
+fn untracked(device: Device) {
+    let data = dataset(DatasetKind::Circle, 2);
+    let network = Network::playground(features(), data.config.head());
+    let recipe = Recipe {
+        optimizer: Optimizer::Adam,
+        learning_rate: 0.03,
+        ..Recipe::playground()
+    };
+    let (mut tracked, probe) = playground(&device, &data, &network, recipe);
+    let (mut untracked, _) = playground(&device, &data, &network, recipe);
+    untracked.track_epoch_metrics(false);
+    for trainer in [&mut tracked, &mut untracked] {
+        for _ in 0..3 {
+            while !trainer.train_batches(usize::MAX) {}
+        }
+        pollster::block_on(trainer.sync()).expect("sync reads the last loss");
+    }
+    let kept = pollster::block_on(tracked.epoch_metrics()).expect("metrics");
+    let skipped = pollster::block_on(untracked.epoch_metrics()).expect("metrics");
+    assert!(kept.train_loss.is_finite() && kept.train_accuracy.is_finite());
+    assert!(skipped.train_loss.is_nan() && skipped.train_accuracy.is_nan());
+    assert!(
+        (kept.val_loss - skipped.val_loss).abs() < 1e-5,
+        "the same training either way: {} vs {}",
+        kept.val_loss,
+        skipped.val_loss
+    );
+    let (a, b) = (read(&tracked, &probe), read(&untracked, &probe));
+    assert_eq!(a.test_accuracy, b.test_accuracy);
 }

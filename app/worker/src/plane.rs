@@ -46,7 +46,7 @@ impl PlaneTrainer {
                 });
             }
         };
-        let trainer = Trainer::new(
+        let mut trainer = Trainer::new(
             device,
             &setup.network,
             &Samples::Rows(train),
@@ -55,6 +55,8 @@ impl PlaneTrainer {
             params,
             setup.seed,
         )?;
+        // The playground reads its losses over the whole sets through the probe.
+        trainer.track_epoch_metrics(false);
         // The plane: the grid's points as the network's features, or, for a table of two
         // columns, the standardised columns themselves as the two axes.
         let grid: Vec<Point> = grid_points(GRID)
