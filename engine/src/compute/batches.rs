@@ -34,7 +34,8 @@ enum Store {
 /// One epoch's order of the training samples.
 pub(crate) struct EpochOrder {
     host: Vec<usize>,
-    device: Tensor<1, Int>,
+    /// Images only: the order on the device, for gathering with `select`.
+    device: Option<Tensor<1, Int>>,
     /// Rows only: the epoch's shuffled inputs and targets (training device) and classes.
     rows: Option<(Tensor<2>, Tensor<2>, Option<Tensor<1, Int>>)>,
 }
@@ -109,12 +110,13 @@ impl TrainSet {
 
     /// Starts an epoch in `order`.
     pub fn start_epoch(&mut self, order: Vec<usize>) -> EpochOrder {
-        let indices: Vec<i64> = order
-            .iter()
-            .map(|&i| i64::try_from(i).unwrap_or(0))
-            .collect();
-        let device =
-            Tensor::<1, Int>::from_data(TensorData::new(indices, [order.len()]), &self.device);
+        let device = (!matches!(self.store, Store::Rows(_))).then(|| {
+            let indices: Vec<i64> = order
+                .iter()
+                .map(|&i| i64::try_from(i).unwrap_or(0))
+                .collect();
+            Tensor::<1, Int>::from_data(TensorData::new(indices, [order.len()]), &self.device)
+        });
         let rows = match &self.store {
             Store::Rows(rows) => {
                 let shuffled = rows.subset(&order);
@@ -145,7 +147,15 @@ impl TrainSet {
                 labels: labels.as_ref().map(|l| l.clone().narrow(0, position, len)),
             };
         }
-        let picked = epoch.device.clone().narrow(0, position, len);
+        let Some(order) = &epoch.device else {
+            // Rows always have their epoch upload (above); an order without either is empty.
+            return Batch {
+                inputs: Value::Flat(Tensor::zeros([0, 1], &self.train_device)),
+                targets: Tensor::zeros([0, self.classes.max(1)], &self.train_device),
+                labels: None,
+            };
+        };
+        let picked = order.clone().narrow(0, position, len);
         let on_train_device = picked.clone().to_device(&self.train_device);
         let inputs = match &mut self.store {
             Store::DeviceImages(all) => {

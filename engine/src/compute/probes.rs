@@ -422,7 +422,7 @@ impl PlaneProbe {
         let head = network.head;
         let classification = matches!(head, Head::Classification { .. });
         let loss_and_argmax = |set: &EvalSet| {
-            let forward = model.forward(set.inputs.clone(), &mode);
+            let forward = model.forward_prefix(set.inputs.clone(), network.score_tap(), &mode);
             let scores = forward.flat(network.score_tap());
             let loss = super::loss::data_loss(head, scores.clone(), set.targets.clone());
             (loss, scores.clone().argmax(1), scores)
@@ -430,10 +430,9 @@ impl PlaneProbe {
         let train = trainer.train_eval.as_ref().unwrap_or(&trainer.val);
         let (train_loss, train_argmax, _) = loss_and_argmax(train);
         let (test_loss, test_argmax, test_scores) = loss_and_argmax(&trainer.val);
-        let grid = self
-            .grid
-            .as_ref()
-            .map(|grid| model.forward(Value::Flat(grid.clone()), &mode));
+        let grid = self.grid.as_ref().map(|grid| {
+            model.forward_prefix(Value::Flat(grid.clone()), network.score_tap(), &mode)
+        });
         let mut transaction = Transaction::default()
             .register(train_loss)
             .register(test_loss);

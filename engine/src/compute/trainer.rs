@@ -368,7 +368,10 @@ impl Trainer {
     /// # Shapes
     ///   - inputs `[batch, …input]`, targets `[batch, classes]` one-hot or `[batch, 1]`
     pub fn step(&mut self, inputs: Value, targets: Tensor<2>, rate: f64) -> (Tensor<1>, Tensor<2>) {
-        let forward = self.model.forward(inputs, &Mode::Train);
+        // Up to the scores: the final Softmax is not part of the loss.
+        let forward = self
+            .model
+            .forward_prefix(inputs, self.network.score_tap(), &Mode::Train);
         let scores = forward.flat(self.network.score_tap());
         let loss = data_loss(self.network.head, scores.clone(), targets);
         for (slot, stats) in self.running.iter_mut().zip(&forward.batch_stats) {
@@ -437,7 +440,11 @@ impl Trainer {
         let mut start = 0;
         while start < self.val.count {
             let len = EVAL_CHUNK.min(self.val.count - start);
-            let forward = model.forward(self.val.chunk(start, len), &Mode::Eval(&self.running));
+            let forward = model.forward_prefix(
+                self.val.chunk(start, len),
+                self.network.score_tap(),
+                &Mode::Eval(&self.running),
+            );
             let scores = forward.flat(self.network.score_tap());
             let features = forward.flat(self.network.feature_tap());
             #[allow(clippy::cast_precision_loss)]
