@@ -7,11 +7,10 @@
 use std::time::Instant;
 
 use agora_engine::compute::{PlaneProbe, neuron_taps};
-use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, Point, grid_points};
+use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Point};
 use agora_engine::net::{Act, Feature, Input, Network};
 use agora_engine::recipe::{Optimizer, Recipe};
 use agora_engine::samples::{Rows, Samples};
-use agora_engine::snapshot::GRID;
 use agora_engine::{Device, Trainer};
 
 fn main() {
@@ -77,17 +76,9 @@ fn measure(device: &Device, batch_size: usize, widths: &[usize]) -> (f64, f64) {
         1,
     )
     .expect("trainer");
-    let grid: Vec<Point> = grid_points(GRID)
-        .into_iter()
-        .map(|(x1, x2)| Point {
-            x1,
-            x2,
-            label: Label::Class(0),
-        })
-        .collect();
     let probe = PlaneProbe::new(
         &trainer,
-        &Rows::from_points(&grid, &features, head),
+        &Rows::plane_grid(&features, 1.0),
         neuron_taps(&network.layers),
     )
     .expect("probe");

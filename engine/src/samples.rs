@@ -3,9 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Label, Point};
+use crate::data::{Label, Point, grid_points};
 use crate::images::ImageSet;
 use crate::net::{Feature, Head};
+use crate::snapshot::GRID;
 
 /// What each sample should be predicted as.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +86,21 @@ impl Rows {
             targets,
             classes: head.classes(),
         }
+    }
+
+    /// The playground's grid over the plane (the `GRID × GRID` points of
+    /// [`grid_points`], each coordinate times `scale`) as rows of `features`: what the plane
+    /// probe reads.
+    pub fn plane_grid(features: &[Feature], scale: f32) -> Rows {
+        let points: Vec<Point> = grid_points(GRID)
+            .into_iter()
+            .map(|(x1, x2)| Point {
+                x1: x1 * scale,
+                x2: x2 * scale,
+                label: Label::Value(0.0),
+            })
+            .collect();
+        Rows::from_points(&points, features, Head::Regression)
     }
 
     pub fn len(&self) -> usize {

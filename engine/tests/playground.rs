@@ -6,7 +6,7 @@
 mod common;
 
 use agora_engine::compute::{PlaneProbe, neuron_taps};
-use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, Point, grid_points};
+use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Point};
 use agora_engine::net::{Act, Feature, Head, Input, Layer, Network};
 use agora_engine::recipe::{Optimizer, Recipe};
 use agora_engine::samples::{Rows, Samples};
@@ -65,17 +65,9 @@ fn playground(
         7,
     )
     .expect("the network fits the data");
-    let grid: Vec<Point> = grid_points(GRID)
-        .into_iter()
-        .map(|(x1, x2)| Point {
-            x1,
-            x2,
-            label: Label::Class(0),
-        })
-        .collect();
     let probe = PlaneProbe::new(
         &trainer,
-        &Rows::from_points(&grid, features, head),
+        &Rows::plane_grid(features, 1.0),
         neuron_taps(&network.layers),
     )
     .expect("the grid has the network's features");

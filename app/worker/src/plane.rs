@@ -4,12 +4,12 @@
 
 use agora_app::protocol::{PlaneData, Setup};
 use agora_engine::compute::{PlaneProbe, neuron_taps};
-use agora_engine::data::{DOMAIN, Dataset, Label, Point, grid_points};
-use agora_engine::net::{Feature, Head, Input, Layer, Network};
+use agora_engine::data::{DOMAIN, Dataset, Point};
+use agora_engine::net::{Feature, Input, Layer, Network};
 use agora_engine::params::{HostTensor, LayerParams};
 use agora_engine::recipe::Recipe;
 use agora_engine::samples::{Rows, Samples};
-use agora_engine::snapshot::{GRID, LayerWeights, Snapshot, TABLE_PLANE_DEVIATIONS};
+use agora_engine::snapshot::{LayerWeights, Snapshot, TABLE_PLANE_DEVIATIONS};
 use agora_engine::{Device, TrainError, Trainer};
 
 /// The trainer and its plane probe.
@@ -58,38 +58,17 @@ impl PlaneTrainer {
         // The playground reads its losses over the whole sets through the probe.
         trainer.track_epoch_metrics(false);
         // The plane: the grid's points as the network's features, or, for a table of two
-        // columns, the standardised columns themselves as the two axes.
-        let grid: Vec<Point> = grid_points(GRID)
-            .into_iter()
-            .map(|(x1, x2)| Point {
-                x1,
-                x2,
-                label: Label::Value(0.0),
-            })
-            .collect();
+        // columns, the standardised columns themselves as the two axes (±3 σ).
         let taps = neuron_taps(&setup.network.layers);
         let probe = match &setup.network.input {
-            Input::Points { features } => PlaneProbe::new(
+            Input::Points { features } => {
+                PlaneProbe::new(&trainer, &Rows::plane_grid(features, 1.0), taps)?
+            }
+            Input::Table { columns: 2 } => PlaneProbe::new(
                 &trainer,
-                &Rows::from_points(&grid, features, Head::Regression),
+                &Rows::plane_grid(&[Feature::X1, Feature::X2], TABLE_PLANE_DEVIATIONS / DOMAIN),
                 taps,
             )?,
-            Input::Table { columns: 2 } => {
-                let scale = TABLE_PLANE_DEVIATIONS / DOMAIN;
-                let deviations: Vec<Point> = grid
-                    .iter()
-                    .map(|point| Point {
-                        x1: point.x1 * scale,
-                        x2: point.x2 * scale,
-                        ..*point
-                    })
-                    .collect();
-                PlaneProbe::new(
-                    &trainer,
-                    &Rows::from_points(&deviations, &[Feature::X1, Feature::X2], Head::Regression),
-                    taps,
-                )?
-            }
             _ => PlaneProbe::without_grid(),
         };
         Ok(PlaneTrainer { trainer, probe })
