@@ -299,6 +299,22 @@ async function run(backend) {
       await waitFor(page, 'reset to clear the divergence', async () => (await page.locator(testid('diverged')).count()) === 0, 30_000);
       await expectSoon(page, 'reset brings the network back to epoch 0', async () => await epoch(page) === 0);
       await page.screenshot({ path: join(shots, '4-after-divergence.png'), fullPage: true });
+
+      // The lab's layers in the playground: batch norm and a skip connection per layer.
+      await page.click(testid('dataset-spiral'));
+      await page.locator(testid('norm-0')).check();
+      await expectSoon(page, 'batch norm counts its scale and shift', async () => (await text(page, 'shape-0')).includes(`${7 * 8 + 8 + 16} params`));
+      await page.locator(testid('skip-1')).check();
+      await expectSoon(page, 'a skip between layers of the same width is valid', async () =>
+        (await page.locator(testid('spec-error')).count()) === 0 && /layers=8\.relu\.bn,8\.relu\.res/.test(page.url()));
+      await page.locator(testid('skip-0')).check();
+      await expectSoon(page, 'a skip across different widths says what to do', async () =>
+        (await page.locator(testid('spec-error')).count()) === 1 &&
+        (await text(page, 'spec-error')).includes("Layer 1's skip adds 7 values to its own 8"));
+      await page.locator(testid('skip-0')).uncheck();
+      await expectSoon(page, 'play is back', async () => !(await page.locator(testid('play')).isDisabled()), 30_000);
+      await page.click(testid('step'));
+      await waitFor(page, 'a step with batch norm and a skip', async () => await epoch(page) >= 1, 30_000, 100);
     }
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
