@@ -254,9 +254,16 @@ async function run(backend) {
       await setUnits(page, 1, 0);
       await expectSoon(page, 'an invalid network pauses training', async () =>
         (await page.locator(testid('play')).getAttribute('aria-label')) === 'Start training');
-      // The worker reports Running(false) after the tick in flight has posted its snapshot,
-      // so the epoch shown now is the last one; none may follow.
-      const stopped = await epoch(page);
+      // The button flips at once, but a tick already in flight may still report: wait until
+      // the epoch shown stops changing, then none may follow.
+      let stopped = await epoch(page);
+      await waitFor(page, 'the tick in flight to report', async () => {
+        await page.waitForTimeout(300);
+        const now = await epoch(page);
+        const settled = now === stopped;
+        stopped = now;
+        return settled;
+      }, 10_000, 0);
       await holdsFor(page, 'no epochs run behind an invalid network', async () => await epoch(page) === stopped, 1_500);
       await setUnits(page, 1, 8);
 
