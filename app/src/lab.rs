@@ -1,5 +1,5 @@
 //! The image lab's state: the image network being drawn with its training recipe
-//! ([`LabDoc`]), and what the worker reported about training it ([`LabSession`]).
+//! ([`LabDoc`]).
 //!
 //! Edits keep skip connections pointing at the same layer: inserting, removing or moving a
 //! layer renumbers every `Add`/`Concat` source after it.
@@ -11,8 +11,7 @@ use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{BackendChoice, BackendKind};
-pub use crate::lab_events::{EpochReport, EvaluationReport, Inspection, LabEvent};
+use crate::backend::BackendChoice;
 
 /// The bundled digits: 28×28 grey, ten classes.
 pub const DIGITS: ImageSize = ImageSize {
@@ -414,88 +413,10 @@ fn renumber(layer: &mut Layer, map: impl Fn(usize) -> usize) {
     }
 }
 
-/// What the lab shows about training.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LabSession {
-    pub running: bool,
-    pub epochs: Vec<EpochReport>,
-    /// Steps done in the current epoch, and how many it has.
-    pub progress: (usize, usize),
-    pub backend: Option<(BackendKind, String)>,
-    /// Images used for training and for validation.
-    pub data: Option<(usize, usize)>,
-    pub message: Option<String>,
-    pub finished: bool,
-    pub loading: bool,
-    /// The latest "try it" result.
-    pub prediction: Option<Result<Vec<f32>, String>>,
-    pub inspection: Option<std::rc::Rc<Inspection>>,
-    pub evaluation: Option<std::rc::Rc<EvaluationReport>>,
-}
-
-impl LabSession {
-    #[must_use]
-    pub fn apply(mut self, event: LabEvent) -> LabSession {
-        match event {
-            LabEvent::Loading => {
-                self.loading = true;
-                self.message = None;
-            }
-            LabEvent::Ready { train, val } => {
-                self.loading = false;
-                self.data = Some((train, val));
-                self.inspection = None;
-                self.evaluation = None;
-                self.epochs.clear();
-                self.progress = (0, 0);
-                self.finished = false;
-                self.message = None;
-            }
-            LabEvent::Backend { active, reason } => self.backend = Some((active, reason)),
-            LabEvent::Running(running) => {
-                self.running = running;
-                if running {
-                    self.finished = false;
-                }
-            }
-            LabEvent::Progress { done, total } => self.progress = (done, total),
-            LabEvent::Epoch(report) => {
-                if !report.metrics.train_loss.is_finite() {
-                    self.message = Some(format!(
-                        "Training diverged in epoch {}: the loss became NaN or infinite, so training paused. Lower the learning rate or turn on gradient clipping, then press Reset.",
-                        report.metrics.epoch
-                    ));
-                }
-                self.epochs.push(report);
-            }
-            LabEvent::Finished => {
-                self.running = false;
-                self.finished = true;
-            }
-            LabEvent::Failed { message } => {
-                self.loading = false;
-                self.running = false;
-                self.message = Some(message);
-            }
-            LabEvent::Prediction(prediction) => self.prediction = Some(prediction),
-            LabEvent::Inspection(inspection) => {
-                self.inspection = Some(std::rc::Rc::from(inspection))
-            }
-            LabEvent::Evaluation(report) => self.evaluation = Some(std::rc::Rc::from(report)),
-        }
-        self
-    }
-
-    pub fn last(&self) -> Option<&EpochReport> {
-        self.epochs.last()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use agora_engine::net::Act;
-    use agora_engine::recipe::EpochMetrics;
 
     #[test]
     fn presets_are_valid_networks() {
@@ -701,41 +622,5 @@ mod tests {
         };
         let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
         assert_eq!(read.input().height, 32);
-    }
-
-    #[test]
-    fn session_tracks_epochs_and_divergence() {
-        let report = |epoch, loss: f32| EpochReport {
-            metrics: EpochMetrics {
-                epoch,
-                train_loss: loss,
-                train_accuracy: 0.5,
-                val_loss: loss,
-                val_accuracy: 0.5,
-                learning_rate: 0.01,
-            },
-            train_seconds: 1.0,
-            samples_per_second: 8000.0,
-        };
-        let session = LabSession::default()
-            .apply(LabEvent::Ready {
-                train: 8000,
-                val: 2000,
-            })
-            .apply(LabEvent::Running(true))
-            .apply(LabEvent::Epoch(report(1, 0.5)));
-        assert_eq!(session.epochs.len(), 1);
-        assert_eq!(session.message, None);
-        let diverged = session.clone().apply(LabEvent::Epoch(report(2, f32::NAN)));
-        assert!(
-            diverged
-                .message
-                .as_deref()
-                .is_some_and(|m| m.contains("diverged in epoch 2"))
-        );
-        let finished = session.apply(LabEvent::Finished);
-        assert!(finished.finished && !finished.running);
-        let restarted = finished.apply(LabEvent::Ready { train: 10, val: 5 });
-        assert!(restarted.epochs.is_empty() && !restarted.finished);
     }
 }

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use agora_app::document::{Document, DocumentAction};
-//! use agora_app::protocol::{Command, PlaneData, Setup, decode, encode};
+//! use agora_app::protocol::{Command, Setup, TrainData, decode, encode};
 //! use agora_engine::net::{Input, infer_graph};
 //!
 //! // TensorFlow Playground's opening setup, one edit, and the link that reproduces it.
@@ -24,9 +24,11 @@
 //! // What the page sends the worker, as the bytes that cross to it.
 //! let setup = Command::Setup(Setup {
 //!     network,
-//!     data: PlaneData::Points(document.dataset),
+//!     data: TrainData::Points(document.dataset),
 //!     seed: document.dataset.seed,
+//!     train_percent: 50,
 //!     recipe: document.recipe,
+//!     augment: agora_engine::photos::Augment::NONE,
 //!     backend: document.backend,
 //! });
 //! assert_eq!(decode::<Command>(&encode(&setup)).unwrap(), setup);
@@ -36,11 +38,11 @@ pub mod backend;
 pub mod colors;
 pub mod document;
 pub mod lab;
-pub mod lab_events;
 pub mod photos;
 pub mod pictures;
 pub mod plane;
 pub mod protocol;
+pub mod reports;
 pub mod session;
 pub mod speed;
 

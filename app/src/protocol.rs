@@ -12,28 +12,56 @@ use agora_engine::table::TableData;
 use serde::{Deserialize, Serialize};
 
 pub use crate::backend::{BackendChoice, BackendKind};
-pub use crate::lab_events::LabEvent;
+pub use crate::reports::{EpochReport, EvaluationReport, Inspection};
 use agora_engine::bench::{Timing, TimingPlan, Workload};
 
 /// What to train: sent whenever the network or the data change (training restarts).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setup {
-    /// The one network type, reading points or a table's columns.
+    /// The one network type, reading points, a table's columns or images.
     pub network: Network,
-    pub data: PlaneData,
-    /// Starting weights (and the points, for generated data) come from this seed.
+    pub data: TrainData,
+    /// Starting weights, the split (and the points, for generated data) come from this seed.
     pub seed: u64,
+    /// Share of the samples used for training; the rest validates (tests, for the plane).
+    pub train_percent: u8,
     pub recipe: Recipe,
+    /// Random flips, crops and brightness for training images.
+    pub augment: Augment,
     pub backend: BackendChoice,
 }
 
-/// What the playground trains on.
+impl Setup {
+    /// Whether `other` trains the same thing from the same start (a change of recipe or
+    /// backend goes on with the same weights).
+    pub fn same_run(&self, other: &Setup) -> bool {
+        self.network == other.network
+            && self.data == other.data
+            && self.seed == other.seed
+            && self.train_percent == other.train_percent
+            && self.augment == other.augment
+    }
+}
+
+/// What a project trains on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum PlaneData {
+pub enum TrainData {
     /// Generated points of the plane (the worker generates them from the config).
     Points(DatasetConfig),
     /// A person's table, read, split and standardised by the page.
     Table(Box<TableData>),
+    /// The bundled digits, fetched from the page's origin.
+    Digits,
+    /// The person's images in this browser's storage: these classes (id, name), in label
+    /// order, resampled to the network's input.
+    Photos { classes: Vec<(u32, String)> },
+}
+
+impl TrainData {
+    /// Whether the samples are images (the image views), not rows (the plane's views).
+    pub fn is_images(&self) -> bool {
+        matches!(self, TrainData::Digits | TrainData::Photos { .. })
+    }
 }
 
 /// Page → worker.
@@ -41,6 +69,10 @@ pub enum PlaneData {
 pub enum Command {
     /// Build the network from its starting weights on the chosen backend; stays paused.
     Setup(Setup),
+    /// The page shows another project: put the current one aside (paused, weights kept) and
+    /// take this one up — where it was, if it is the one put aside, else from its start.
+    /// `None`: the project shown cannot train yet.
+    Switch(Option<Setup>),
     Play,
     Pause,
     /// One epoch, then pause.
@@ -49,53 +81,6 @@ pub enum Command {
     SetRecipe(Recipe),
     /// Move training to another backend, keeping the weights.
     SetBackend(BackendChoice),
-    /// The image lab's commands.
-    Lab(LabCommand),
-    /// Time reference workloads on these backends (pauses any training first).
-    Speed(SpeedRequest),
-}
-
-/// What a speed test times.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SpeedRequest {
-    pub workloads: Vec<Workload>,
-    pub backends: Vec<BackendKind>,
-    pub plan: TimingPlan,
-}
-
-/// What the image lab trains: sent when the network, seed or split change.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LabSetup {
-    pub network: Network,
-    pub recipe: Recipe,
-    pub seed: u64,
-    pub train_percent: u8,
-    pub backend: BackendChoice,
-    pub data: LabData,
-    pub augment: Augment,
-}
-
-/// Which images the lab trains on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum LabData {
-    /// The bundled digits, fetched from the page's origin.
-    Digits,
-    /// The person's images in this browser's storage: these classes (id, name), in label
-    /// order, resampled to the network's input.
-    Photos { classes: Vec<(u32, String)> },
-}
-
-/// Page → worker, for the image lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum LabCommand {
-    /// Load the digits (once), build the network from the seed; stays paused.
-    Setup(LabSetup),
-    Play,
-    Pause,
-    /// Change the recipe without resetting the weights.
-    Recipe(Recipe),
-    /// Move training to another backend, keeping the weights.
-    Backend(BackendChoice),
     /// Classify one image (stored format: 64×64 RGB) with the current weights.
     Predict {
         pixels: Vec<u8>,
@@ -112,6 +97,16 @@ pub enum LabCommand {
     },
     /// Logits and the 2-D embedding of the whole validation set.
     Evaluate,
+    /// Time reference workloads on these backends (pauses any training first).
+    Speed(SpeedRequest),
+}
+
+/// What a speed test times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpeedRequest {
+    pub workloads: Vec<Workload>,
+    pub backends: Vec<BackendKind>,
+    pub plan: TimingPlan,
 }
 
 /// Time per epoch on each backend, measured after a warm-up epoch.
@@ -129,6 +124,15 @@ pub enum Event {
     Ready {
         webgpu: Result<String, String>,
     },
+    /// Took up the project of a [`Command::Switch`]: what follows is about it.
+    Switched,
+    /// Loading the samples (the digits, the person's images).
+    Loading,
+    /// The samples are ready: this many train and this many validate. Training starts over.
+    Data {
+        train: usize,
+        val: usize,
+    },
     /// Timing both backends before choosing one.
     Measuring,
     /// Which backend trains from now on, and why.
@@ -137,9 +141,19 @@ pub enum Event {
         measurement: Option<Measurement>,
         reason: String,
     },
-    /// Whether epochs are being run.
+    /// Whether training runs.
     Running(bool),
+    /// Steps done in the current epoch, and how many it has.
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    /// What the plane's views draw (points and tables), after each tick.
     Snapshot(Box<Snapshot>),
+    /// One finished epoch's metrics (images).
+    Epoch(EpochReport),
+    /// The run reached its last epoch.
+    Finished,
     /// The loss became NaN or infinite; training paused.
     Diverged {
         epoch: usize,
@@ -148,8 +162,10 @@ pub enum Event {
     Failed {
         message: String,
     },
-    /// The image lab's reports.
-    Lab(LabEvent),
+    /// Class probabilities for the image sent with [`Command::Predict`], or why there are none.
+    Prediction(Result<Vec<f32>, String>),
+    Inspection(Box<Inspection>),
+    Evaluation(Box<EvaluationReport>),
     /// The speed test's reports.
     Speed(SpeedEvent),
 }
@@ -197,9 +213,11 @@ mod tests {
         let document = Document::default();
         let command = Command::Setup(Setup {
             network: document.network(),
-            data: PlaneData::Points(document.dataset),
+            data: TrainData::Points(document.dataset),
             seed: document.dataset.seed,
+            train_percent: 50,
             recipe: document.recipe,
+            augment: Augment::NONE,
             backend: BackendChoice::Auto,
         });
         assert_eq!(

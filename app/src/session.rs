@@ -1,13 +1,16 @@
-//! Live training state: what the worker last reported. Kept apart from the document so a loss
-//! tick re-renders the charts, not the builder. Changed only by [`Session::apply`], tested
-//! natively.
+//! Live training state: what the worker last reported about the project on screen. Kept
+//! apart from the document so a loss tick re-renders the charts, not the builder. Changed only
+//! by [`Session::apply`], tested natively.
+//!
+//! The playground and the image classifier are two projects the page keeps; the worker trains
+//! the one on screen and puts the other aside. So does the session: [`SessionAction::Switch`]
+//! parks what it shows and brings back what the other project had.
 
 use std::rc::Rc;
 
 use agora_engine::snapshot::Snapshot;
 
-use crate::lab::LabSession;
-use crate::protocol::{BackendKind, Event, Measurement};
+use crate::protocol::{BackendKind, EpochReport, EvaluationReport, Event, Inspection, Measurement};
 use crate::speed::SpeedSession;
 
 /// Most points kept in the loss chart; older ones are thinned to every other.
@@ -27,9 +30,13 @@ pub enum Status {
     /// The worker has not said it is ready.
     #[default]
     Starting,
+    /// Loading the samples (the digits, the person's images).
+    Loading,
     Paused,
     Measuring,
     Running,
+    /// The run reached its last epoch.
+    Finished,
     /// The loss became NaN or infinite at this epoch.
     Diverged {
         epoch: usize,
@@ -46,15 +53,30 @@ pub struct Session {
     pub backend: Option<BackendKind>,
     pub backend_reason: String,
     pub measurement: Option<Measurement>,
+    /// The loss chart: one point per snapshot (the plane) or per epoch (images).
     pub history: Vec<LossPoint>,
+    /// Every finished epoch's metrics (images).
+    pub epochs: Vec<EpochReport>,
+    /// Steps done in the current epoch, and how many it has.
+    pub progress: (usize, usize),
+    /// Samples that train and that validate.
+    pub data: Option<(usize, usize)>,
+    /// What the plane's views draw.
     pub snapshot: Option<Rc<Snapshot>>,
-    /// The image lab's training.
-    pub lab: LabSession,
+    /// The latest "try it" result.
+    pub prediction: Option<Result<Vec<f32>, String>>,
+    pub inspection: Option<Rc<Inspection>>,
+    pub evaluation: Option<Rc<EvaluationReport>>,
     /// The speed test's figures.
     pub speed: SpeedSession,
+    /// What the other project showed, while this one is on screen.
+    pub parked: Option<Box<Session>>,
+    /// A switch was asked for and the worker has not confirmed it: reports still in flight
+    /// are about the project put aside, so they are dropped.
+    pub switching: bool,
 }
 
-/// What changes the session: the worker's events, and a restart from the page.
+/// What changes the session: the worker's events, and what the page does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SessionAction {
     Worker(Event),
@@ -67,11 +89,16 @@ pub enum SessionAction {
     PauseRequested,
     /// The page asked for a speed test.
     SpeedStarted,
+    /// The page shows the other project: park this one's reports, bring the other's back.
+    Switch,
 }
 
 impl Session {
     pub fn epoch(&self) -> usize {
-        self.snapshot.as_ref().map_or(0, |snapshot| snapshot.epoch)
+        self.snapshot.as_ref().map_or_else(
+            || self.epochs.last().map_or(0, |report| report.metrics.epoch),
+            |snapshot| snapshot.epoch,
+        )
     }
 
     /// Whether the worker is listening and not busy failing.
@@ -79,13 +106,39 @@ impl Session {
         !matches!(self.status, Status::Starting | Status::Failed { .. })
     }
 
+    pub fn running(&self) -> bool {
+        self.status == Status::Running
+    }
+
+    pub fn last(&self) -> Option<&EpochReport> {
+        self.epochs.last()
+    }
+
+    /// What went wrong, for the user: a failure, or a divergence.
+    pub fn problem(&self) -> Option<String> {
+        match &self.status {
+            Status::Failed { message } => Some(message.clone()),
+            Status::Diverged { epoch } => Some(format!(
+                "Training diverged in epoch {epoch}: the loss became NaN or infinite, so training paused. Lower the learning rate or turn on gradient clipping, then press Reset."
+            )),
+            _ => None,
+        }
+    }
+
     #[must_use]
     pub fn apply(mut self, action: SessionAction) -> Session {
         match action {
             SessionAction::Restarted => {
                 self.history.clear();
+                self.epochs.clear();
                 self.snapshot = None;
-                if matches!(self.status, Status::Running | Status::Diverged { .. }) {
+                self.inspection = None;
+                self.evaluation = None;
+                self.progress = (0, 0);
+                if matches!(
+                    self.status,
+                    Status::Running | Status::Diverged { .. } | Status::Finished
+                ) {
                     self.status = Status::Paused;
                 }
             }
@@ -93,21 +146,73 @@ impl Session {
                 self.status = Status::Failed { message };
             }
             SessionAction::PauseRequested => {
-                if self.status == Status::Running {
+                if matches!(self.status, Status::Running | Status::Measuring) {
                     self.status = Status::Paused;
                 }
             }
             SessionAction::SpeedStarted => self.speed = std::mem::take(&mut self.speed).started(),
+            SessionAction::Switch => return self.switched(),
             SessionAction::Worker(event) => self.apply_event(event),
         }
         self
     }
 
+    /// This project's reports parked, the other's back (or none yet); what belongs to the
+    /// page rather than a project (WebGPU, the speed test, a crashed worker) stays.
+    fn switched(mut self) -> Session {
+        let back = self
+            .parked
+            .take()
+            .map_or_else(Session::default, |parked| *parked);
+        let worker_ready = self.webgpu.is_some();
+        // Before the worker is ready nothing is sent, so no confirmation will come.
+        let mut shown = Session {
+            webgpu: self.webgpu.take(),
+            speed: std::mem::take(&mut self.speed),
+            switching: worker_ready,
+            ..back
+        };
+        if !worker_ready {
+            // Still starting, or the worker itself failed: that is the page's, not a project's.
+            shown.status = self.status.clone();
+        } else if matches!(
+            shown.status,
+            Status::Starting | Status::Running | Status::Measuring | Status::Loading
+        ) {
+            shown.status = Status::Paused;
+        }
+        self.switching = false;
+        if matches!(self.status, Status::Running | Status::Measuring) {
+            self.status = Status::Paused;
+        }
+        shown.parked = Some(Box::new(self));
+        shown
+    }
+
     fn apply_event(&mut self, event: Event) {
+        if self.switching
+            && !matches!(
+                event,
+                Event::Ready { .. } | Event::Speed(_) | Event::Switched
+            )
+        {
+            return;
+        }
         match event {
             Event::Ready { webgpu } => {
                 self.webgpu = Some(webgpu);
                 self.status = Status::Paused;
+            }
+            Event::Switched => self.switching = false,
+            Event::Loading => self.status = Status::Loading,
+            Event::Data { train, val } => {
+                self.status = Status::Paused;
+                self.data = Some((train, val));
+                self.inspection = None;
+                self.evaluation = None;
+                self.epochs.clear();
+                self.history.clear();
+                self.progress = (0, 0);
             }
             Event::Measuring => self.status = Status::Measuring,
             Event::Backend {
@@ -118,7 +223,7 @@ impl Session {
                 self.backend = Some(active);
                 self.backend_reason = reason;
                 // A new backend is a fresh start after a failure (a lost GPU, say).
-                if matches!(self.status, Status::Failed { .. }) {
+                if matches!(self.status, Status::Failed { .. } | Status::Measuring) {
                     self.status = Status::Paused;
                 }
                 if measurement.is_some() {
@@ -126,44 +231,63 @@ impl Session {
                 }
             }
             Event::Running(true) => self.status = Status::Running,
-            // Pausing keeps a divergence or failure on screen until the user acts on it.
+            // Pausing keeps a divergence, failure or finish on screen until the user acts.
             Event::Running(false) => {
                 if matches!(
                     self.status,
-                    Status::Running | Status::Measuring | Status::Starting
+                    Status::Running | Status::Measuring | Status::Starting | Status::Loading
                 ) {
                     self.status = Status::Paused;
                 }
             }
-            Event::Snapshot(snapshot) => {
-                if snapshot.epoch == 0
-                    || self
-                        .history
-                        .last()
-                        .is_some_and(|last| last.epoch >= snapshot.epoch)
-                {
-                    self.history.retain(|point| point.epoch < snapshot.epoch);
-                }
-                if snapshot.is_finite() {
+            Event::Progress { done, total } => self.progress = (done, total),
+            Event::Snapshot(snapshot) => self.add_snapshot(*snapshot),
+            Event::Epoch(report) => {
+                let metrics = report.metrics.clone();
+                self.epochs.retain(|old| old.metrics.epoch < metrics.epoch);
+                self.history.retain(|point| point.epoch < metrics.epoch);
+                if metrics.train_loss.is_finite() && metrics.val_loss.is_finite() {
                     self.history.push(LossPoint {
-                        epoch: snapshot.epoch,
-                        train_loss: snapshot.train_loss,
-                        test_loss: snapshot.test_loss,
+                        epoch: metrics.epoch,
+                        train_loss: metrics.train_loss,
+                        test_loss: metrics.val_loss,
                     });
                 }
-                if self.history.len() > MAX_HISTORY {
-                    let keep_last = self.history.pop();
-                    let thinned = self.history.iter().copied().step_by(2).collect();
-                    self.history = thinned;
-                    self.history.extend(keep_last);
-                }
-                self.snapshot = Some(Rc::new(*snapshot));
+                self.epochs.push(report);
             }
+            Event::Finished => self.status = Status::Finished,
             Event::Diverged { epoch } => self.status = Status::Diverged { epoch },
             Event::Failed { message } => self.status = Status::Failed { message },
-            Event::Lab(event) => self.lab = std::mem::take(&mut self.lab).apply(event),
+            Event::Prediction(prediction) => self.prediction = Some(prediction),
+            Event::Inspection(inspection) => self.inspection = Some(Rc::from(inspection)),
+            Event::Evaluation(report) => self.evaluation = Some(Rc::from(report)),
             Event::Speed(event) => self.speed = std::mem::take(&mut self.speed).apply(event),
         }
+    }
+
+    fn add_snapshot(&mut self, snapshot: Snapshot) {
+        if snapshot.epoch == 0
+            || self
+                .history
+                .last()
+                .is_some_and(|last| last.epoch >= snapshot.epoch)
+        {
+            self.history.retain(|point| point.epoch < snapshot.epoch);
+        }
+        if snapshot.is_finite() {
+            self.history.push(LossPoint {
+                epoch: snapshot.epoch,
+                train_loss: snapshot.train_loss,
+                test_loss: snapshot.test_loss,
+            });
+        }
+        if self.history.len() > MAX_HISTORY {
+            let keep_last = self.history.pop();
+            let thinned = self.history.iter().copied().step_by(2).collect();
+            self.history = thinned;
+            self.history.extend(keep_last);
+        }
+        self.snapshot = Some(Rc::new(snapshot));
     }
 }
 
@@ -257,5 +381,96 @@ mod tests {
             session.history.last().map(|p| p.epoch),
             Some(MAX_HISTORY * 3)
         );
+    }
+
+    fn report(epoch: usize, loss: f32) -> Event {
+        Event::Epoch(EpochReport {
+            metrics: agora_engine::recipe::EpochMetrics {
+                epoch,
+                train_loss: loss,
+                train_accuracy: 0.5,
+                val_loss: loss,
+                val_accuracy: 0.5,
+                learning_rate: 0.01,
+            },
+            train_seconds: 1.0,
+            samples_per_second: 8000.0,
+        })
+    }
+
+    #[test]
+    fn epochs_build_the_table_and_the_curve_and_divergence_says_what_to_do() {
+        let session = Session::default()
+            .apply(SessionAction::Worker(Event::Ready {
+                webgpu: Err("none".into()),
+            }))
+            .apply(SessionAction::Worker(Event::Loading))
+            .apply(SessionAction::Worker(Event::Data {
+                train: 8000,
+                val: 2000,
+            }))
+            .apply(SessionAction::Worker(Event::Running(true)))
+            .apply(SessionAction::Worker(report(1, 0.5)));
+        assert_eq!(session.status, Status::Running);
+        assert_eq!((session.epochs.len(), session.history.len()), (1, 1));
+        assert_eq!(session.epoch(), 1);
+        assert_eq!(session.problem(), None);
+        let diverged = session
+            .clone()
+            .apply(SessionAction::Worker(report(2, f32::NAN)))
+            .apply(SessionAction::Worker(Event::Diverged { epoch: 2 }))
+            .apply(SessionAction::Worker(Event::Running(false)));
+        assert_eq!(diverged.epochs.len(), 2);
+        assert_eq!(diverged.history.len(), 1, "the curve keeps finite losses");
+        assert!(diverged.problem().is_some_and(
+            |m| m.contains("diverged in epoch 2") && m.contains("Lower the learning rate")
+        ));
+        let finished = session
+            .apply(SessionAction::Worker(Event::Finished))
+            .apply(SessionAction::Worker(Event::Running(false)));
+        assert_eq!(
+            finished.status,
+            Status::Finished,
+            "a finish stays on screen"
+        );
+        let restarted = finished.apply(SessionAction::Worker(Event::Data { train: 10, val: 5 }));
+        assert!(restarted.epochs.is_empty() && restarted.status == Status::Paused);
+    }
+
+    #[test]
+    fn switching_parks_one_projects_reports_and_brings_the_others_back() {
+        let playground = Session::default()
+            .apply(SessionAction::Worker(Event::Ready {
+                webgpu: Ok("gpu".into()),
+            }))
+            .apply(SessionAction::Worker(Event::Running(true)))
+            .apply(SessionAction::Worker(snapshot(7, 0.3)));
+        let images = playground.apply(SessionAction::Switch);
+        assert!(images.switching);
+        assert_eq!(images.status, Status::Paused, "the worker is ready");
+        assert_eq!(images.epoch(), 0, "nothing trained on images yet");
+        assert_eq!(
+            images.webgpu,
+            Some(Ok("gpu".into())),
+            "WebGPU is the page's"
+        );
+        // A snapshot in flight from the playground does not land on the image project.
+        let images = images
+            .apply(SessionAction::Worker(snapshot(8, 0.2)))
+            .apply(SessionAction::Worker(Event::Switched))
+            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }))
+            .apply(SessionAction::Worker(report(1, 0.9)));
+        assert_eq!((images.snapshot.as_ref(), images.epochs.len()), (None, 1));
+        let back = images.apply(SessionAction::Switch);
+        assert_eq!(back.epoch(), 7);
+        assert_eq!(back.status, Status::Paused, "parked while running: paused");
+        assert_eq!(back.history.len(), 1);
+        let again = back
+            .apply(SessionAction::Worker(Event::Switched))
+            .apply(SessionAction::Switch);
+        assert_eq!((again.epochs.len(), again.data), (1, Some((80, 20))));
+        // Before the worker is ready, both projects say it is starting.
+        let starting = Session::default().apply(SessionAction::Switch);
+        assert_eq!(starting.status, Status::Starting);
     }
 }

@@ -16,7 +16,8 @@ pub use super::lab_editor::{LabEditor, PhotoLink};
 use crate::document::BackendChoice;
 use crate::lab::{LabAction, LabDoc, Preset};
 use crate::photos::Project;
-use crate::protocol::{Command, LabCommand};
+use crate::protocol::Command;
+use crate::session::Status;
 use crate::session::{LossPoint, Session};
 
 /// Reads an input event into a new recipe (or `None` to leave it unchanged).
@@ -457,7 +458,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     });
     let stale = photos
         && editor.sent.get()
-        && props.session.lab.data.is_some()
+        && props.session.data.is_some()
         && editor.setup_revision.get() != project.revision;
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
@@ -507,7 +508,8 @@ struct TrainingPanelProps {
 #[function_component(TrainingPanel)]
 fn training_panel(props: &TrainingPanelProps) -> Html {
     let doc = &*props.doc;
-    let lab = &props.session.lab;
+    let lab = &*props.session;
+    let loading = lab.status == Status::Loading;
     let editor = props.editor.clone();
     let recipe = doc.recipe;
     let set_recipe = {
@@ -557,16 +559,16 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
     };
     let play = {
         let editor = editor.clone();
-        let running = lab.running;
+        let running = lab.running();
         Callback::from(move |_| {
             if running {
-                editor.link.send(&Command::Lab(LabCommand::Pause));
+                editor.link.send(&Command::Pause);
                 return;
             }
             if !editor.sent.get() {
                 editor.setup();
             }
-            editor.link.send(&Command::Lab(LabCommand::Play));
+            editor.link.send(&Command::Play);
         })
     };
     let reset = {
@@ -574,16 +576,16 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         Callback::from(move |_| editor.setup())
     };
     let ready = match &props.photos {
-        Some((photos_ready, _, _)) => photos_ready.is_ok() && !lab.loading,
-        None => lab.data.is_some() && !lab.loading,
+        Some((photos_ready, _, _)) => photos_ready.is_ok() && !loading,
+        None => lab.data.is_some() && !loading,
     };
-    let play_label = if lab.running { "Pause" } else { "Train" };
+    let play_label = if lab.running() { "Pause" } else { "Train" };
     let noun = if props.photos.is_some() {
         "images"
     } else {
         "digits"
     };
-    let status = match (&props.photos, lab.loading, lab.data) {
+    let status = match (&props.photos, loading, lab.data) {
         (_, true, _) => format!("Loading the {noun}…"),
         (Some((Err(missing), _, _)), _, _) => missing.clone(),
         (Some((Ok(()), total, _)), _, _) if !editor.sent.get() => {
@@ -606,7 +608,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         recipe.epochs,
         lab.progress.0,
         lab.progress.1,
-        if lab.finished { " · done" } else { "" }
+        if lab.status == Status::Finished {
+            " · done"
+        } else {
+            ""
+        }
     );
     let history: Rc<Vec<LossPoint>> = Rc::new(
         lab.epochs
@@ -618,14 +624,19 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
             })
             .collect(),
     );
-    let backend = lab.backend.as_ref().map(|(kind, reason)| {
+    let reason = if lab.status == Status::Measuring {
+        "timing both backends…"
+    } else {
+        lab.backend_reason.as_str()
+    };
+    let backend = lab.backend.as_ref().map(|kind| {
         html! {
             <p class="backend-status" data-testid="lab-backend" data-backend={format!("{kind:?}")}>
                 { format!("Training on {} — {reason}", kind.label()) }
             </p>
         }
     });
-    let message = lab.message.as_ref().map(|message| {
+    let message = lab.problem().map(|message| {
         html! {
             <div class="banner error" role="alert" data-testid="lab-failure">{ message }</div>
         }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::WorkerLink;
 use crate::lab::{LabAction, LabDoc};
-use crate::protocol::{Command, LabCommand, LabData, LabSetup};
+use crate::protocol::{Command, Setup, TrainData};
 
 /// How the page changes the lab: applies the edit, then tells the worker at once.
 #[derive(Clone)]
@@ -58,57 +58,66 @@ impl LabEditor {
         let after = before.clone().apply(action.clone());
         *self.mirror.borrow_mut() = after.clone();
         self.docs.dispatch(action);
-        if self.active.get() {
-            super::write_hash(&format!("#{}", after.to_fragment()));
+        if !self.active.get() {
+            return;
         }
+        super::write_hash(&format!("#{}", after.to_fragment()));
         if !after.same_run(&before) {
             self.setup();
             return;
         }
         if after.recipe != before.recipe {
-            self.link
-                .send(&Command::Lab(LabCommand::Recipe(after.recipe)));
+            self.link.send(&Command::SetRecipe(after.recipe));
         }
         if after.backend != before.backend {
-            self.link
-                .send(&Command::Lab(LabCommand::Backend(after.backend)));
+            self.link.send(&Command::SetBackend(after.backend));
         }
     }
 
-    /// Sends the network to the worker (which restarts from the seed), if it is valid.
+    /// What the worker trains for the lab, if it can train now (a valid network, and the
+    /// person's images ready when it trains on them); notes the project revision sent.
+    pub fn training(&self) -> Option<Setup> {
+        let doc = self.mirror.borrow().clone();
+        if doc.report().is_err() {
+            return None;
+        }
+        let data = if doc.data.is_photos() {
+            let photos = self.photos.borrow();
+            photos.ready.as_ref().ok()?;
+            self.setup_revision.set(photos.revision);
+            TrainData::Photos {
+                classes: photos.classes.clone(),
+            }
+        } else {
+            TrainData::Digits
+        };
+        Some(Setup {
+            network: doc.network,
+            data,
+            seed: doc.seed,
+            train_percent: doc.train_percent,
+            recipe: doc.recipe,
+            augment: doc.augment,
+            backend: doc.backend,
+        })
+    }
+
+    /// Sends the network to the worker (which restarts from the seed), if it can train.
     pub fn setup(&self) {
         if !self.ready.get() || !self.active.get() {
             self.sent.set(false);
             return;
         }
-        let doc = self.mirror.borrow().clone();
-        if doc.report().is_err() {
-            self.link.send(&Command::Lab(LabCommand::Pause));
-            return;
-        }
-        let data = if doc.data.is_photos() {
-            let photos = self.photos.borrow();
-            if photos.ready.is_err() {
+        match self.training() {
+            Some(setup) => {
+                self.sent.set(true);
+                self.link.send(&Command::Setup(setup));
+            }
+            None => {
                 self.sent.set(false);
-                self.link.send(&Command::Lab(LabCommand::Pause));
-                return;
+                // The old network must not go on training behind one that cannot.
+                self.link.send(&Command::Pause);
             }
-            self.setup_revision.set(photos.revision);
-            LabData::Photos {
-                classes: photos.classes.clone(),
-            }
-        } else {
-            LabData::Digits
-        };
-        self.sent.set(true);
-        self.link.send(&Command::Lab(LabCommand::Setup(LabSetup {
-            network: doc.network,
-            recipe: doc.recipe,
-            seed: doc.seed,
-            train_percent: doc.train_percent,
-            backend: doc.backend,
-            data,
-            augment: doc.augment,
-        })));
+        }
     }
 }

@@ -26,8 +26,9 @@ use yew::prelude::*;
 
 use crate::document::{Document, DocumentAction};
 use crate::lab::LabDoc;
-use crate::protocol::{Command, Event, PlaneData, Setup, decode, encode};
+use crate::protocol::{Command, Event, Setup, TrainData, decode, encode};
 use crate::session::{Session, SessionAction, Status};
+use agora_engine::photos::Augment;
 use agora_engine::table::prepare;
 
 impl Reducible for Document {
@@ -106,6 +107,9 @@ impl Editor {
         let after = before.clone().apply(action.clone());
         *self.mirror.borrow_mut() = after.clone();
         self.documents.dispatch(action);
+        if self.lab.active.get() {
+            return;
+        }
         write_fragment(&after);
         if !after.same_run(&before) {
             self.setup();
@@ -124,21 +128,13 @@ impl Editor {
         self.setup();
     }
 
-    /// Sends the current network and data to the worker, if it is listening and the network
-    /// is valid.
-    fn setup(&self) {
+    /// What the worker trains for the playground, if it can train now: a valid network, and
+    /// the table open in this tab with columns that train (the data panel says which not).
+    fn training(&self) -> Option<Setup> {
         let document = self.mirror.borrow().clone();
-        if !self.ready.get() {
-            return;
-        }
-        if document.shapes().is_err() {
-            // The old network must not go on training behind an invalid one.
-            self.link.send(&Command::Pause);
-            self.sessions.dispatch(SessionAction::PauseRequested);
-            return;
-        }
+        document.shapes().ok()?;
         let data = match &document.table {
-            None => PlaneData::Points(document.dataset),
+            None => TrainData::Points(document.dataset),
             Some(setup) => {
                 let prepared = self.table.borrow().as_ref().and_then(|table| {
                     prepare(
@@ -148,25 +144,58 @@ impl Editor {
                         document.dataset.seed,
                     )
                     .ok()
-                });
-                let Some(prepared) = prepared else {
-                    // The table is not open in this tab (a link), or its columns do not
-                    // train: the data panel says which.
-                    self.link.send(&Command::Pause);
-                    self.sessions.dispatch(SessionAction::PauseRequested);
-                    return;
-                };
-                PlaneData::Table(Box::new(prepared))
+                })?;
+                TrainData::Table(Box::new(prepared))
             }
         };
-        self.link.send(&Command::Setup(Setup {
+        Some(Setup {
             network: document.network(),
             data,
             seed: document.dataset.seed,
+            train_percent: u8::try_from(document.dataset.train_percent).unwrap_or(50),
             recipe: document.recipe,
+            augment: Augment::NONE,
             backend: document.backend,
-        }));
-        self.sessions.dispatch(SessionAction::Restarted);
+        })
+    }
+
+    /// Sends the current network and data to the worker, if it is listening, the playground
+    /// is on screen and the network can train.
+    fn setup(&self) {
+        if !self.ready.get() || self.lab.active.get() {
+            return;
+        }
+        match self.training() {
+            Some(setup) => {
+                self.link.send(&Command::Setup(setup));
+                self.sessions.dispatch(SessionAction::Restarted);
+            }
+            None => {
+                // The old network must not go on training behind one that cannot.
+                self.link.send(&Command::Pause);
+                self.sessions.dispatch(SessionAction::PauseRequested);
+            }
+        }
+    }
+
+    /// Shows the image lab (`true`) or the playground: the worker puts the project on screen
+    /// aside and takes up the other, where it was.
+    fn switch(&self, to_lab: bool) {
+        if self.lab.active.get() == to_lab {
+            return;
+        }
+        self.sessions.dispatch(SessionAction::Switch);
+        self.lab.active.set(to_lab);
+        if !self.ready.get() {
+            return;
+        }
+        let setup = if to_lab {
+            self.lab.training()
+        } else {
+            self.training()
+        };
+        self.lab.sent.set(to_lab && setup.is_some());
+        self.link.send(&Command::Switch(setup));
     }
 }
 
@@ -191,8 +220,11 @@ fn spawn_worker(editor: Editor) -> Result<Worker, String> {
                 on_event.sessions.dispatch(SessionAction::Worker(event));
                 if ready {
                     on_event.ready.set(true);
-                    on_event.setup();
-                    on_event.lab.setup();
+                    if on_event.lab.active.get() {
+                        on_event.lab.setup();
+                    } else {
+                        on_event.setup();
+                    }
                 }
             }
             Err(error) => on_event.sessions.dispatch(SessionAction::WorkerCrashed(format!(
@@ -397,18 +429,8 @@ pub fn app() -> Html {
         let in_speed = in_speed.clone();
         Callback::from(move |_| {
             in_speed.set(false);
-            if editor.lab.active.get() {
-                write_hash(&format!("#{}", editor.lab.mirror.borrow().to_fragment()));
-                in_lab.set(true);
-                return;
-            }
-            editor.link.send(&Command::Pause);
-            editor.sessions.dispatch(SessionAction::PauseRequested);
-            editor.lab.active.set(true);
+            editor.switch(true);
             write_hash(&format!("#{}", editor.lab.mirror.borrow().to_fragment()));
-            if !editor.lab.sent.get() {
-                editor.lab.setup();
-            }
             in_lab.set(true);
         })
     };
@@ -418,15 +440,7 @@ pub fn app() -> Html {
         let in_speed = in_speed.clone();
         Callback::from(move |_| {
             in_speed.set(false);
-            if !editor.lab.active.get() {
-                write_fragment(&editor.mirror.borrow());
-                in_lab.set(false);
-                return;
-            }
-            editor
-                .link
-                .send(&Command::Lab(crate::protocol::LabCommand::Pause));
-            editor.lab.active.set(false);
+            editor.switch(false);
             write_fragment(&editor.mirror.borrow());
             in_lab.set(false);
         })

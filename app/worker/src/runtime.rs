@@ -1,38 +1,27 @@
-//! The worker's runtime: runs in a dedicated Web Worker, owns the [`Trainer`], and talks to the
-//! page only through [`crate::protocol`] messages.
+//! The worker's runtime: runs in a dedicated Web Worker, starts WebGPU, and talks to the page
+//! only through `agora_app::protocol` messages, which the one [`Runner`] handles.
 //!
 //! One async loop does everything, so no state is borrowed across an `await`: it drains the
-//! inbox, trains a few epochs, reads one snapshot (one async round trip), posts it, and yields
-//! to the event loop so new commands can arrive. The number of epochs per tick adapts so a tick
-//! lasts about [`TICK_TARGET_MS`].
+//! inbox, lets the runner train one tick (about `job::TICK_TARGET_MS` of work and one read),
+//! and yields to the event loop so new commands can arrive.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use agora_engine::net::{DeviceLimits, infer_graph};
-use agora_engine::snapshot::{LayerWeights, Snapshot};
-use agora_engine::{Device, TrainError};
+use agora_engine::Device;
+use agora_engine::net::DeviceLimits;
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use agora_app::protocol::{
-    BackendChoice, BackendKind, Command, Event, LabCommand, Measurement, Setup, SpeedEvent,
-    SpeedRequest, decode,
-};
-use agora_engine::bench::measure;
+use agora_app::protocol::{Command, Event, decode};
 
-use crate::lab::LabRunner;
-use crate::plane::{PlaneTrainer, params_from_dense};
-use crate::scope::{now_ms, post, yield_now};
-
-/// How long one tick of training plus its snapshot should take.
-const TICK_TARGET_MS: f64 = 80.0;
-/// Most epochs between two snapshots.
-const MAX_EPOCHS_PER_TICK: usize = 64;
+use crate::job::Context;
+use crate::runner::Runner;
+use crate::scope::{post, yield_now};
 
 #[derive(Default)]
 struct Inbox {
@@ -71,10 +60,7 @@ pub fn start() {
     scope.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     // The listener lives as long as the worker.
     onmessage.forget();
-    wasm_bindgen_futures::spawn_local(async move {
-        let mut worker = Worker::new(scope).await;
-        worker.run(inbox).await;
-    });
+    wasm_bindgen_futures::spawn_local(run(scope, inbox));
 }
 
 /// Asks the browser for a WebGPU adapter and sets Burn's wgpu runtime up on it.
@@ -153,424 +139,32 @@ async fn adapter_description(gpu: &JsValue) -> Result<(String, DeviceLimits), St
     Ok((description, limits))
 }
 
-struct Worker {
-    scope: DedicatedWorkerGlobalScope,
-    webgpu: Option<Device>,
-    /// The WebGPU device with the adapter's buffer limits, for the image lab.
-    webgpu_limits: Option<(Device, DeviceLimits)>,
-    lab: LabRunner,
-    setup: Option<Setup>,
-    trainer: Option<PlaneTrainer>,
-    active: BackendKind,
-    /// Parameters of the network the last measurement timed.
-    measured_params: Option<usize>,
-    /// Auto has not timed the backends for this network yet; done on the next play or step.
-    measure_pending: bool,
-    running: bool,
-    steps_pending: usize,
-    epochs_per_tick: usize,
-    last_layers: Option<Vec<LayerWeights>>,
-}
-
-impl Worker {
-    async fn new(scope: DedicatedWorkerGlobalScope) -> Worker {
-        let webgpu = init_webgpu(&scope).await;
-        let (device, status) = match webgpu {
-            Ok((device, description, limits)) => (Some((device, limits)), Ok(description)),
-            Err(reason) => (None, Err(reason)),
-        };
-        post(&scope, &Event::Ready { webgpu: status });
-        Worker {
-            lab: LabRunner::new(scope.clone()),
-            scope,
-            webgpu: device.as_ref().map(|(device, _)| device.clone()),
-            webgpu_limits: device,
-            setup: None,
-            trainer: None,
-            active: BackendKind::Cpu,
-            measured_params: None,
-            measure_pending: false,
-            running: false,
-            steps_pending: 0,
-            epochs_per_tick: 1,
-            last_layers: None,
+/// Starts WebGPU, says the worker is ready, and runs the one loop: drain the inbox, tick the
+/// runner if it has training to do (then yield so new commands can arrive), else wait.
+async fn run(scope: DedicatedWorkerGlobalScope, inbox: Rc<RefCell<Inbox>>) {
+    let (webgpu, status) = match init_webgpu(&scope).await {
+        Ok((device, description, limits)) => (Some((device, limits)), Ok(description)),
+        Err(reason) => (None, Err(reason)),
+    };
+    post(&scope, &Event::Ready { webgpu: status });
+    let mut runner = Runner::new(Context {
+        scope: scope.clone(),
+        webgpu,
+    });
+    loop {
+        let commands: Vec<Command> = inbox.borrow_mut().commands.drain(..).collect();
+        for command in commands {
+            runner.handle(command).await;
         }
-    }
-
-    async fn run(&mut self, inbox: Rc<RefCell<Inbox>>) {
-        loop {
-            let commands: Vec<Command> = inbox.borrow_mut().commands.drain(..).collect();
-            for command in commands {
-                self.handle(command).await;
-            }
-            let busy = self.trainer.is_some() && (self.running || self.steps_pending > 0);
-            if self.lab.busy() {
-                self.lab.tick().await;
-                yield_now(&self.scope).await;
-            } else if busy {
-                self.tick().await;
-                yield_now(&self.scope).await;
-            } else if inbox.borrow().commands.is_empty() {
-                let waiting = Rc::clone(&inbox);
-                let wake = Promise::new(&mut |resolve, _reject| {
-                    waiting.borrow_mut().wake = Some(resolve);
-                });
-                let _ = JsFuture::from(wake).await;
-            }
-        }
-    }
-
-    fn emit(&self, event: &Event) {
-        post(&self.scope, event);
-    }
-
-    fn set_running(&mut self, running: bool) {
-        self.running = running;
-        self.emit(&Event::Running(running));
-    }
-
-    async fn handle(&mut self, command: Command) {
-        // One view trains at a time: the playground pauses the lab and the other way round.
-        match &command {
-            Command::Lab(LabCommand::Play) if self.running => self.set_running(false),
-            Command::Play | Command::Step if self.lab.running => self.lab.pause_quietly(),
-            // The speed test needs the device to itself: everything else pauses, visibly.
-            Command::Speed(_) => {
-                if self.running {
-                    self.set_running(false);
-                }
-                self.steps_pending = 0;
-                if self.lab.running {
-                    self.lab.pause_quietly();
-                    self.emit(&Event::Lab(agora_app::lab::LabEvent::Running(false)));
-                }
-            }
-            _ => {}
-        }
-        match command {
-            Command::Speed(request) => self.speed_test(request).await,
-            Command::Lab(command) => {
-                let webgpu = self.webgpu_limits.clone();
-                self.lab.handle(command, webgpu.as_ref()).await;
-            }
-            Command::Setup(setup) => {
-                self.running = false;
-                self.steps_pending = 0;
-                self.epochs_per_tick = 1;
-                let backend = setup.backend;
-                self.setup = Some(setup);
-                self.last_layers = None;
-                self.start(backend, None).await;
-                self.emit(&Event::Running(false));
-            }
-            Command::Play => {
-                self.measure_if_pending().await;
-                if self.trainer.is_some() {
-                    self.set_running(true);
-                }
-            }
-            Command::Pause => self.set_running(false),
-            Command::Step => {
-                self.measure_if_pending().await;
-                self.running = false;
-                self.steps_pending += 1;
-            }
-            Command::SetRecipe(recipe) => {
-                if let Some(setup) = &mut self.setup {
-                    setup.recipe = recipe;
-                }
-                if let Some(trainer) = &mut self.trainer {
-                    trainer.set_recipe(recipe);
-                }
-            }
-            Command::SetBackend(choice) => {
-                if let Some(setup) = &mut self.setup {
-                    setup.backend = choice;
-                }
-                if choice == BackendChoice::Auto {
-                    self.measured_params = None;
-                }
-                let weights = self.last_layers.clone();
-                let was_running = self.running;
-                self.start(choice, weights).await;
-                if was_running {
-                    self.measure_if_pending().await;
-                }
-                self.running = was_running && self.trainer.is_some();
-            }
-        }
-    }
-
-    /// Builds the trainer on the backend `choice` asks for, from `weights` or the seed's
-    /// starting weights, and posts its first snapshot.
-    async fn start(&mut self, choice: BackendChoice, weights: Option<Vec<LayerWeights>>) {
-        let Some(setup) = self.setup.clone() else {
-            return;
-        };
-        let (kind, reason) = match choice {
-            BackendChoice::Cpu => (BackendKind::Cpu, "chosen by you".to_owned()),
-            BackendChoice::WebGpu if self.webgpu.is_some() => {
-                (BackendKind::WebGpu, "chosen by you".to_owned())
-            }
-            BackendChoice::WebGpu => (
-                BackendKind::Cpu,
-                "WebGPU is not available in this browser, so the CPU trains".to_owned(),
-            ),
-            BackendChoice::Auto => self.auto_choice(&setup),
-        };
-        self.launch(kind, reason, None, weights).await;
-    }
-
-    /// Builds the trainer on `kind`, continuing from `weights` and the current epoch when given.
-    async fn launch(
-        &mut self,
-        kind: BackendKind,
-        reason: String,
-        measurement: Option<Measurement>,
-        weights: Option<Vec<LayerWeights>>,
-    ) {
-        let Some(setup) = self.setup.clone() else {
-            return;
-        };
-        let epoch = self.trainer.as_ref().map_or(0, PlaneTrainer::epoch);
-        let resume = weights.is_some();
-        self.trainer = None;
-        self.active = kind;
-        self.emit(&Event::Backend {
-            active: kind,
-            measurement,
-            reason,
-        });
-        let device = self.device(kind);
-        match build_trainer(&device, &setup, weights.as_deref()) {
-            Ok(mut trainer) => {
-                if resume {
-                    trainer.resume_at(epoch);
-                }
-                self.publish(&trainer).await;
-                self.trainer = Some(trainer);
-            }
-            Err(error) => self.emit(&Event::Failed {
-                message: error.to_string(),
-            }),
-        }
-    }
-
-    fn device(&self, kind: BackendKind) -> Device {
-        match (kind, &self.webgpu) {
-            (BackendKind::WebGpu, Some(device)) => device.clone(),
-            _ => Device::flex(),
-        }
-    }
-
-    /// Auto, without measuring: the last measured choice for networks of similar size (within
-    /// 4× the parameters), otherwise the current backend until the next play or step measures.
-    fn auto_choice(&mut self, setup: &Setup) -> (BackendKind, String) {
-        if self.webgpu.is_none() {
-            self.measure_pending = false;
-            return (
-                BackendKind::Cpu,
-                "WebGPU is not available in this browser".to_owned(),
-            );
-        }
-        let params = parameter_count(setup);
-        if let Some(measured) = self.measured_params {
-            #[allow(clippy::cast_precision_loss)] // parameter counts are far below 2^52
-            let ratio = params.max(1) as f64 / measured.max(1) as f64;
-            if (0.25..=4.0).contains(&ratio) {
-                self.measure_pending = false;
-                return (self.active, "faster when last measured".to_owned());
-            }
-        }
-        self.measure_pending = true;
-        (
-            self.active,
-            "not measured yet: both backends are timed when you press play".to_owned(),
-        )
-    }
-
-    /// Times both backends if Auto is waiting to, and moves training to the faster one.
-    async fn measure_if_pending(&mut self) {
-        let Some(setup) = self.setup.clone() else {
-            return;
-        };
-        if !self.measure_pending || setup.backend != BackendChoice::Auto {
-            return;
-        }
-        self.measure_pending = false;
-        self.emit(&Event::Measuring);
-        let cpu = self.time_epoch(&Device::flex(), &setup).await;
-        let webgpu = match &self.webgpu {
-            Some(device) => self.time_epoch(&device.clone(), &setup).await.ok(),
-            None => None,
-        };
-        self.measured_params = Some(parameter_count(&setup));
-        let (kind, reason, measurement) = match (cpu, webgpu) {
-            (Err(_), _) => (
-                BackendKind::WebGpu,
-                "the CPU backend failed to train".to_owned(),
-                None,
-            ),
-            (Ok(cpu_ms), Some(gpu_ms)) if gpu_ms < cpu_ms => (
-                BackendKind::WebGpu,
-                format!("measured faster: {gpu_ms:.1} ms vs {cpu_ms:.1} ms per epoch on the CPU"),
-                Some(Measurement {
-                    cpu_ms_per_epoch: cpu_ms,
-                    webgpu_ms_per_epoch: Some(gpu_ms),
-                }),
-            ),
-            (Ok(cpu_ms), Some(gpu_ms)) => (
-                BackendKind::Cpu,
-                format!("measured faster: {cpu_ms:.1} ms vs {gpu_ms:.1} ms per epoch on WebGPU"),
-                Some(Measurement {
-                    cpu_ms_per_epoch: cpu_ms,
-                    webgpu_ms_per_epoch: Some(gpu_ms),
-                }),
-            ),
-            (Ok(cpu_ms), None) => (
-                BackendKind::Cpu,
-                "WebGPU failed during the speed test".to_owned(),
-                Some(Measurement {
-                    cpu_ms_per_epoch: cpu_ms,
-                    webgpu_ms_per_epoch: None,
-                }),
-            ),
-        };
-        if kind == self.active && self.trainer.is_some() {
-            self.emit(&Event::Backend {
-                active: kind,
-                measurement,
-                reason,
+        if runner.busy() {
+            runner.tick().await;
+            yield_now(&scope).await;
+        } else if inbox.borrow().commands.is_empty() {
+            let waiting = Rc::clone(&inbox);
+            let wake = Promise::new(&mut |resolve, _reject| {
+                waiting.borrow_mut().wake = Some(resolve);
             });
-        } else {
-            let weights = self.last_layers.clone();
-            self.launch(kind, reason, measurement, weights).await;
+            let _ = JsFuture::from(wake).await;
         }
     }
-
-    /// Milliseconds per epoch on `device`, estimated from a few steps after a warm-up (which
-    /// compiles the GPU kernels), each followed by a read so queued GPU work is counted.
-    #[allow(clippy::cast_precision_loss)] // step counts are small
-    async fn time_epoch(&self, device: &Device, setup: &Setup) -> Result<f64, TrainError> {
-        const PROBE_STEPS: usize = 6;
-        let mut trainer = build_trainer(device, setup, None)?;
-        trainer.train_steps(2);
-        trainer.snapshot().await?;
-        let start = now_ms(&self.scope);
-        trainer.train_steps(PROBE_STEPS);
-        trainer.snapshot().await?;
-        let per_step = (now_ms(&self.scope) - start) / PROBE_STEPS as f64;
-        Ok(per_step * trainer.steps_per_epoch() as f64)
-    }
-
-    /// Times each requested workload on each requested backend, reporting as it goes.
-    async fn speed_test(&mut self, request: SpeedRequest) {
-        let scope = self.scope.clone();
-        let now = move || now_ms(&scope);
-        for &workload in &request.workloads {
-            for &backend in &request.backends {
-                self.emit(&Event::Speed(SpeedEvent::Timing { workload, backend }));
-                yield_now(&self.scope).await;
-                let device = match (backend, &self.webgpu) {
-                    (BackendKind::Cpu, _) => Ok(Device::flex()),
-                    (BackendKind::WebGpu, Some(device)) => Ok(device.clone()),
-                    (BackendKind::WebGpu, None) => {
-                        Err("WebGPU is not available in this browser".to_owned())
-                    }
-                };
-                let result = match device {
-                    Ok(device) => match workload.trainer(&device, 1) {
-                        Ok(mut trainer) => {
-                            measure(&mut trainer, workload.batch_size(), request.plan, &now).await
-                        }
-                        Err(error) => Err(error),
-                    },
-                    Err(error) => Err(error),
-                };
-                self.emit(&Event::Speed(SpeedEvent::Measured {
-                    workload,
-                    backend,
-                    result,
-                }));
-            }
-        }
-        self.emit(&Event::Speed(SpeedEvent::Done));
-    }
-
-    async fn publish(&mut self, trainer: &PlaneTrainer) -> Option<Snapshot> {
-        match trainer.snapshot().await {
-            Ok(snapshot) => {
-                self.last_layers = Some(snapshot.layers.clone());
-                self.emit(&Event::Snapshot(Box::new(snapshot.clone())));
-                Some(snapshot)
-            }
-            Err(error) => {
-                let message = match self.active {
-                    BackendKind::WebGpu => format!(
-                        "The GPU stopped answering ({error}). Choose CPU under Backend to go on from the last weights."
-                    ),
-                    BackendKind::Cpu => error.to_string(),
-                };
-                self.emit(&Event::Failed { message });
-                self.running = false;
-                None
-            }
-        }
-    }
-
-    /// Trains a few epochs, then reads and posts one snapshot.
-    async fn tick(&mut self) {
-        let Some(mut trainer) = self.trainer.take() else {
-            return;
-        };
-        let start = now_ms(&self.scope);
-        let epochs = if self.steps_pending > 0 {
-            1
-        } else {
-            self.epochs_per_tick
-        };
-        for _ in 0..epochs {
-            trainer.train_epoch();
-        }
-        self.steps_pending = self.steps_pending.saturating_sub(1);
-        let snapshot = self.publish(&trainer).await;
-        let elapsed = now_ms(&self.scope) - start;
-        if self.steps_pending == 0 && epochs == self.epochs_per_tick {
-            if elapsed < TICK_TARGET_MS / 2.0 {
-                self.epochs_per_tick = (self.epochs_per_tick * 2).min(MAX_EPOCHS_PER_TICK);
-            } else if elapsed > TICK_TARGET_MS * 2.0 {
-                self.epochs_per_tick = (self.epochs_per_tick / 2).max(1);
-            }
-        }
-        match snapshot {
-            Some(snapshot) if !snapshot.is_finite() => {
-                self.running = false;
-                self.steps_pending = 0;
-                self.emit(&Event::Running(false));
-                self.emit(&Event::Diverged {
-                    epoch: snapshot.epoch,
-                });
-            }
-            Some(_) => {
-                if !self.running && self.steps_pending == 0 {
-                    self.emit(&Event::Running(false));
-                }
-            }
-            None => self.emit(&Event::Running(false)),
-        }
-        self.trainer = Some(trainer);
-    }
-}
-
-fn parameter_count(setup: &Setup) -> usize {
-    infer_graph(&setup.network).map_or(0, |report| report.total_params)
-}
-
-fn build_trainer(
-    device: &Device,
-    setup: &Setup,
-    weights: Option<&[LayerWeights]>,
-) -> Result<PlaneTrainer, TrainError> {
-    let params = weights.and_then(|weights| params_from_dense(&setup.network, weights));
-    PlaneTrainer::new(device, setup, params.as_deref())
 }

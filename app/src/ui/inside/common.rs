@@ -4,9 +4,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::lab::EvaluationReport;
 use crate::photos::bmp_data_url;
 use crate::pictures::pixels_rgb;
+use crate::reports::EvaluationReport;
 
 pub(super) fn image_url(rgb: &[u8], height: usize, width: usize) -> String {
     bmp_data_url(rgb, width, height)

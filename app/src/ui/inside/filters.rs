@@ -4,8 +4,8 @@ use agora_engine::net::Layer;
 use yew::prelude::*;
 
 use super::common::*;
-use crate::lab::Inspection;
 use crate::pictures::{filter_rgb, map_rgb, max_abs};
+use crate::reports::Inspection;
 
 pub(super) fn filters_view(inspection: Option<&Inspection>, layers: &[Layer]) -> Html {
     let Some(inspection) = inspection else {

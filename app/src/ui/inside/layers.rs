@@ -8,8 +8,8 @@ use yew::prelude::*;
 use super::common::*;
 use super::source::Source;
 use crate::colors::class_css;
-use crate::lab::Inspection;
 use crate::pictures::{input_rgb, map_rgb, max_abs, overlay_rgb};
+use crate::reports::Inspection;
 
 /// Feature maps shown per layer, and units per dense layer.
 pub(super) const MAX_MAPS: usize = 32;

@@ -24,7 +24,7 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use super::WorkerLink;
-use crate::protocol::{Command, LabCommand};
+use crate::protocol::Command;
 use crate::session::Session;
 use calibration::CalibrationView;
 use confusion::ConfusionView;
@@ -89,9 +89,9 @@ pub fn inside(props: &InsideProps) -> Html {
     let shared = use_state(|| true);
     let enlarged = use_state(|| None::<(usize, usize)>);
     let live = use_state(|| true);
-    let lab = &props.session.lab;
+    let lab = &*props.session;
     let epochs = lab.epochs.len();
-    let ready = lab.data.is_some() && !lab.loading;
+    let ready = lab.data.is_some() && lab.status != crate::session::Status::Loading;
 
     // Ask for the views' data after every epoch and when the image changes.
     {
@@ -101,7 +101,7 @@ pub fn inside(props: &InsideProps) -> Html {
             move |(source, _, ready)| {
                 if *ready {
                     link.send(&source.command());
-                    link.send(&Command::Lab(LabCommand::Evaluate));
+                    link.send(&Command::Evaluate);
                 }
             },
         );
@@ -120,7 +120,7 @@ pub fn inside(props: &InsideProps) -> Html {
         let link = props.link.clone();
         let pacing = Rc::clone(&pacing);
         use_effect_with(
-            (lab.running && *live, (*source).clone()),
+            (lab.running() && *live, (*source).clone()),
             move |(running, source)| {
                 let command = source.command();
                 let tick = Closure::<dyn Fn()>::new(move || {

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use agora_engine::net::ImageSize;
 
-use crate::protocol::{Command, LabCommand};
+use crate::protocol::Command;
 
 /// Which image the layer view follows.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,12 +21,12 @@ impl Source {
     }
 
     pub(super) fn command(&self) -> Command {
-        Command::Lab(match self {
-            Source::Validation(sample) => LabCommand::Inspect { sample: *sample },
-            Source::Given(given) => LabCommand::InspectImage {
+        match self {
+            Source::Validation(sample) => Command::Inspect { sample: *sample },
+            Source::Given(given) => Command::InspectImage {
                 pixels: given.0.clone(),
                 size: given.1,
             },
-        })
+        }
     }
 }

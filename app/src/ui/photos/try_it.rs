@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::super::WorkerLink;
 use super::bridge::*;
 use crate::photos::{Project, bmp_data_url};
-use crate::protocol::{Command, LabCommand};
+use crate::protocol::Command;
 use crate::session::Session;
 
 #[derive(Properties, PartialEq)]
@@ -28,7 +28,7 @@ pub fn try_it(props: &TryItProps) -> Html {
     let sample = use_state(|| None::<Rc<[u8]>>);
     let live = use_state(|| false);
     let problem = use_state(|| None::<String>);
-    let prediction = props.session.lab.prediction.clone();
+    let prediction = props.session.prediction.clone();
 
     // Live: a frame every 400 ms while on (the worker answers between training steps).
     {
@@ -46,9 +46,9 @@ pub fn try_it(props: &TryItProps) -> Html {
                 match media_grab(&video, SIDE) {
                     Ok(pixels) => {
                         if let Some(pixels) = bytes_of(&pixels) {
-                            link.send(&Command::Lab(LabCommand::Predict {
+                            link.send(&Command::Predict {
                                 pixels: pixels.clone(),
-                            }));
+                            });
                             sample.set(Some(Rc::from(pixels)));
                         }
                     }
@@ -86,9 +86,9 @@ pub fn try_it(props: &TryItProps) -> Html {
                 match decode_checked(&file).await {
                     Ok(pixels) => {
                         problem.set(None);
-                        link.send(&Command::Lab(LabCommand::Predict {
+                        link.send(&Command::Predict {
                             pixels: pixels.clone(),
-                        }));
+                        });
                         sample.set(Some(Rc::from(pixels)));
                     }
                     Err(message) => problem.set(Some(message)),

@@ -1,12 +1,10 @@
-//! What the worker reports about image training: wire types, so the protocol and the lab's
-//! state both import them and neither imports the other.
+//! What the worker reports about training and readouts: wire types, so the protocol and the
+//! session both import them and neither imports the other.
 
 use agora_engine::inspect::{HostTensor, Saliency};
 use agora_engine::net::ImageSize;
 use agora_engine::recipe::EpochMetrics;
 use serde::{Deserialize, Serialize};
-
-use crate::backend::BackendKind;
 
 /// One finished epoch as the worker reports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -17,36 +15,7 @@ pub struct EpochReport {
     pub samples_per_second: f64,
 }
 
-/// Worker reports about the lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum LabEvent {
-    Loading,
-    Ready {
-        train: usize,
-        val: usize,
-    },
-    Backend {
-        active: BackendKind,
-        reason: String,
-    },
-    Running(bool),
-    Progress {
-        done: usize,
-        total: usize,
-    },
-    Epoch(EpochReport),
-    /// The run reached its last epoch.
-    Finished,
-    Failed {
-        message: String,
-    },
-    /// Class probabilities for the image sent with `LabCommand::Predict`, or why there are none.
-    Prediction(Result<Vec<f32>, String>),
-    Inspection(Box<Inspection>),
-    Evaluation(Box<EvaluationReport>),
-}
-
-/// One validation image seen by every layer (answer to `LabCommand::Inspect`).
+/// One validation image seen by every layer (answer to `Command::Inspect`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Inspection {
     /// The validation image shown, or `None` for an image the person gave (a drawing, a photo).
@@ -66,7 +35,7 @@ pub struct Inspection {
     pub epoch: usize,
 }
 
-/// The validation set through the current network (answer to `LabCommand::Evaluate`).
+/// The validation set through the current network (answer to `Command::Evaluate`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvaluationReport {
     pub classes: usize,
