@@ -6,7 +6,7 @@
 // only made bodiless GETs. Exits non-zero on the first failure.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, launch, watch, assert, expectSoon, waitFor, runEach, ARTIFACTS } from './harness.mjs';
+import { serve, launch, watch, assert, expectSoon, holdsFor, waitFor, runEach, ARTIFACTS } from './harness.mjs';
 
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const runs = (process.env.AGORA_LAB_BACKENDS || 'cpu,webgpu').split(',');
@@ -179,6 +179,46 @@ async function run(backend) {
     await page.locator(testid('lab-play')).click();
     await expectSoon(page, 'pause stops training', async () => (await page.locator(testid('lab-play')).textContent()) === 'Train', 120_000);
     await page.screenshot({ path: join(shots, '2-trained.png'), fullPage: true });
+
+    if (backend === 'cpu') {
+      // One worker trains the project on screen and keeps the other where it was: the
+      // playground trains, the lab comes back with its epochs and goes on from them, and the
+      // playground comes back at its epoch.
+      const playgroundEpoch = async () => Number((await page.locator(testid('epoch')).textContent()).replace(/,/g, ''));
+      await page.locator(testid('tab-playground')).click();
+      await expectSoon(page, 'the playground is ready', async () => !(await page.locator(testid('play')).isDisabled()), 30_000);
+      await page.locator(testid('play')).click();
+      await expectSoon(page, 'the playground trains past epoch 30', async () => await playgroundEpoch() > 30, 30_000);
+      await page.locator(testid('play')).click();
+      await expectSoon(page, 'the playground pauses', async () =>
+        (await page.locator(testid('play')).getAttribute('aria-label')) === 'Start training', 10_000);
+      await page.waitForTimeout(500);
+      const parkedAt = await playgroundEpoch();
+      await page.locator(testid('tab-lab')).click();
+      await expectSoon(page, 'the lab comes back with its epochs', async () =>
+        await page.locator(testid('lab-epoch-row')).count() === epochs, 10_000);
+      await expectSoon(page, 'the lab is ready to go on', async () => !(await page.locator(testid('lab-play')).isDisabled()), 10_000);
+      await page.locator(testid('lab-play')).click();
+      await expectSoon(page, `the lab goes on to epoch ${epochs + 1}`, async () => {
+        const numbers = await page.locator(testid('lab-epoch-row')).evaluateAll((els) => els.map((el) => Number(el.dataset.epoch)));
+        return numbers.length === epochs + 1 && Math.max(...numbers) === epochs + 1;
+      }, 120_000);
+      await page.locator(testid('lab-play')).click();
+      await expectSoon(page, 'the lab pauses', async () => (await page.locator(testid('lab-play')).textContent()) === 'Train', 120_000);
+      await page.locator(testid('tab-playground')).click();
+      await expectSoon(page, `the playground comes back at epoch ${parkedAt}`, async () => await playgroundEpoch() === parkedAt, 10_000);
+      await holdsFor(page, `the playground stays at epoch ${parkedAt} (no restart from the worker)`, async () => await playgroundEpoch() === parkedAt, 1_500);
+      await page.locator(testid('play')).click();
+      let lowest = Infinity;
+      await expectSoon(page, 'the playground goes on from there', async () => {
+        const now = await playgroundEpoch();
+        lowest = Math.min(lowest, now);
+        return now > parkedAt + 5;
+      }, 30_000);
+      assert(lowest >= parkedAt, `the playground did not start over: epoch ${lowest} after ${parkedAt}`);
+      await page.locator(testid('play')).click();
+      console.log(`[lab cpu] switching: the lab went on to epoch ${epochs + 1}, the playground from epoch ${parkedAt}`);
+    }
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
     const bodies = server.requests.filter((r) => r.method !== 'GET' || r.length > 0);
