@@ -7,6 +7,8 @@
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
 use agora_engine::net::{Act, Feature, Head, Input, Network};
 use agora_engine::recipe::{Optimizer, Penalty, Recipe};
+
+use crate::link::{self, Field};
 use agora_engine::table::{TableChoice, TableTask};
 use serde::{Deserialize, Serialize};
 
@@ -295,63 +297,7 @@ impl Document {
 
     /// The URL fragment (without `#`) that reproduces this document.
     pub fn to_fragment(&self) -> String {
-        let features: Vec<&str> = self.features.iter().map(|f| f.key()).collect();
-        let layers: Vec<String> = self
-            .layers
-            .iter()
-            .map(|layer| match layer {
-                LayerSpec::Dense {
-                    units,
-                    activation,
-                    norm,
-                    skip,
-                    dropout,
-                } => {
-                    let mut entry = format!("{units}.{}", activation_key(*activation));
-                    if *norm {
-                        entry.push_str(".bn");
-                    }
-                    if *skip {
-                        entry.push_str(".res");
-                    }
-                    if *dropout > 0 {
-                        entry.push_str(&format!(".d{dropout}"));
-                    }
-                    entry
-                }
-            })
-            .collect();
-        let table = self.table.as_ref().map_or_else(String::new, |table| {
-            let columns: Vec<String> = table.choice.features.iter().map(usize::to_string).collect();
-            format!(
-                "&table={}&label={}&cols={}&task={}&tclasses={}",
-                table_name(&table.name),
-                table.choice.label,
-                columns.join(","),
-                match table.choice.task {
-                    TableTask::Classes => "classes",
-                    TableTask::Number => "number",
-                },
-                table.classes,
-            )
-        });
-        format!(
-            "data={}&classes={}&noise={}&train={}&seed={}&features={}&layers={}&lr={}&batch={}&opt={}&mom={}&reg={}&regrate={}&backend={}{table}",
-            self.dataset.kind.key(),
-            self.dataset.classes,
-            self.dataset.noise_percent,
-            self.dataset.train_percent,
-            self.dataset.seed,
-            features.join(","),
-            layers.join(","),
-            self.recipe.learning_rate,
-            self.recipe.batch_size,
-            self.recipe.optimizer.key(),
-            self.recipe.momentum,
-            self.recipe.penalty.key(),
-            self.recipe.penalty_rate,
-            self.backend.key(),
-        )
+        link::encode(&fields(), self)
     }
 
     /// Reads a fragment written by [`Document::to_fragment`]. Missing or unreadable entries
@@ -359,17 +305,7 @@ impl Document {
     /// can say so.
     pub fn from_fragment(fragment: &str) -> (Document, Vec<String>) {
         let mut document = Document::default();
-        let mut unreadable = Vec::new();
-        let fragment = fragment.trim_start_matches('#');
-        if fragment.is_empty() {
-            return (document, unreadable);
-        }
-        for pair in fragment.split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if !apply_entry(&mut document, key, value) {
-                unreadable.push(key.to_owned());
-            }
-        }
+        let unreadable = link::decode(&fields(), fragment, &mut document);
         let clean = Document::default()
             .apply(DocumentAction::Load(Box::new(document.clone())))
             .apply(DocumentAction::SetBatchSize(document.recipe.batch_size))
@@ -382,135 +318,215 @@ impl Document {
     }
 }
 
-fn apply_entry(document: &mut Document, key: &str, value: &str) -> bool {
-    match key {
-        "data" => DatasetKind::from_key(value)
-            .map(|kind| document.dataset.kind = kind)
-            .is_some(),
-        "classes" => value.parse().map(|c| document.dataset.classes = c).is_ok(),
-        "noise" => value
-            .parse()
-            .map(|n| document.dataset.noise_percent = n)
-            .is_ok(),
-        "train" => value
-            .parse()
-            .map(|t| document.dataset.train_percent = t)
-            .is_ok(),
-        "seed" => value.parse().map(|s| document.dataset.seed = s).is_ok(),
-        "features" => {
-            let parsed: Option<Vec<Feature>> = value
-                .split(',')
-                .filter(|key| !key.is_empty())
-                .map(Feature::from_key)
-                .collect();
-            parsed
-                .map(|features| document.features = features)
-                .is_some()
-        }
-        "layers" => {
-            let parsed: Option<Vec<LayerSpec>> = value
-                .split(',')
-                .filter(|entry| !entry.is_empty())
-                .map(|entry| {
-                    // "8.tanh", with ".bn", ".res" and ".d25" after it when set.
-                    let mut parts = entry.split('.');
-                    let units = parts.next()?.parse::<usize>().ok()?.min(MAX_UNITS + 1);
-                    let activation = activation_from_key(parts.next()?)?;
-                    let mut layer = LayerSpec::dense(units, activation);
-                    let LayerSpec::Dense {
-                        norm,
-                        skip,
-                        dropout,
-                        ..
-                    } = &mut layer;
-                    for part in parts {
-                        match part {
-                            "bn" => *norm = true,
-                            "res" => *skip = true,
-                            rate => *dropout = rate.strip_prefix('d')?.parse::<u8>().ok()?.min(90),
-                        }
-                    }
-                    Some(layer)
-                })
-                .collect();
-            parsed.map(|layers| document.layers = layers).is_some()
-        }
-        "lr" => value
-            .parse::<f64>()
-            .ok()
-            .filter(|rate| rate.is_finite() && *rate > 0.0)
-            .map(|rate| document.recipe.learning_rate = rate)
-            .is_some(),
-        "batch" => value
-            .parse()
-            .map(|b| document.recipe.batch_size = b)
-            .is_ok(),
-        // Links made before the playground shared the lab's recipe said "momentum" for SGD
-        // with momentum 0.9.
-        "opt" if value == "momentum" => {
-            document.recipe.optimizer = Optimizer::Sgd;
-            document.recipe.momentum = 0.9;
-            true
-        }
-        "opt" => Optimizer::from_key(value)
-            .map(|o| document.recipe.optimizer = o)
-            .is_some(),
-        "mom" => value
-            .parse::<f64>()
-            .ok()
-            .filter(|m| m.is_finite() && (0.0..1.0).contains(m))
-            .map(|m| document.recipe.momentum = m)
-            .is_some(),
-        "reg" => Penalty::from_key(value)
-            .map(|r| document.recipe.penalty = r)
-            .is_some(),
-        "regrate" => value
-            .parse::<f64>()
-            .ok()
-            .filter(|rate| rate.is_finite() && *rate >= 0.0)
-            .map(|rate| document.recipe.penalty_rate = rate)
-            .is_some(),
-        "backend" => BackendChoice::from_key(value)
-            .map(|b| document.backend = b)
-            .is_some(),
-        "table" => {
-            let name = table_name(value);
-            !name.is_empty() && {
-                table_entry(document).name = name;
-                true
-            }
-        }
-        "label" => value
-            .parse()
-            .map(|label| table_entry(document).choice.label = label)
-            .is_ok(),
-        "cols" => {
-            let parsed: Result<Vec<usize>, _> = value
-                .split(',')
-                .filter(|c| !c.is_empty())
-                .map(str::parse)
-                .collect();
-            parsed
-                .map(|features| table_entry(document).choice.features = features)
-                .is_ok()
-        }
-        "task" => match value {
-            "classes" => {
-                table_entry(document).choice.task = TableTask::Classes;
-                true
-            }
-            "number" => {
-                table_entry(document).choice.task = TableTask::Number;
-                true
-            }
-            _ => false,
-        },
-        "tclasses" => value
-            .parse()
-            .map(|classes| table_entry(document).classes = classes)
-            .is_ok(),
-        _ => false,
+impl link::Settings for Document {
+    fn recipe(&self) -> &Recipe {
+        &self.recipe
     }
+    fn recipe_mut(&mut self) -> &mut Recipe {
+        &mut self.recipe
+    }
+    fn default_recipe() -> Recipe {
+        Recipe::playground()
+    }
+    fn backend_mut(&mut self) -> &mut BackendChoice {
+        &mut self.backend
+    }
+    fn backend(&self) -> BackendChoice {
+        self.backend
+    }
+}
+
+/// A hidden layer as a link holds it: "8.tanh", with ".bn", ".res" and ".d25" after it when set.
+fn layer_entry(layer: &LayerSpec) -> String {
+    let LayerSpec::Dense {
+        units,
+        activation,
+        norm,
+        skip,
+        dropout,
+    } = layer;
+    let mut entry = format!("{units}.{}", activation_key(*activation));
+    if *norm {
+        entry.push_str(".bn");
+    }
+    if *skip {
+        entry.push_str(".res");
+    }
+    if *dropout > 0 {
+        entry.push_str(&format!(".d{dropout}"));
+    }
+    entry
+}
+
+fn read_layer(entry: &str) -> Option<LayerSpec> {
+    let mut parts = entry.split('.');
+    let units = parts.next()?.parse::<usize>().ok()?.min(MAX_UNITS + 1);
+    let activation = activation_from_key(parts.next()?)?;
+    let mut layer = LayerSpec::dense(units, activation);
+    let LayerSpec::Dense {
+        norm,
+        skip,
+        dropout,
+        ..
+    } = &mut layer;
+    for part in parts {
+        match part {
+            "bn" => *norm = true,
+            "res" => *skip = true,
+            rate => *dropout = rate.strip_prefix('d')?.parse::<u8>().ok()?.min(90),
+        }
+    }
+    Some(layer)
+}
+
+/// The playground's link: its data, features and hidden layers, the shared recipe and
+/// backend, and the table when it trains on one.
+fn fields() -> Vec<Field<Document>> {
+    let mut fields: Vec<Field<Document>> = vec![
+        Field {
+            key: "data",
+            write: |d| Some(d.dataset.kind.key().to_owned()),
+            read: |d, v| {
+                DatasetKind::from_key(v)
+                    .map(|kind| d.dataset.kind = kind)
+                    .is_some()
+            },
+        },
+        Field {
+            key: "classes",
+            write: |d| Some(d.dataset.classes.to_string()),
+            read: |d, v| v.parse().map(|c| d.dataset.classes = c).is_ok(),
+        },
+        Field {
+            key: "noise",
+            write: |d| Some(d.dataset.noise_percent.to_string()),
+            read: |d, v| v.parse().map(|n| d.dataset.noise_percent = n).is_ok(),
+        },
+        Field {
+            key: "train",
+            write: |d| Some(d.dataset.train_percent.to_string()),
+            read: |d, v| v.parse().map(|t| d.dataset.train_percent = t).is_ok(),
+        },
+        Field {
+            key: "seed",
+            write: |d| Some(d.dataset.seed.to_string()),
+            read: |d, v| v.parse().map(|s| d.dataset.seed = s).is_ok(),
+        },
+        Field {
+            key: "features",
+            write: |d| {
+                Some(
+                    d.features
+                        .iter()
+                        .map(|f| f.key())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            },
+            read: |d, v| {
+                let parsed: Option<Vec<Feature>> = v
+                    .split(',')
+                    .filter(|key| !key.is_empty())
+                    .map(Feature::from_key)
+                    .collect();
+                parsed.map(|features| d.features = features).is_some()
+            },
+        },
+        Field {
+            key: "layers",
+            write: |d| {
+                Some(
+                    d.layers
+                        .iter()
+                        .map(layer_entry)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            },
+            read: |d, v| {
+                let parsed: Option<Vec<LayerSpec>> = v
+                    .split(',')
+                    .filter(|e| !e.is_empty())
+                    .map(read_layer)
+                    .collect();
+                parsed.map(|layers| d.layers = layers).is_some()
+            },
+        },
+    ];
+    fields.extend(link::settings_fields());
+    fields.extend([
+        Field {
+            key: "table",
+            write: |d: &Document| d.table.as_ref().map(|t| table_name(&t.name)),
+            read: |d, v| {
+                let name = table_name(v);
+                !name.is_empty() && {
+                    table_entry(d).name = name;
+                    true
+                }
+            },
+        },
+        Field {
+            key: "label",
+            write: |d: &Document| d.table.as_ref().map(|t| t.choice.label.to_string()),
+            read: |d, v| {
+                v.parse()
+                    .map(|label| table_entry(d).choice.label = label)
+                    .is_ok()
+            },
+        },
+        Field {
+            key: "cols",
+            write: |d: &Document| {
+                d.table.as_ref().map(|t| {
+                    t.choice
+                        .features
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            },
+            read: |d, v| {
+                let parsed: Result<Vec<usize>, _> = v
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::parse)
+                    .collect();
+                parsed
+                    .map(|features| table_entry(d).choice.features = features)
+                    .is_ok()
+            },
+        },
+        Field {
+            key: "task",
+            write: |d: &Document| {
+                d.table.as_ref().map(|t| match t.choice.task {
+                    TableTask::Classes => "classes".to_owned(),
+                    TableTask::Number => "number".to_owned(),
+                })
+            },
+            read: |d, v| {
+                let task = match v {
+                    "classes" => TableTask::Classes,
+                    "number" => TableTask::Number,
+                    _ => return false,
+                };
+                table_entry(d).choice.task = task;
+                true
+            },
+        },
+        Field {
+            key: "tclasses",
+            write: |d: &Document| d.table.as_ref().map(|t| t.classes.to_string()),
+            read: |d, v| {
+                v.parse()
+                    .map(|classes| table_entry(d).classes = classes)
+                    .is_ok()
+            },
+        },
+    ]);
+    fields
 }
 
 /// The document's table setup, made if the link names one.

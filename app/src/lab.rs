@@ -5,13 +5,15 @@
 //! layer renumbers every `Add`/`Concat` source after it.
 
 use agora_engine::net::{
-    Fix, GraphError, GraphReport, Head, ImageSize, Input, Layer, MAX_CLASSES, Network, infer_graph,
+    Fix, GraphError, GraphReport, Head, ImageSize, Input, Layer, MAX_CLASSES, MAX_LAYERS, Network,
+    infer_graph,
 };
 use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendChoice;
+use crate::link::{self, Field};
 
 /// The bundled digits: 28×28 grey, ten classes.
 pub const DIGITS: ImageSize = ImageSize {
@@ -261,37 +263,196 @@ impl LabDoc {
     }
 }
 
-/// The fragment prefix of a lab link: `#lab=` then the setup as percent-encoded JSON.
-pub const FRAGMENT_PREFIX: &str = "lab=";
+/// The fragment prefix of lab links made before the one URL codec: `#lab=` then the setup as
+/// percent-encoded JSON. Such links still open.
+pub const LEGACY_PREFIX: &str = "lab=";
+
+/// Whether a fragment opens the image lab: `#lab`, an old `#lab=…` link, or a link whose data
+/// are images (`data=digits`, `data=photos`).
+pub fn is_lab_fragment(fragment: &str) -> bool {
+    let fragment = fragment.trim_start_matches('#');
+    fragment == "lab"
+        || fragment.starts_with(LEGACY_PREFIX)
+        || matches!(link::value(fragment, "data"), Some("digits" | "photos"))
+}
+
+impl link::Settings for LabDoc {
+    fn recipe(&self) -> &Recipe {
+        &self.recipe
+    }
+    fn recipe_mut(&mut self) -> &mut Recipe {
+        &mut self.recipe
+    }
+    fn default_recipe() -> Recipe {
+        Recipe::default()
+    }
+    fn backend_mut(&mut self) -> &mut BackendChoice {
+        &mut self.backend
+    }
+    fn backend(&self) -> BackendChoice {
+        self.backend
+    }
+}
+
+/// The image lab's link: its data, the network's layers as words ([`Layer::token`]), the
+/// seed and split, the shared recipe and backend, and the augmentation.
+fn fields() -> Vec<Field<LabDoc>> {
+    let mut fields: Vec<Field<LabDoc>> = vec![
+        Field {
+            key: "data",
+            write: |d| {
+                Some(match d.data {
+                    DataChoice::Digits => "digits".to_owned(),
+                    DataChoice::Photos { .. } => "photos".to_owned(),
+                })
+            },
+            read: |d, v| {
+                d.data = match (v, d.data) {
+                    ("digits", _) => DataChoice::Digits,
+                    ("photos", DataChoice::Photos { .. }) => d.data,
+                    ("photos", DataChoice::Digits) => DataChoice::PHOTOS,
+                    _ => return false,
+                };
+                true
+            },
+        },
+        Field {
+            key: "side",
+            write: |d| match d.data {
+                DataChoice::Photos { side, .. } => Some(side.to_string()),
+                DataChoice::Digits => None,
+            },
+            read: |d, v| {
+                let Ok(new) = v.parse::<usize>() else {
+                    return false;
+                };
+                let colour = match d.data {
+                    DataChoice::Photos { colour, .. } => colour,
+                    DataChoice::Digits => true,
+                };
+                d.data = DataChoice::Photos { side: new, colour };
+                DataChoice::PHOTO_SIDES.contains(&new)
+            },
+        },
+        Field {
+            key: "colour",
+            write: |d| match d.data {
+                DataChoice::Photos { colour, .. } => Some(u8::from(colour).to_string()),
+                DataChoice::Digits => None,
+            },
+            read: |d, v| {
+                let Some(new) = link::flag(v) else {
+                    return false;
+                };
+                let side = match d.data {
+                    DataChoice::Photos { side, .. } => side,
+                    DataChoice::Digits => 32,
+                };
+                d.data = DataChoice::Photos { side, colour: new };
+                true
+            },
+        },
+        Field {
+            key: "classes",
+            write: |d| d.data.is_photos().then(|| d.network.classes().to_string()),
+            read: |d, v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|c| (2..=MAX_CLASSES).contains(c))
+                    .map(|classes| d.network.head = Head::Classification { classes })
+                    .is_some()
+            },
+        },
+        Field {
+            key: "net",
+            write: |d| {
+                Some(
+                    d.network
+                        .layers
+                        .iter()
+                        .map(Layer::token)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            },
+            read: |d, v| {
+                let layers: Option<Vec<Layer>> = v
+                    .split(',')
+                    .filter(|word| !word.is_empty())
+                    .map(Layer::from_token)
+                    .collect();
+                layers
+                    .filter(|layers| layers.len() <= MAX_LAYERS)
+                    .map(|layers| d.network.layers = layers)
+                    .is_some()
+            },
+        },
+        Field {
+            key: "seed",
+            write: |d| Some(d.seed.to_string()),
+            read: |d, v| v.parse().map(|seed| d.seed = seed).is_ok(),
+        },
+        Field {
+            key: "train",
+            write: |d| Some(d.train_percent.to_string()),
+            read: |d, v| v.parse().map(|t| d.train_percent = t).is_ok(),
+        },
+    ];
+    fields.extend(link::settings_fields());
+    fields.push(Field {
+        key: "aug",
+        write: |d: &LabDoc| {
+            let a = d.augment;
+            let on: Vec<&str> = [(a.flip, "flip"), (a.crop, "crop"), (a.brightness, "light")]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+            (!on.is_empty()).then(|| on.join(","))
+        },
+        read: |d, v| {
+            let mut augment = Augment::NONE;
+            for name in v.split(',').filter(|n| !n.is_empty()) {
+                match name {
+                    "flip" => augment.flip = true,
+                    "crop" => augment.crop = true,
+                    "light" => augment.brightness = true,
+                    _ => return false,
+                }
+            }
+            d.augment = augment;
+            true
+        },
+    });
+    fields
+}
 
 impl LabDoc {
     /// The URL fragment (without `#`) that reproduces this setup.
     pub fn to_fragment(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        format!("{FRAGMENT_PREFIX}{}", percent_encode(&json))
+        link::encode(&fields(), self)
     }
 
-    /// Reads a fragment written by [`to_fragment`](Self::to_fragment) (with or without `#`).
-    /// `#lab` alone is the default setup.
+    /// Reads a fragment written by [`to_fragment`](Self::to_fragment) (with or without `#`),
+    /// or an old `#lab=…` link; `#lab` alone is the default setup. Unreadable entries keep
+    /// their defaults and are named.
     ///
     /// # Errors
-    /// What could not be read; the caller falls back to the default setup.
-    pub fn from_fragment(fragment: &str) -> Result<LabDoc, String> {
+    /// The link is not an image-lab link, or an old one that cannot be read; the caller falls
+    /// back to the default setup.
+    pub fn from_fragment(fragment: &str) -> Result<(LabDoc, Vec<String>), String> {
         let fragment = fragment.trim_start_matches('#');
         if fragment == "lab" {
-            return Ok(LabDoc::default());
+            return Ok((LabDoc::default(), Vec::new()));
         }
-        let encoded = fragment
-            .strip_prefix(FRAGMENT_PREFIX)
-            .ok_or_else(|| "this is not an image-lab link".to_owned())?;
-        let json =
-            percent_decode(encoded).ok_or_else(|| "the link is cut or garbled".to_owned())?;
-        let mut value: serde_json::Value = serde_json::from_str(&json)
-            .map_err(|error| format!("the link's setup could not be read ({error})"))?;
-        upgrade_image_network(&mut value);
-        let doc: LabDoc = serde_json::from_value(value)
-            .map_err(|error| format!("the link's setup could not be read ({error})"))?;
-        Ok(doc.sanitized())
+        if let Some(encoded) = fragment.strip_prefix(LEGACY_PREFIX) {
+            return legacy(encoded).map(|doc| (doc, Vec::new()));
+        }
+        if !is_lab_fragment(fragment) {
+            return Err("this is not an image-lab link".to_owned());
+        }
+        let mut doc = LabDoc::default();
+        let unreadable = link::decode(&fields(), fragment, &mut doc);
+        Ok((doc.sanitized(), unreadable))
     }
 
     /// The data's input size and classes, and training settings in usable ranges.
@@ -307,6 +468,17 @@ impl LabDoc {
         self.train_percent = self.train_percent.clamp(10, 95);
         self
     }
+}
+
+/// An old `#lab=` link: the setup as percent-encoded JSON.
+fn legacy(encoded: &str) -> Result<LabDoc, String> {
+    let json = percent_decode(encoded).ok_or_else(|| "the link is cut or garbled".to_owned())?;
+    let mut value: serde_json::Value = serde_json::from_str(&json)
+        .map_err(|error| format!("the link's setup could not be read ({error})"))?;
+    upgrade_image_network(&mut value);
+    let doc: LabDoc = serde_json::from_value(value)
+        .map_err(|error| format!("the link's setup could not be read ({error})"))?;
+    Ok(doc.sanitized())
 }
 
 /// Links made before the playground and the lab shared one network type held an image
@@ -329,19 +501,6 @@ fn upgrade_image_network(doc: &mut serde_json::Value) {
         "head".into(),
         serde_json::json!({ "Classification": { "classes": classes } }),
     );
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -501,14 +660,28 @@ mod tests {
             }))
             .apply(LabAction::Backend(BackendChoice::Cpu));
         let fragment = doc.to_fragment();
-        assert!(fragment.starts_with("lab=%7B"), "{fragment}");
+        // Readable, like the playground's: the data, the layers as words, the settings.
+        assert!(
+            fragment.starts_with("data=digits&net=conv16k3s1p1d1,bn,relu,max2s2,")
+                && fragment.contains(",add4,relu,gap,fc10,softmax&"),
+            "{fragment}"
+        );
+        assert!(fragment.contains("&seed=42&") && fragment.contains("&clip=1.5&sched=step.2.0.5&"));
         assert!(
             fragment
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%=".contains(&b))
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.,&=".contains(&b)),
+            "{fragment}"
         );
-        assert_eq!(LabDoc::from_fragment(&format!("#{fragment}")), Ok(doc));
-        assert_eq!(LabDoc::from_fragment("#lab"), Ok(LabDoc::default()));
+        assert!(is_lab_fragment(&format!("#{fragment}")));
+        assert_eq!(
+            LabDoc::from_fragment(&format!("#{fragment}")),
+            Ok((doc, Vec::new()))
+        );
+        assert_eq!(
+            LabDoc::from_fragment("#lab"),
+            Ok((LabDoc::default(), Vec::new()))
+        );
     }
 
     #[test]
@@ -518,11 +691,17 @@ mod tests {
             .filter(|line| line.starts_with("#lab="))
             .collect();
         assert_eq!(links.len(), 3);
-        let lenet = LabDoc::from_fragment(links[0]).expect("the default lab link opens");
+        let open = |link: &str| {
+            let (doc, unreadable) = LabDoc::from_fragment(link).expect("an old lab link opens");
+            assert!(unreadable.is_empty());
+            assert!(is_lab_fragment(link));
+            doc
+        };
+        let lenet = open(links[0]);
         assert_eq!(lenet, LabDoc::default());
-        let resnet = LabDoc::from_fragment(links[1]).expect("the ResNet link opens");
+        let resnet = open(links[1]);
         assert_eq!(resnet.network, Preset::ResNet.network());
-        let photos = LabDoc::from_fragment(links[2]).expect("the photos link opens");
+        let photos = open(links[2]);
         assert_eq!(photos.data, DataChoice::PHOTOS);
         assert_eq!(photos.network.classes(), 3);
         assert_eq!(
@@ -544,15 +723,27 @@ mod tests {
     #[test]
     fn bad_links_say_why_and_change_nothing() {
         assert!(LabDoc::from_fragment("#x1=1").is_err());
+        assert!(
+            LabDoc::from_fragment("#data=circle").is_err(),
+            "a playground link"
+        );
         assert_eq!(
             LabDoc::from_fragment("#lab=%7"),
             Err("the link is cut or garbled".to_owned())
         );
-        let cut = &LabDoc::default().to_fragment()[..60];
         assert!(
-            LabDoc::from_fragment(cut)
+            LabDoc::from_fragment("#lab=%7B%22network%22")
                 .is_err_and(|e| e.starts_with("the link's setup could not be read"))
         );
+        // A cut or hostile link keeps the defaults of what it garbles and names it.
+        let (doc, unreadable) = LabDoc::from_fragment(
+            "#data=digits&net=conv8k3s1p1d1,relu,fc99999999,softmax&lr=NaN&seed=7&side=4000&opt=",
+        )
+        .expect("a lab link");
+        assert_eq!(unreadable, ["net", "lr", "side", "opt"]);
+        assert_eq!(doc.network.layers, LabDoc::default().network.layers);
+        assert_eq!(doc.seed, 7);
+        assert_eq!(doc.data, DataChoice::PHOTOS, "an odd size is replaced");
         // A link cannot change the data's size or smuggle in unusable settings.
         let mut odd = LabDoc::default();
         odd.network.input = Input::Image(ImageSize {
@@ -560,7 +751,7 @@ mod tests {
             ..DIGITS
         });
         odd.recipe.batch_size = 0;
-        let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
+        let (read, _) = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
         assert_eq!(read.network.input, Input::Image(DIGITS));
         assert_eq!(read.recipe.batch_size, 1);
     }
@@ -613,14 +804,15 @@ mod tests {
             }));
         assert_eq!(
             LabDoc::from_fragment(&photos.to_fragment()),
-            Ok(photos.clone())
+            Ok((photos.clone(), Vec::new()))
         );
         let mut odd = photos;
         odd.data = DataChoice::Photos {
             side: 4000,
             colour: true,
         };
-        let read = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
+        let (read, unreadable) = LabDoc::from_fragment(&odd.to_fragment()).expect("readable");
         assert_eq!(read.input().height, 32);
+        assert_eq!(unreadable, ["side"]);
     }
 }

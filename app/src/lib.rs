@@ -38,6 +38,7 @@ pub mod backend;
 pub mod colors;
 pub mod document;
 pub mod lab;
+pub mod link;
 pub mod photos;
 pub mod pictures;
 pub mod plane;

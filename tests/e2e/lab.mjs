@@ -135,7 +135,9 @@ async function run(backend) {
     // The address bar holds the whole setup: a reload (or a shared link) brings it back.
     const built = await kinds(page);
     const builtParams = await page.locator(testid('lab-total-params')).textContent();
-    assert(new URL(page.url()).hash.startsWith('#lab='), `the URL holds the lab setup: ${page.url()}`);
+    const labHash = new URL(page.url()).hash;
+    assert(/^#data=digits&net=conv16k3s1p1d1,relu,max2s2,conv32k3s1p1d1,relu,add4,max2s2,flat,fc10,softmax&/.test(labHash),
+      `the URL holds the lab setup, layers as words: ${labHash}`);
     await page.reload();
     await expectSoon(page, 'the reloaded page opens the lab with the same layers', async () =>
       (await kinds(page)).join() === built.join(), 15_000);

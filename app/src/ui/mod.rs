@@ -252,11 +252,8 @@ fn location_hash() -> String {
         .unwrap_or_default()
 }
 
-/// The fragment that opens the image lab.
-const LAB_FRAGMENT: &str = "#lab";
-
 fn is_lab_hash(hash: &str) -> bool {
-    hash == LAB_FRAGMENT || hash.starts_with("#lab=")
+    crate::lab::is_lab_fragment(hash)
 }
 
 /// The fragment that opens the speed test.
@@ -277,7 +274,14 @@ fn initial_lab() -> (LabDoc, Option<String>) {
         return (LabDoc::default(), None);
     }
     match LabDoc::from_fragment(&hash) {
-        Ok(doc) => (doc, None),
+        Ok((doc, unreadable)) if unreadable.is_empty() => (doc, None),
+        Ok((doc, unreadable)) => (
+            doc,
+            Some(format!(
+                "some settings could not be read and were set to their defaults: {}",
+                unreadable.join(", ")
+            )),
+        ),
         Err(reason) => (LabDoc::default(), Some(reason)),
     }
 }
@@ -368,7 +372,7 @@ pub fn app() -> Html {
                     return;
                 }
                 if is_lab_hash(&hash) {
-                    if let Ok(doc) = LabDoc::from_fragment(&hash)
+                    if let Ok((doc, _)) = LabDoc::from_fragment(&hash)
                         && *on_hash.lab.mirror.borrow() != doc
                     {
                         on_hash.lab.edit(crate::lab::LabAction::Load(Box::new(doc)));
@@ -485,7 +489,7 @@ pub fn app() -> Html {
                 </header>
                 { for initial_lab.1.as_ref().map(|reason| html! {
                     <div class="banner warning" role="status" data-testid="lab-link-warning">
-                        { format!("The link's image-lab setup could not be used ({reason}), so the default network is shown.") }
+                        { format!("The link's image-lab setup could not be used as it was ({reason}).") }
                     </div>
                 }) }
                 <lab::ImageLab doc={lab_doc.clone()} session={session.clone()} editor={editor.lab.clone()} project={project.clone()} />

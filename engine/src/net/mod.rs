@@ -9,6 +9,7 @@ mod layer;
 mod limits;
 mod network;
 mod shape;
+mod token;
 
 pub use infer::{
     Fix, GraphError, GraphReport, LayerInfo, MAX_CLASSES, MAX_LAYERS, MAX_SIDE, MAX_WIDTH,
