@@ -323,15 +323,16 @@ fn fields() -> Vec<Field<LabDoc>> {
                 DataChoice::Digits => None,
             },
             read: |d, v| {
-                let Ok(new) = v.parse::<usize>() else {
+                // Only photos have a size to choose (the link names the data first).
+                let (Ok(new), DataChoice::Photos { colour, .. }) = (v.parse::<usize>(), d.data)
+                else {
                     return false;
                 };
-                let colour = match d.data {
-                    DataChoice::Photos { colour, .. } => colour,
-                    DataChoice::Digits => true,
-                };
+                if !DataChoice::PHOTO_SIDES.contains(&new) {
+                    return false;
+                }
                 d.data = DataChoice::Photos { side: new, colour };
-                DataChoice::PHOTO_SIDES.contains(&new)
+                true
             },
         },
         Field {
@@ -341,12 +342,8 @@ fn fields() -> Vec<Field<LabDoc>> {
                 DataChoice::Digits => None,
             },
             read: |d, v| {
-                let Some(new) = link::flag(v) else {
+                let (Some(new), DataChoice::Photos { side, .. }) = (link::flag(v), d.data) else {
                     return false;
-                };
-                let side = match d.data {
-                    DataChoice::Photos { side, .. } => side,
-                    DataChoice::Digits => 32,
                 };
                 d.data = DataChoice::Photos { side, colour: new };
                 true
@@ -743,7 +740,11 @@ mod tests {
         assert_eq!(unreadable, ["net", "lr", "side", "opt"]);
         assert_eq!(doc.network.layers, LabDoc::default().network.layers);
         assert_eq!(doc.seed, 7);
-        assert_eq!(doc.data, DataChoice::PHOTOS, "an odd size is replaced");
+        assert_eq!(
+            doc.data,
+            DataChoice::Digits,
+            "a size does not turn digits into photos"
+        );
         // A link cannot change the data's size or smuggle in unusable settings.
         let mut odd = LabDoc::default();
         odd.network.input = Input::Image(ImageSize {

@@ -205,9 +205,7 @@ impl Job {
         const WARM_UP: usize = 2;
         const TIMED: usize = 4;
         let recipe = self.setup.recipe;
-        let probe = self
-            .split
-            .probe(recipe.batch_size, WARM_UP + TIMED, self.setup.seed);
+        let probe = self.split.probe(recipe.batch_size, WARM_UP + TIMED);
         let mut trainer = self.trainer(device, &probe, None)?;
         let batches_per_epoch = self
             .split

@@ -46,21 +46,16 @@ impl Split {
         }
     }
 
-    /// A few batches of training samples (and a few to validate) to time a backend on:
-    /// shuffled first, so images of every class are among them.
-    pub fn probe(&self, batch_size: usize, batches: usize, seed: u64) -> Split {
+    /// A few batches of training samples (and a few to validate) to time a backend on,
+    /// spread evenly over the set so samples of every class are among them.
+    pub fn probe(&self, batch_size: usize, batches: usize) -> Split {
         let count = batch_size.max(1) * batches;
-        let take = |samples: &Samples, count: usize| match samples {
-            Samples::Images(set) => {
-                let (shuffled, _) = set.split(100, seed);
-                let indices: Vec<usize> = (0..count.min(shuffled.len()))
-                    .map(|i| i * shuffled.len() / count.min(shuffled.len()).max(1))
-                    .collect();
-                Samples::Images(shuffled.subset(&indices))
-            }
-            Samples::Rows(rows) => {
-                let indices: Vec<usize> = (0..count.min(rows.len())).collect();
-                Samples::Rows(rows.subset(&indices))
+        let take = |samples: &Samples, count: usize| {
+            let (len, count) = (samples.len(), count.min(samples.len()));
+            let indices: Vec<usize> = (0..count).map(|i| i * len / count).collect();
+            match samples {
+                Samples::Images(set) => Samples::Images(set.subset(&indices)),
+                Samples::Rows(rows) => Samples::Rows(rows.subset(&indices)),
             }
         };
         Split {
