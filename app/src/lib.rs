@@ -1,47 +1,47 @@
 //! Agora's web front end: the builder, the training controls and the views, plus the Web
 //! Worker that trains off the main thread.
 //!
-//! The state (document, session), the worker protocol and the colour maps are plain Rust and
+//! The state (project, session), the worker protocol and the colour maps are plain Rust and
 //! tested natively; the Yew components only build for wasm32 with the `page` feature. The
 //! training worker is the `agora-worker` crate beside this one.
 //!
 //! ```
-//! use agora_app::document::{Document, DocumentAction};
+//! use agora_app::project::{Project, ProjectAction};
 //! use agora_app::protocol::{Command, Setup, TrainData, decode, encode};
 //! use agora_engine::net::{Input, infer_graph};
 //!
-//! // TensorFlow Playground's opening setup, one edit, and the link that reproduces it.
-//! let document = Document::default().apply(DocumentAction::SetUnits { index: 0, units: 6 });
-//! let (reopened, unreadable) = Document::from_fragment(&document.to_fragment());
+//! // TensorFlow Playground's opening project, one edit, and the link that reproduces it.
+//! let project = Project::default().apply(ProjectAction::SetUnits { index: 0, units: 6 });
+//! let (reopened, unreadable) = Project::from_fragment(&project.to_fragment()).unwrap();
 //! assert!(unreadable.is_empty());
-//! assert_eq!(reopened, document);
+//! assert_eq!(reopened, project);
 //!
 //! // The one network type the worker trains: points with two features, 6 and 2 tanh neurons.
-//! let network = document.network();
+//! let network = project.network.clone();
 //! assert!(matches!(network.input, Input::Points { .. }));
 //! assert_eq!(infer_graph(&network).unwrap().total_params, 2 * 6 + 6 + 6 * 2 + 2 + 2 * 2 + 2);
 //!
 //! // What the page sends the worker, as the bytes that cross to it.
 //! let setup = Command::Setup(Setup {
 //!     network,
-//!     data: TrainData::Points(document.dataset),
-//!     seed: document.dataset.seed,
-//!     train_percent: 50,
-//!     recipe: document.recipe,
-//!     augment: agora_engine::photos::Augment::NONE,
-//!     backend: document.backend,
+//!     data: TrainData::Points(project.dataset().unwrap()),
+//!     seed: project.seed,
+//!     train_percent: project.train_percent,
+//!     recipe: project.recipe,
+//!     augment: project.augment,
+//!     backend: project.backend,
 //! });
 //! assert_eq!(decode::<Command>(&encode(&setup)).unwrap(), setup);
 //! ```
 
+
 pub mod backend;
 pub mod colors;
-pub mod document;
-pub mod lab;
 pub mod link;
 pub mod photos;
 pub mod pictures;
 pub mod plane;
+pub mod project;
 pub mod protocol;
 pub mod reports;
 pub mod session;

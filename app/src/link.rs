@@ -1,7 +1,7 @@
 //! The one URL codec, driven by a table of fields as TensorFlow Playground's `state.ts` is:
 //! each field has its key, how to write it from a document and how to read it back. A link is
-//! `key=value&key=value…`; every document (the playground's, the image lab's) lists its fields
-//! here and shares the recipe's. Unreadable entries keep their defaults and are named, so the
+//! `key=value&key=value…`; the project lists its fields (`project/fields.rs`) and takes the
+//! recipe's from here. Unreadable entries keep their defaults and are named, so the
 //! page can say which.
 
 use agora_engine::recipe::{Init, Optimizer, Penalty, Recipe, Schedule};
@@ -21,8 +21,9 @@ pub struct Field<D> {
 pub trait Settings {
     fn recipe(&self) -> &Recipe;
     fn recipe_mut(&mut self) -> &mut Recipe;
-    /// The recipe a new document starts with (fields equal to it are left out of a link).
-    fn default_recipe() -> Recipe;
+    /// The recipe a new document like this one starts with (fields equal to it are left out
+    /// of a link).
+    fn default_recipe(&self) -> Recipe;
     fn backend_mut(&mut self) -> &mut BackendChoice;
     fn backend(&self) -> BackendChoice;
 }
@@ -80,7 +81,7 @@ pub fn settings_fields<D: Settings>() -> Vec<Field<D>> {
         show: impl Fn(T) -> String,
     ) -> Option<String> {
         let value = get(document.recipe());
-        (value != get(&D::default_recipe())).then(|| show(value))
+        (value != get(&document.default_recipe())).then(|| show(value))
     }
     vec![
         Field {
@@ -267,7 +268,7 @@ mod tests {
         fn recipe_mut(&mut self) -> &mut Recipe {
             &mut self.recipe
         }
-        fn default_recipe() -> Recipe {
+        fn default_recipe(&self) -> Recipe {
             Recipe::default()
         }
         fn backend_mut(&mut self) -> &mut BackendChoice {

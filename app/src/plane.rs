@@ -126,6 +126,57 @@ pub fn network(input: &Input, layers: &[LayerSpec], head: Head) -> Network {
     network
 }
 
+/// The playground's cards for a network built by [`network`]: its hidden layers, read back
+/// from the one network (the inverse of [`network`] whatever the head), or `None` when the
+/// network is not a stack of Dense blocks the playground can draw (a conv net, a layer norm, a
+/// skip from further back).
+pub fn cards(network: &Network) -> Option<Vec<LayerSpec>> {
+    let layers = &network.layers;
+    let mut cards = Vec::new();
+    let mut at = 0;
+    loop {
+        if let [Layer::Dense { .. }] | [Layer::Dense { .. }, Layer::Softmax] = &layers[at..] {
+            return Some(cards);
+        }
+        let Some(&Layer::Dense { units }) = layers.get(at) else {
+            return None;
+        };
+        let previous = at;
+        at += 1;
+        let norm = matches!(layers.get(at), Some(Layer::BatchNorm));
+        at += usize::from(norm);
+        let activation = match layers.get(at) {
+            Some(&Layer::Activation(act)) => {
+                at += 1;
+                Some(act)
+            }
+            _ => None,
+        };
+        let skip = match layers.get(at) {
+            Some(&Layer::Add { from }) if from == previous => {
+                at += 1;
+                true
+            }
+            Some(Layer::Add { .. }) => return None,
+            _ => false,
+        };
+        let dropout = match layers.get(at) {
+            Some(&Layer::Dropout { percent }) if percent > 0 => {
+                at += 1;
+                percent
+            }
+            _ => 0,
+        };
+        cards.push(LayerSpec::Dense {
+            units,
+            activation,
+            norm,
+            skip,
+            dropout,
+        });
+    }
+}
+
 /// Points of the plane with these features.
 pub fn points(features: &[Feature]) -> Input {
     Input::Points {
@@ -394,6 +445,54 @@ mod tests {
             .to_string(),
             "Layer 1's skip adds 1 values to its own 2: give both layers the same number of neurons, or untick skip."
         );
+    }
+
+    #[test]
+    fn cards_read_back_every_network_the_playground_builds() {
+        let block = |units, activation, norm, skip, dropout| LayerSpec::Dense {
+            units,
+            activation,
+            norm,
+            skip,
+            dropout,
+        };
+        let stacks = [
+            vec![],
+            vec![dense(4, Some(Act::Tanh)), dense(2, Some(Act::Tanh))],
+            vec![dense(3, None), dense(3, None)],
+            vec![
+                block(8, Some(Act::Relu), true, false, 10),
+                block(8, None, true, true, 0),
+                block(8, Some(Act::Gelu), false, true, 50),
+                dense(0, Some(Act::Sigmoid)),
+            ],
+        ];
+        for stack in stacks {
+            for head in [Head::Classification { classes: 3 }, Head::Regression] {
+                for input in [points(&[Feature::X1, Feature::X2]), Input::Table { columns: 4 }] {
+                    let built = network(&input, &stack, head);
+                    assert_eq!(cards(&built).as_deref(), Some(stack.as_slice()), "{built:?}");
+                }
+            }
+        }
+        // What the playground cannot draw is not mistaken for cards.
+        let image = agora_engine::net::ImageSize {
+            channels: 1,
+            height: 28,
+            width: 28,
+        };
+        assert_eq!(cards(&Network::lenet(image, 10)), None);
+        let mut far_skip = network(
+            &points(&[Feature::X1, Feature::X2]),
+            &[dense(2, None), dense(2, None), block(2, None, false, true, 0)],
+            Head::Regression,
+        );
+        assert_eq!(far_skip.layers[3], Layer::Add { from: 2 });
+        far_skip.layers[3] = Layer::Add { from: 0 };
+        assert_eq!(cards(&far_skip), None);
+        let mut normed = network(&points(&[Feature::X1]), &[dense(2, None)], Head::Regression);
+        normed.layers.insert(1, Layer::LayerNorm);
+        assert_eq!(cards(&normed), None);
     }
 
     #[test]

@@ -206,17 +206,24 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, postcard::Er
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Document;
+    use agora_engine::data::{DatasetConfig, DatasetKind};
+    use agora_engine::net::{Feature, Network};
 
     #[test]
     fn commands_and_events_round_trip() {
-        let document = Document::default();
-        let command = Command::Setup(Setup {
-            network: document.network(),
-            data: TrainData::Points(document.dataset),
-            seed: document.dataset.seed,
+        let dataset = DatasetConfig {
+            kind: DatasetKind::Spiral,
+            noise_percent: 10,
             train_percent: 50,
-            recipe: document.recipe,
+            classes: 3,
+            seed: 7,
+        };
+        let command = Command::Setup(Setup {
+            network: Network::playground(vec![Feature::X1, Feature::X2], dataset.head()),
+            data: TrainData::Points(dataset),
+            seed: dataset.seed,
+            train_percent: 50,
+            recipe: Recipe::playground(),
             augment: Augment::NONE,
             backend: BackendChoice::Auto,
         });
