@@ -34,7 +34,6 @@
 //! assert_eq!(decode::<Command>(&encode(&setup)).unwrap(), setup);
 //! ```
 
-
 pub mod backend;
 pub mod colors;
 pub mod link;

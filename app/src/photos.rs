@@ -1,4 +1,4 @@
-//! A person's own image classes ([`Project`]): what the page shows of the photos kept in the
+//! A person's own image classes ([`Album`]): what the page shows of the photos kept in the
 //! browser's storage (IndexedDB), and what happened to each file added.
 //!
 //! Plain data, tested natively. The page holds counts and the newest thumbnails only; the
@@ -75,7 +75,7 @@ pub struct Adding {
 
 /// The person's classes, their images' counts and thumbnails, and notices about files.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Project {
+pub struct Album {
     pub classes: Vec<PhotoClass>,
     /// The stored project has been read (until then the page shows "Loading…").
     pub loaded: bool,
@@ -88,7 +88,7 @@ pub struct Project {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum ProjectAction {
+pub enum AlbumAction {
     /// What storage held when the page opened.
     Loaded {
         classes: Vec<StoredClass>,
@@ -138,7 +138,7 @@ pub enum ProjectAction {
     Cleared,
 }
 
-impl Project {
+impl Album {
     pub fn class(&self, id: u32) -> Option<&PhotoClass> {
         self.classes.iter().find(|c| c.class.id == id)
     }
@@ -249,9 +249,9 @@ impl Project {
     }
 
     #[must_use]
-    pub fn apply(mut self, action: ProjectAction) -> Project {
+    pub fn apply(mut self, action: AlbumAction) -> Album {
         match action {
-            ProjectAction::Loaded {
+            AlbumAction::Loaded {
                 classes,
                 counts,
                 thumbs,
@@ -277,7 +277,7 @@ impl Project {
                 self.loaded = true;
                 self.revision += 1;
             }
-            ProjectAction::StorageFailed(reason) => {
+            AlbumAction::StorageFailed(reason) => {
                 self.loaded = true;
                 self.notices.push(Notice {
                     level: Level::Info,
@@ -286,7 +286,7 @@ impl Project {
                     ),
                 });
             }
-            ProjectAction::AddClass(class) => {
+            AlbumAction::AddClass(class) => {
                 if self.classes.len() < MAX_CLASSES && self.class(class.id).is_none() {
                     self.classes.push(PhotoClass {
                         class,
@@ -296,7 +296,7 @@ impl Project {
                     self.revision += 1;
                 }
             }
-            ProjectAction::Rename { id, name } => {
+            AlbumAction::Rename { id, name } => {
                 let name = name.trim();
                 if !name.is_empty()
                     && let Some(class) = self.class_mut(id)
@@ -305,18 +305,18 @@ impl Project {
                     self.revision += 1;
                 }
             }
-            ProjectAction::Recolour { id, color } => {
+            AlbumAction::Recolour { id, color } => {
                 if is_css_hex(&color)
                     && let Some(class) = self.class_mut(id)
                 {
                     class.class.color = color;
                 }
             }
-            ProjectAction::DeleteClass { id } => {
+            AlbumAction::DeleteClass { id } => {
                 self.classes.retain(|c| c.class.id != id);
                 self.revision += 1;
             }
-            ProjectAction::Start { class, total } => {
+            AlbumAction::Start { class, total } => {
                 self.notices.retain(|n| n.level == Level::Refused);
                 self.adding = Some(Adding {
                     class,
@@ -326,7 +326,7 @@ impl Project {
                     refused: 0,
                 });
             }
-            ProjectAction::Added { class, thumbs } => {
+            AlbumAction::Added { class, thumbs } => {
                 let added = thumbs.len();
                 if let Some(target) = self.class_mut(class) {
                     target.count += added;
@@ -341,7 +341,7 @@ impl Project {
                     adding.added += added;
                 }
             }
-            ProjectAction::Refused(text) => {
+            AlbumAction::Refused(text) => {
                 if let Some(adding) = &mut self.adding {
                     adding.done += 1;
                     adding.refused += 1;
@@ -351,11 +351,11 @@ impl Project {
                     text,
                 });
             }
-            ProjectAction::Noted(text) => self.notices.push(Notice {
+            AlbumAction::Noted(text) => self.notices.push(Notice {
                 level: Level::Note,
                 text,
             }),
-            ProjectAction::StorageFull { unsaved } => {
+            AlbumAction::StorageFull { unsaved } => {
                 if let Some(adding) = &mut self.adding {
                     adding.done += unsaved;
                     adding.refused += unsaved;
@@ -368,7 +368,7 @@ impl Project {
                     ),
                 });
             }
-            ProjectAction::Finish => {
+            AlbumAction::Finish => {
                 if let Some(adding) = self.adding.take() {
                     let name = self
                         .class(adding.class)
@@ -393,9 +393,9 @@ impl Project {
                     });
                 }
             }
-            ProjectAction::Storage { usage, quota } => self.storage = Some((usage, quota)),
-            ProjectAction::Dismiss => self.notices.clear(),
-            ProjectAction::Cleared => {
+            AlbumAction::Storage { usage, quota } => self.storage = Some((usage, quota)),
+            AlbumAction::Dismiss => self.notices.clear(),
+            AlbumAction::Cleared => {
                 self.classes.clear();
                 self.adding = None;
                 self.notices = vec![Notice {
@@ -488,12 +488,12 @@ mod tests {
         }
     }
 
-    fn two_classes() -> Project {
-        let project = Project::default();
+    fn two_classes() -> Album {
+        let project = Album::default();
         let first = project.new_class();
-        let project = project.apply(ProjectAction::AddClass(first));
+        let project = project.apply(AlbumAction::AddClass(first));
         let second = project.new_class();
-        project.apply(ProjectAction::AddClass(second))
+        project.apply(AlbumAction::AddClass(second))
     }
 
     #[test]
@@ -510,19 +510,19 @@ mod tests {
             project.classes[1].class.color
         );
         let project = project
-            .apply(ProjectAction::Rename {
+            .apply(AlbumAction::Rename {
                 id: 1,
                 name: "  Cats ".into(),
             })
-            .apply(ProjectAction::Rename {
+            .apply(AlbumAction::Rename {
                 id: 2,
                 name: "   ".into(),
             })
-            .apply(ProjectAction::Recolour {
+            .apply(AlbumAction::Recolour {
                 id: 2,
                 color: "red; background: url(x)".into(),
             })
-            .apply(ProjectAction::DeleteClass { id: 1 });
+            .apply(AlbumAction::DeleteClass { id: 1 });
         assert_eq!(project.classes.len(), 1);
         assert_eq!(
             project.classes[0].class.name, "Class 2",
@@ -542,25 +542,25 @@ mod tests {
     #[test]
     fn adding_counts_keeps_newest_thumbnails_and_summarises() {
         let project = two_classes()
-            .apply(ProjectAction::Start {
+            .apply(AlbumAction::Start {
                 class: 1,
                 total: 30,
             })
-            .apply(ProjectAction::Added {
+            .apply(AlbumAction::Added {
                 class: 1,
                 thumbs: (0..26).map(thumb).collect(),
             })
-            .apply(ProjectAction::Refused(
+            .apply(AlbumAction::Refused(
                 "notes.jpg: this is a text file".into(),
             ))
-            .apply(ProjectAction::StorageFull { unsaved: 3 });
+            .apply(AlbumAction::StorageFull { unsaved: 3 });
         let adding = project.adding.expect("under way");
         assert_eq!((adding.done, adding.added, adding.refused), (30, 26, 4));
         let class = project.class(1).expect("class 1");
         assert_eq!(class.count, 26);
         assert_eq!(class.thumbs.len(), THUMBS_PER_CLASS);
         assert_eq!(class.thumbs[0].id, 25, "newest first");
-        let project = project.apply(ProjectAction::Finish);
+        let project = project.apply(AlbumAction::Finish);
         let texts: Vec<&str> = project.notices.iter().map(|n| n.text.as_str()).collect();
         assert!(texts[0].starts_with("notes.jpg"));
         assert!(texts[1].starts_with("This site's storage is full: 3 images could not be saved. Everything saved before is safe."));
@@ -569,7 +569,7 @@ mod tests {
             "Added 26 images to “Class 1”; 4 files could not be used (see above)."
         );
         // The next drop keeps earlier refusals but drops the old summary.
-        let next = project.apply(ProjectAction::Start { class: 2, total: 1 });
+        let next = project.apply(AlbumAction::Start { class: 2, total: 1 });
         assert_eq!(next.notices.len(), 2);
     }
 
@@ -582,11 +582,11 @@ mod tests {
                 .is_err_and(|e| e.contains("has no images"))
         );
         let project = project
-            .apply(ProjectAction::Added {
+            .apply(AlbumAction::Added {
                 class: 1,
                 thumbs: (0..40).map(thumb).collect(),
             })
-            .apply(ProjectAction::Added {
+            .apply(AlbumAction::Added {
                 class: 2,
                 thumbs: (0..6).map(thumb).collect(),
             });
@@ -597,7 +597,7 @@ mod tests {
         assert!(warnings[1].starts_with(
             "The classes are unbalanced: “Class 1” has 40 images but “Class 2” only 6."
         ));
-        let one = Project::default().apply(ProjectAction::AddClass(StoredClass {
+        let one = Album::default().apply(AlbumAction::AddClass(StoredClass {
             id: 1,
             name: "Only".into(),
             color: "#000000".into(),
@@ -626,7 +626,7 @@ mod tests {
                 color: "#0000ff".into(),
             },
         ];
-        let project = Project::default().apply(ProjectAction::Loaded {
+        let project = Album::default().apply(AlbumAction::Loaded {
             classes,
             counts: vec![(4, 120), (9, 3)],
             thumbs: vec![(4, thumb(1)), (9, thumb(2)), (7, thumb(3))],
@@ -636,7 +636,7 @@ mod tests {
         assert_eq!(project.class(9).map(|c| c.thumbs.len()), Some(1));
         assert_eq!(project.next_id(), 10);
         assert_eq!(project.labels()[1], (9, "Dogs".to_owned()));
-        let cleared = project.apply(ProjectAction::Cleared);
+        let cleared = project.apply(AlbumAction::Cleared);
         assert!(cleared.classes.is_empty());
     }
 

@@ -469,9 +469,16 @@ mod tests {
         ];
         for stack in stacks {
             for head in [Head::Classification { classes: 3 }, Head::Regression] {
-                for input in [points(&[Feature::X1, Feature::X2]), Input::Table { columns: 4 }] {
+                for input in [
+                    points(&[Feature::X1, Feature::X2]),
+                    Input::Table { columns: 4 },
+                ] {
                     let built = network(&input, &stack, head);
-                    assert_eq!(cards(&built).as_deref(), Some(stack.as_slice()), "{built:?}");
+                    assert_eq!(
+                        cards(&built).as_deref(),
+                        Some(stack.as_slice()),
+                        "{built:?}"
+                    );
                 }
             }
         }
@@ -484,7 +491,11 @@ mod tests {
         assert_eq!(cards(&Network::lenet(image, 10)), None);
         let mut far_skip = network(
             &points(&[Feature::X1, Feature::X2]),
-            &[dense(2, None), dense(2, None), block(2, None, false, true, 0)],
+            &[
+                dense(2, None),
+                dense(2, None),
+                block(2, None, false, true, 0),
+            ],
             Head::Regression,
         );
         assert_eq!(far_skip.layers[3], Layer::Add { from: 2 });

@@ -138,9 +138,7 @@ impl Data {
             Data::Table(table) => Input::Table {
                 columns: table.choice.features.len(),
             },
-            Data::Digits | Data::Photos { .. } => {
-                Input::Image(self.image_size().unwrap_or(DIGITS))
-            }
+            Data::Digits | Data::Photos { .. } => Input::Image(self.image_size().unwrap_or(DIGITS)),
         }
     }
 

@@ -113,28 +113,32 @@ fn read_card(entry: &str) -> Option<LayerSpec> {
     Some(card)
 }
 
-/// The project's table setup, made (and the data turned into it) when a link names one.
-fn table_entry(project: &mut Project) -> &mut TableSetup {
-    if !matches!(project.data, Data::Table(_)) {
-        project.data = Data::Table(TableSetup {
-            name: String::new(),
-            choice: TableChoice {
-                label: 0,
-                features: Vec::new(),
-                task: TableTask::Classes,
-            },
-            classes: 0,
-        });
-    }
-    match &mut project.data {
-        Data::Table(table) => table,
-        _ => unreachable!("set just above"),
-    }
+/// A table setup before the link says which file and columns.
+fn empty_table() -> Data {
+    Data::Table(TableSetup {
+        name: String::new(),
+        choice: TableChoice {
+            label: 0,
+            features: Vec::new(),
+            task: TableTask::Classes,
+        },
+        classes: 0,
+    })
 }
 
-/// Reads a value into the table setup, if the data are rows of numbers.
+/// Reads a value into the table setup (the data turn into a table when a link names one),
+/// if the data are rows of numbers.
 fn table_read(project: &mut Project, read: impl FnOnce(&mut TableSetup) -> bool) -> bool {
-    !project.data.is_images() && read(table_entry(project))
+    if project.data.is_images() {
+        return false;
+    }
+    if !matches!(project.data, Data::Table(_)) {
+        project.data = empty_table();
+    }
+    match &mut project.data {
+        Data::Table(table) => read(table),
+        _ => false,
+    }
 }
 
 /// Every field of a link, in the order a link writes them.
@@ -157,10 +161,8 @@ fn fields() -> Vec<Field<Project>> {
                     ("digits", data) if data.is_images() => Data::Digits,
                     ("photos", Data::Photos { .. }) => return true,
                     ("photos", Data::Digits) => Data::PHOTOS,
-                    ("table", data) if !data.is_images() => {
-                        table_entry(p);
-                        return true;
-                    }
+                    ("table", Data::Table(_)) => return true,
+                    ("table", data) if !data.is_images() => empty_table(),
                     (key, data) if !data.is_images() => match DatasetKind::from_key(key) {
                         Some(kind) => Data::Points {
                             kind,
@@ -354,10 +356,11 @@ fn fields() -> Vec<Field<Project>> {
             write: |p: &Project| p.data.table().map(|t| table_name(&t.name)),
             read: |p, v| {
                 let name = table_name(v);
-                !name.is_empty() && table_read(p, |t| {
-                    t.name = name;
-                    true
-                })
+                !name.is_empty()
+                    && table_read(p, |t| {
+                        t.name = name;
+                        true
+                    })
             },
         },
         Field {

@@ -208,6 +208,18 @@ impl Project {
         self.data.dataset(self.seed, self.train_percent)
     }
 
+    /// The generated points the playground's data panel shows: the project's own, or the
+    /// opening circle's with this seed and split when it trains on something else.
+    pub fn points(&self) -> DatasetConfig {
+        self.dataset().unwrap_or(DatasetConfig {
+            kind: DatasetKind::Circle,
+            noise_percent: 0,
+            train_percent: u32::from(self.train_percent),
+            classes: 2,
+            seed: self.seed,
+        })
+    }
+
     /// The input features the network reads, for point data.
     pub fn features(&self) -> &[Feature] {
         match &self.network.input {
@@ -420,9 +432,8 @@ impl Project {
                 self.set_classes(classes);
             }
         } else {
-            let cards = plane::cards(&self.network).unwrap_or_else(|| {
-                plane::cards(&Project::default().network).unwrap_or_default()
-            });
+            let cards = plane::cards(&self.network)
+                .unwrap_or_else(|| plane::cards(&Project::default().network).unwrap_or_default());
             self.network = plane::network(&input, &cards, head);
         }
     }

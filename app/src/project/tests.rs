@@ -105,7 +105,10 @@ fn playground_links_made_before_the_one_project_open_the_same_setup() {
     let (project, unreadable) = open(links[1]);
     assert!(unreadable.is_empty(), "{unreadable:?}");
     assert_eq!(project.dataset().map(|d| d.kind), Some(DatasetKind::Spiral));
-    assert_eq!(project.features(), [Feature::X1, Feature::X2, Feature::SinX1]);
+    assert_eq!(
+        project.features(),
+        [Feature::X1, Feature::X2, Feature::SinX1]
+    );
     assert_eq!(
         project.cards(),
         [
@@ -127,7 +130,11 @@ fn a_table_makes_a_table_network_and_round_trips_through_the_link() {
     let project = Project::default().apply(ProjectAction::SetData(Data::Table(iris())));
     assert_eq!(project.network.input, Input::Table { columns: 4 });
     assert_eq!(project.head(), Head::Classification { classes: 3 });
-    assert_eq!(project.cards(), Project::default().cards(), "the cards stay");
+    assert_eq!(
+        project.cards(),
+        Project::default().cards(),
+        "the cards stay"
+    );
     let report = project.shapes().expect("valid");
     assert_eq!(report.layers.last().map(|l| l.units), Some(3));
     assert!(!project.same_run(&Project::default()));
@@ -155,7 +162,10 @@ fn a_table_makes_a_table_network_and_round_trips_through_the_link() {
     number.choice.task = TableTask::Number;
     let regression = project.apply(ProjectAction::SetData(Data::Table(number)));
     assert_eq!(regression.head(), Head::Regression);
-    assert_eq!(regression.network.layers.last(), Some(&Layer::Dense { units: 1 }));
+    assert_eq!(
+        regression.network.layers.last(),
+        Some(&Layer::Dense { units: 1 })
+    );
     assert_eq!(table_name("my data (v2).csv"), "my_data__v2_.csv");
 }
 
@@ -228,9 +238,7 @@ fn invalid_edits_surface_as_spec_errors() {
 #[test]
 fn settings_do_not_change_the_run_but_layers_do() {
     let project = Project::default();
-    let faster = project
-        .clone()
-        .apply(ProjectAction::SetLearningRate(0.3));
+    let faster = project.clone().apply(ProjectAction::SetLearningRate(0.3));
     assert!(project.same_run(&faster));
     assert_eq!(faster.recipe.learning_rate, 0.3);
     let rejected = project
@@ -242,8 +250,15 @@ fn settings_do_not_change_the_run_but_layers_do() {
         .apply(ProjectAction::SetUnits { index: 1, units: 5 });
     assert!(!project.same_run(&wider));
     let batch = project.apply(ProjectAction::SetBatchSize(500));
-    assert_eq!(batch.recipe.batch_size, MAX_BATCH_SIZE, "the playground's slider");
-    assert_eq!(batch.recipe.epochs, usize::MAX, "the playground trains until paused");
+    assert_eq!(
+        batch.recipe.batch_size, MAX_BATCH_SIZE,
+        "the playground's slider"
+    );
+    assert_eq!(
+        batch.recipe.epochs,
+        usize::MAX,
+        "the playground trains until paused"
+    );
 }
 
 #[test]
@@ -343,7 +358,9 @@ fn an_image_link_reproduces_the_setup() {
     );
     assert!(fragment.contains("&seed=42&") && fragment.contains("&clip=1.5&sched=step.2.0.5&"));
     assert!(
-        !fragment.contains("noise=") && !fragment.contains("features=") && !fragment.contains("layers="),
+        !fragment.contains("noise=")
+            && !fragment.contains("features=")
+            && !fragment.contains("layers="),
         "{fragment}"
     );
     assert!(
@@ -422,7 +439,11 @@ fn bad_image_links_say_why_and_change_nothing() {
     );
     assert_eq!(project.network, Project::digits().network);
     assert_eq!(project.seed, 7);
-    assert_eq!(project.data, Data::Digits, "a size does not turn digits into photos");
+    assert_eq!(
+        project.data,
+        Data::Digits,
+        "a size does not turn digits into photos"
+    );
     // A link cannot change the data's size or smuggle in unusable settings.
     let mut odd = Project::digits();
     odd.network.input = Input::Image(ImageSize {
@@ -460,7 +481,10 @@ fn photos_set_the_input_and_the_output_layer() {
         colour: false,
     }));
     assert_eq!((grey.image_size().channels, grey.network.classes()), (1, 5));
-    assert!(!grey.same_run(&project), "another input size restarts training");
+    assert!(
+        !grey.same_run(&project),
+        "another input size restarts training"
+    );
     assert!(
         grey.report().is_ok(),
         "LeNet adapts to 64×64: {:?}",

@@ -23,7 +23,7 @@ use super::Editor;
 use super::canvas::Heatmap;
 use super::drag::start_drag;
 use crate::colors::{self, CLASS_COLORS};
-use crate::document::{Document, DocumentAction};
+use crate::project::{Project, ProjectAction};
 use crate::session::Session;
 
 const FEATURES_W: f64 = 96.0;
@@ -51,7 +51,7 @@ pub struct DragContext {
 
 #[derive(Properties, PartialEq)]
 pub struct DragLayerProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub editor: Editor,
     pub children: Html,
 }
@@ -83,7 +83,7 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
         drag: drag.clone(),
         network: network.clone(),
     };
-    let layers = props.document.layers.len();
+    let layers = props.project.cards().len();
     let onpointermove = {
         let drag = drag.clone();
         let network = network.clone();
@@ -97,7 +97,7 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
     };
     let onpointerup = {
         let drag = drag.clone();
-        let documents = props.editor.clone();
+        let projects = props.editor.clone();
         Callback::from(move |_event: PointerEvent| {
             if let Some(current) = (*drag).clone() {
                 if current.moved
@@ -105,12 +105,12 @@ pub fn drag_layer(props: &DragLayerProps) -> Html {
                 {
                     match current.source {
                         DragSource::Palette(layer) => {
-                            documents.edit(DocumentAction::InsertLayer { index: slot, layer });
+                            projects.edit(ProjectAction::InsertCard { index: slot, layer });
                         }
                         DragSource::Layer(from) => {
                             let to = if slot > from { slot - 1 } else { slot };
                             if to != from {
-                                documents.edit(DocumentAction::MoveLayer { from, to });
+                                projects.edit(ProjectAction::MoveCard { from, to });
                             }
                         }
                     }
@@ -157,7 +157,7 @@ fn layer_title(layer: &LayerSpec) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct NetworkPanelProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub editor: Editor,
     pub session: UseReducerHandle<Session>,
     /// The person's table, when one is open (for its column names).
@@ -170,8 +170,9 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     let context = use_context::<DragContext>().expect("NetworkPanel sits inside DragLayer");
     let hovered = use_state(|| None::<(usize, usize)>);
     let focus_request = use_state(|| None::<usize>);
-    let document = &props.document;
-    let layer_count = document.layers.len();
+    let project = &props.project;
+    let cards = project.cards();
+    let layer_count = cards.len();
 
     // After a keyboard move, keep focus on the moved layer.
     use_effect_with((*focus_request, layer_count), |(request, _)| {
@@ -189,7 +190,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         let layer = LayerSpec::dense(4, activation);
         let onpointerdown = start_drag(&context.drag, DragSource::Palette(layer.clone()));
         let onclick = {
-            let documents = props.editor.clone();
+            let projects = props.editor.clone();
             let drag = context.drag.clone();
             let layer = layer.clone();
             Callback::from(move |_event: MouseEvent| {
@@ -197,7 +198,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
                 if drag.as_ref().is_some_and(|d| d.moved) {
                     return;
                 }
-                documents.edit(DocumentAction::InsertLayer { index: usize::MAX, layer: layer.clone() });
+                projects.edit(ProjectAction::InsertCard { index: usize::MAX, layer: layer.clone() });
             })
         };
         let title = layer_title(&layer);
@@ -211,12 +212,12 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     });
 
     let snapshot = props.session.snapshot.clone();
-    let shapes = document.shapes().ok();
+    let shapes = project.shapes().ok();
     let feature_pixels = use_memo((), |()| feature_heatmaps());
     let features_shown: Vec<Feature> = Feature::ALL.to_vec();
-    let outputs = document.head().outputs();
+    let outputs = project.head().outputs();
     // A table's chosen columns stand where the point features do.
-    let table_columns: Option<Vec<String>> = document.table.as_ref().map(|table| {
+    let table_columns: Option<Vec<String>> = project.data.table().map(|table| {
         table
             .choice
             .features
@@ -235,8 +236,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         .map_or(features_shown.len(), Vec::len);
     let rows = input_rows
         .max(
-            document
-                .layers
+            cards
                 .iter()
                 .map(|LayerSpec::Dense { units, .. }| (*units).min(MAX_UNITS))
                 .max()
@@ -266,8 +266,8 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         Some(columns) => (0..columns.len())
             .map(|row| (8.0 + THUMB, feature_y(row) + THUMB / 2.0))
             .collect(),
-        None => document
-            .features
+        None => project
+            .features()
             .iter()
             .map(|feature| {
                 let row = Feature::ALL.iter().position(|f| f == feature).unwrap_or(0);
@@ -275,8 +275,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
             })
             .collect(),
     };
-    let widths: Vec<usize> = document
-        .layers
+    let widths: Vec<usize> = cards
         .iter()
         .map(|LayerSpec::Dense { units, .. }| *units)
         .chain(std::iter::once(outputs))
@@ -321,11 +320,11 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
             }
         });
     let feature_nodes = features_shown.iter().filter(|_| table_columns.is_none()).enumerate().map(|(row, feature)| {
-        let enabled = document.features.contains(feature);
+        let enabled = project.features().contains(feature);
         let onclick = {
-            let documents = props.editor.clone();
+            let projects = props.editor.clone();
             let feature = *feature;
-            Callback::from(move |_| documents.edit(DocumentAction::ToggleFeature(feature)))
+            Callback::from(move |_| projects.edit(ProjectAction::ToggleFeature(feature)))
         };
         let style = format!("left: 8px; top: {}px;", feature_y(row));
         html! {
@@ -344,7 +343,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
         html! { <div class="drop-marker" style={format!("left: {x}px; height: {height}px;")} data-testid="drop-marker" /> }
     });
 
-    let layer_columns = document.layers.iter().enumerate().map(|(index, layer)| {
+    let layer_columns = cards.iter().enumerate().map(|(index, layer)| {
         let shape = shapes.as_ref().and_then(|s| s.layers.get(index)).cloned();
         let neuron_grid = snapshot
             .as_ref()
@@ -358,7 +357,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     });
 
     // A table's classes go by their names.
-    let class_names: Vec<String> = match (&document.table, &props.table) {
+    let class_names: Vec<String> = match (project.data.table(), &props.table) {
         (Some(setup), Some(table)) => table.distinct(setup.choice.label),
         _ => Vec::new(),
     };
@@ -409,7 +408,7 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
 
     let enlarged = hovered.and_then(|(layer, neuron)| {
         let grid = snapshot.as_ref()?.neuron_heatmap(layer, neuron)?;
-        let activation = match document.layers.get(layer)? {
+        let activation = match cards.get(layer)? {
             LayerSpec::Dense { activation, .. } => *activation,
         };
         let pixels = Rc::new(colors::neuron_pixels(&grid, activation));
@@ -486,10 +485,10 @@ fn layer_column(props: &LayerColumnProps) -> Html {
         skip,
         dropout,
     } = props.layer.clone();
-    let documents = props.editor.clone();
+    let projects = props.editor.clone();
     let dispatch = {
-        let documents = documents.clone();
-        move |action: DocumentAction| documents.edit(action)
+        let projects = projects.clone();
+        move |action: ProjectAction| projects.edit(action)
     };
     let onkeydown = {
         let dispatch = dispatch.clone();
@@ -506,7 +505,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
             }
             let handled = match event.key().as_str() {
                 "ArrowLeft" if index > 0 => {
-                    dispatch(DocumentAction::MoveLayer {
+                    dispatch(ProjectAction::MoveCard {
                         from: index,
                         to: index - 1,
                     });
@@ -514,7 +513,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                     true
                 }
                 "ArrowRight" if index + 1 < count => {
-                    dispatch(DocumentAction::MoveLayer {
+                    dispatch(ProjectAction::MoveCard {
                         from: index,
                         to: index + 1,
                     });
@@ -522,7 +521,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                     true
                 }
                 "Delete" | "Backspace" => {
-                    dispatch(DocumentAction::RemoveLayer { index });
+                    dispatch(ProjectAction::RemoveCard { index });
                     focus.set(if count > 1 {
                         Some(index.min(count - 2))
                     } else {
@@ -531,19 +530,19 @@ fn layer_column(props: &LayerColumnProps) -> Html {
                     true
                 }
                 "d" | "D" => {
-                    dispatch(DocumentAction::DuplicateLayer { index });
+                    dispatch(ProjectAction::DuplicateCard { index });
                     focus.set(Some(index + 1));
                     true
                 }
                 "+" | "=" => {
-                    dispatch(DocumentAction::SetUnits {
+                    dispatch(ProjectAction::SetUnits {
                         index,
                         units: units + 1,
                     });
                     true
                 }
                 "-" => {
-                    dispatch(DocumentAction::SetUnits {
+                    dispatch(ProjectAction::SetUnits {
                         index,
                         units: units.saturating_sub(1),
                     });
@@ -562,7 +561,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let units = input.value().trim().parse::<usize>().unwrap_or(0);
-            dispatch(DocumentAction::SetUnits { index, units });
+            dispatch(ProjectAction::SetUnits { index, units });
         })
     };
     let on_activation = {
@@ -570,14 +569,14 @@ fn layer_column(props: &LayerColumnProps) -> Html {
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             if let Some(activation) = activation_from_key(&select.value()) {
-                dispatch(DocumentAction::SetActivation { index, activation });
+                dispatch(ProjectAction::SetActivation { index, activation });
             }
         })
     };
     let less = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
-            dispatch(DocumentAction::SetUnits {
+            dispatch(ProjectAction::SetUnits {
                 index,
                 units: units.saturating_sub(1),
             })
@@ -586,7 +585,7 @@ fn layer_column(props: &LayerColumnProps) -> Html {
     let more = {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
-            dispatch(DocumentAction::SetUnits {
+            dispatch(ProjectAction::SetUnits {
                 index,
                 units: units + 1,
             })
@@ -594,26 +593,26 @@ fn layer_column(props: &LayerColumnProps) -> Html {
     };
     let duplicate = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| dispatch(DocumentAction::DuplicateLayer { index }))
+        Callback::from(move |_| dispatch(ProjectAction::DuplicateCard { index }))
     };
     let on_norm = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| dispatch(DocumentAction::SetNorm { index, norm: !norm }))
+        Callback::from(move |_| dispatch(ProjectAction::SetNorm { index, norm: !norm }))
     };
     let on_skip = {
         let dispatch = dispatch.clone();
-        Callback::from(move |_| dispatch(DocumentAction::SetSkip { index, skip: !skip }))
+        Callback::from(move |_| dispatch(ProjectAction::SetSkip { index, skip: !skip }))
     };
     let on_dropout = {
         let dispatch = dispatch.clone();
         Callback::from(move |event: Event| {
             let select: HtmlSelectElement = event.target_unchecked_into();
             if let Ok(percent) = select.value().parse::<u8>() {
-                dispatch(DocumentAction::SetDropout { index, percent });
+                dispatch(ProjectAction::SetDropout { index, percent });
             }
         })
     };
-    let remove = Callback::from(move |_| dispatch(DocumentAction::RemoveLayer { index }));
+    let remove = Callback::from(move |_| dispatch(ProjectAction::RemoveCard { index }));
     let dragging_me = context
         .drag
         .as_ref()

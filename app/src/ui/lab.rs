@@ -11,11 +11,11 @@ use yew::prelude::*;
 
 use super::canvas::LossChart;
 use super::drag::start_drag;
+pub use super::editor::{Editor, PhotoLink};
 use super::fields::NumberField;
-pub use super::lab_editor::{LabEditor, PhotoLink};
-use crate::document::BackendChoice;
-use crate::lab::{LabAction, LabDoc, Preset};
-use crate::photos::Project;
+use crate::photos::Album;
+use crate::project::BackendChoice;
+use crate::project::{Preset, Project, ProjectAction};
 use crate::protocol::Command;
 use crate::session::Status;
 use crate::session::{LossPoint, Session};
@@ -153,10 +153,10 @@ fn bytes(value: u64) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct ImageLabProps {
-    pub doc: UseReducerHandle<LabDoc>,
+    pub doc: UseReducerHandle<Project>,
     pub session: UseReducerHandle<Session>,
-    pub editor: LabEditor,
-    pub project: UseReducerHandle<Project>,
+    pub editor: Editor,
+    pub album: UseReducerHandle<Album>,
 }
 
 /// The image lab view.
@@ -168,24 +168,24 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     let doc = &*props.doc;
     let editor = props.editor.clone();
     let rows = doc.network.layers.len();
-    let project = &*props.project;
+    let album = &*props.album;
     let photos = doc.data.is_photos();
-    let photos_ready = project.trainable(doc.train_percent);
+    let photos_ready = album.trainable(doc.train_percent);
 
-    // Keep the editor's view of the project current, and the network's classes in step.
+    // Keep the editor's view of the album current, and the network's classes in step.
     {
         let editor = editor.clone();
         let link = PhotoLink {
-            classes: project.labels(),
+            classes: album.labels(),
             ready: photos_ready.clone(),
-            revision: project.revision,
+            revision: album.revision,
         };
-        let classes = project.classes.len();
-        use_effect_with((project.revision, photos, classes), move |_| {
+        let classes = album.classes.len();
+        use_effect_with((album.revision, photos, classes), move |_| {
             *editor.photos.borrow_mut() = link;
             let network_classes = editor.mirror.borrow().network.classes();
             if photos && classes >= 2 && classes != network_classes {
-                editor.edit(LabAction::Classes(classes));
+                editor.edit(ProjectAction::SetClasses(classes));
             }
         });
     }
@@ -213,12 +213,12 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                         Source::Palette(layer) => {
                             let network = editor.mirror.borrow().network.clone();
                             let layer = place(layer, slot, &network);
-                            editor.edit(LabAction::Insert { at: slot, layer });
+                            editor.edit(ProjectAction::Insert { at: slot, layer });
                         }
                         Source::Row(from) => {
                             let to = if slot > from { slot - 1 } else { slot };
                             if to != from {
-                                editor.edit(LabAction::Move { from, to });
+                                editor.edit(ProjectAction::Move { from, to });
                             }
                         }
                     }
@@ -263,7 +263,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     event.prevent_default();
                     let network = editor.mirror.borrow().network.clone();
                     let at = append_slot(&network);
-                    editor.edit(LabAction::Insert {
+                    editor.edit(ProjectAction::Insert {
                         at,
                         layer: place(layer.clone(), at, &network),
                     });
@@ -284,7 +284,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         let faulty = error.as_ref().and_then(|e| e.layer) == Some(at);
         let replace = {
             let editor = editor.clone();
-            move |layer: Layer| editor.edit(LabAction::Replace { at, layer })
+            move |layer: Layer| editor.edit(ProjectAction::Replace { at, layer })
         };
         let field = |label: &'static str, value: usize, make: Rc<dyn Fn(usize) -> Layer>| {
             let replace = replace.clone();
@@ -374,9 +374,9 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </span>
             },
         );
-        let remove = { let editor = editor.clone(); Callback::from(move |_| editor.edit(LabAction::Remove { at })) };
-        let up = { let editor = editor.clone(); Callback::from(move |_| if at > 0 { editor.edit(LabAction::Move { from: at, to: at - 1 }) }) };
-        let down = { let editor = editor.clone(); Callback::from(move |_| if at + 1 < rows { editor.edit(LabAction::Move { from: at, to: at + 1 }) }) };
+        let remove = { let editor = editor.clone(); Callback::from(move |_| editor.edit(ProjectAction::Remove { at })) };
+        let up = { let editor = editor.clone(); Callback::from(move |_| if at > 0 { editor.edit(ProjectAction::Move { from: at, to: at - 1 }) }) };
+        let down = { let editor = editor.clone(); Callback::from(move |_| if at + 1 < rows { editor.edit(ProjectAction::Move { from: at, to: at + 1 }) }) };
         let class = classes!("lab-row", faulty.then_some("faulty"), layer.skip_from().map(|_| "skip"));
         let drop_before = (*drag).as_ref().filter(|d| d.moved).and_then(|d| d.slot) == Some(at);
         html! {
@@ -404,7 +404,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         let fix = error.fix.clone().map(|fix| {
             let label = fix.label();
             let editor = editor.clone();
-            let onclick = Callback::from(move |_| editor.edit(LabAction::Fix(fix.clone())));
+            let onclick = Callback::from(move |_| editor.edit(ProjectAction::Fix(fix.clone())));
             html! { <button class="fix" {onclick} data-testid="lab-fix">{ label }</button> }
         });
         html! {
@@ -443,23 +443,23 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     );
     let input_name = if photos { "your images" } else { "digits" };
     let class_names: Rc<Vec<String>> = Rc::new(if photos {
-        project.labels().into_iter().map(|(_, name)| name).collect()
+        album.labels().into_iter().map(|(_, name)| name).collect()
     } else {
         (0..10).map(|digit| digit.to_string()).collect()
     });
     let photo_panels = photos.then(|| html! {
         <div class="photo-columns">
-            <super::photos::PhotoPanel project={props.project.clone()} doc={props.doc.clone()} camera={camera.clone()} />
+            <super::photos::PhotoPanel project={props.album.clone()} doc={props.doc.clone()} camera={camera.clone()} />
             <div class="photo-side">
-                <super::photos::TryIt project={props.project.clone()} session={props.session.clone()} link={editor.link.clone()} camera={camera.clone()} />
-                <super::photos::PrivacyPanel project={props.project.clone()} />
+                <super::photos::TryIt project={props.album.clone()} session={props.session.clone()} link={editor.link.clone()} camera={camera.clone()} />
+                <super::photos::PrivacyPanel project={props.album.clone()} />
             </div>
         </div>
     });
     let stale = photos
         && editor.sent.get()
         && props.session.data.is_some()
-        && editor.setup_revision.get() != project.revision;
+        && editor.setup_revision.get() != album.revision;
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
             <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} />
@@ -475,7 +475,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </section>
                 <section class="panel lab-network" aria-label="Network">
                     <h2>{ "Network" }</h2>
-                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.input().channels, doc.input().height, doc.input().width) }</p>
+                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.image_size().channels, doc.image_size().height, doc.image_size().width) }</p>
                     <ol class="lab-list" ref={list.clone()} data-testid="lab-list">
                         { for row_views }
                         { for drop_at_end.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }
@@ -483,7 +483,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     { for totals }
                 </section>
                 <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()}
-                    photos={photos.then(|| (photos_ready.clone(), project.total_images(), stale))} />
+                    photos={photos.then(|| (photos_ready.clone(), album.total_images(), stale))} />
             </div>
             <div class="inside-area">
                 <super::inside::Inside session={props.session.clone()} link={editor.link.clone()}
@@ -496,9 +496,9 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct TrainingPanelProps {
-    doc: UseReducerHandle<LabDoc>,
+    doc: UseReducerHandle<Project>,
     session: UseReducerHandle<Session>,
-    editor: LabEditor,
+    editor: Editor,
     valid: bool,
     /// For photos: whether they can train (or what is missing), how many there are, and
     /// whether they changed since the worker loaded them.
@@ -519,7 +519,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
             Callback::from(move |event: Event| {
                 let current = editor.mirror.borrow().recipe;
                 if let Some(recipe) = change(current, &event) {
-                    editor.edit(LabAction::Recipe(recipe));
+                    editor.edit(ProjectAction::SetRecipe(recipe));
                 }
             })
         }
@@ -529,7 +529,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         Callback::from(move |event: Event| {
             let value = select_value(&event);
             if let Some(preset) = Preset::ALL.into_iter().find(|p| format!("{p:?}") == value) {
-                editor.edit(LabAction::Preset(preset));
+                editor.edit(ProjectAction::Preset(preset));
             }
         })
     };
@@ -537,7 +537,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(choice) = BackendChoice::from_key(&select_value(&event)) {
-                editor.edit(LabAction::Backend(choice));
+                editor.edit(ProjectAction::SetBackend(choice));
             }
         })
     };
@@ -545,7 +545,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(seed) = number::<u64>(&event) {
-                editor.edit(LabAction::Seed(seed));
+                editor.edit(ProjectAction::SetSeed(seed));
             }
         })
     };
@@ -553,7 +553,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Some(percent) = number::<u8>(&event) {
-                editor.edit(LabAction::TrainPercent(percent));
+                editor.edit(ProjectAction::SetTrainPercent(percent));
             }
         })
     };

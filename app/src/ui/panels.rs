@@ -18,8 +18,8 @@ use super::canvas::{Heatmap, LossChart, PlotPoint};
 use super::fields::NumberField;
 use super::table::{LoadedTable, TablePanel};
 use crate::colors::{self, CLASS_COLORS};
-use crate::document::{
-    BackendChoice, Document, DocumentAction, LEARNING_RATES, MAX_BATCH_SIZE, MOMENTA,
+use crate::project::{
+    BackendChoice, LEARNING_RATES, MAX_BATCH_SIZE, MOMENTA, Project, ProjectAction,
     REGULARIZATION_RATES,
 };
 use crate::protocol::{BackendKind, Command};
@@ -31,7 +31,7 @@ fn select_value(event: &Event) -> String {
 }
 
 /// A `<select>` handler: `action` reads the chosen value; unreadable values change nothing.
-fn on_select(editor: &Editor, action: fn(&str) -> Option<DocumentAction>) -> Callback<Event> {
+fn on_select(editor: &Editor, action: fn(&str) -> Option<ProjectAction>) -> Callback<Event> {
     let editor = editor.clone();
     Callback::from(move |event: Event| {
         if let Some(action) = action(&select_value(&event)) {
@@ -47,7 +47,7 @@ fn input_value(event: &InputEvent) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub session: UseReducerHandle<Session>,
     pub link: WorkerLink,
     pub editor: Editor,
@@ -57,7 +57,7 @@ pub struct ControlsProps {
 /// Play, pause, step, reset, the epoch counter, the recipe and the backend.
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
-    let document = &props.document;
+    let project = &props.project;
     let session = &props.session;
     let running = session.status == Status::Running;
     let can_train = props.valid && matches!(session.status, Status::Paused | Status::Running);
@@ -79,39 +79,36 @@ pub fn controls(props: &ControlsProps) -> Html {
     };
     let reset = {
         let editor = props.editor.clone();
-        Callback::from(move |_| editor.reset())
+        Callback::from(move |_| editor.setup())
     };
     let editor = props.editor.clone();
     let on_rate = on_select(&props.editor, |value| {
-        value.parse().ok().map(DocumentAction::SetLearningRate)
+        value.parse().ok().map(ProjectAction::SetLearningRate)
     });
     let on_optimizer = on_select(&props.editor, |value| {
-        Optimizer::from_key(value).map(DocumentAction::SetOptimizer)
+        Optimizer::from_key(value).map(ProjectAction::SetOptimizer)
     });
     let on_regularization = on_select(&props.editor, |value| {
-        Penalty::from_key(value).map(DocumentAction::SetRegularization)
+        Penalty::from_key(value).map(ProjectAction::SetRegularization)
     });
     let on_momentum = on_select(&props.editor, |value| {
-        value.parse().ok().map(DocumentAction::SetMomentum)
+        value.parse().ok().map(ProjectAction::SetMomentum)
     });
     let on_regularization_rate = on_select(&props.editor, |value| {
-        value
-            .parse()
-            .ok()
-            .map(DocumentAction::SetRegularizationRate)
+        value.parse().ok().map(ProjectAction::SetRegularizationRate)
     });
     let on_batch = {
         let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(size) = input_value(&event).parse() {
-                editor.edit(DocumentAction::SetBatchSize(size));
+                editor.edit(ProjectAction::SetBatchSize(size));
             }
         })
     };
     let on_backend = on_select(&props.editor, |value| {
-        BackendChoice::from_key(value).map(DocumentAction::SetBackend)
+        BackendChoice::from_key(value).map(ProjectAction::SetBackend)
     });
-    let recipe = document.recipe;
+    let recipe = project.recipe;
     let mut rates: Vec<f64> = LEARNING_RATES.to_vec();
     if !rates.contains(&recipe.learning_rate) {
         rates.push(recipe.learning_rate);
@@ -143,7 +140,7 @@ pub fn controls(props: &ControlsProps) -> Html {
         html! { <option value={rate.to_string()} selected={rate == recipe.penalty_rate}>{ rate.to_string() }</option> }
     });
     let backend_options = BackendChoice::ALL.into_iter().map(|choice| {
-        html! { <option value={choice.key()} selected={choice == document.backend}>{ choice.label() }</option> }
+        html! { <option value={choice.key()} selected={choice == project.backend}>{ choice.label() }</option> }
     });
     let backend_status = backend_status(session);
     // The measured timings, per backend, for anyone (and any test) checking Auto's choice.
@@ -232,7 +229,7 @@ fn backend_status(session: &Session) -> String {
 
 #[derive(Properties, PartialEq)]
 pub struct DataPanelProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub editor: Editor,
     pub table: Option<LoadedTable>,
     pub on_table: Callback<Option<LoadedTable>>,
@@ -241,8 +238,8 @@ pub struct DataPanelProps {
 /// Dataset choice, classes, noise, train/test split and seed.
 #[function_component(DataPanel)]
 pub fn data_panel(props: &DataPanelProps) -> Html {
-    let document = &props.document;
-    let dataset = document.dataset;
+    let project = &props.project;
+    let dataset = project.points();
     let editor = props.editor.clone();
     let table_open = use_state(|| false);
     let thumbnails = use_memo((), |()| {
@@ -263,9 +260,9 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
     let tiles = DatasetKind::ALL.into_iter().enumerate().map(|(index, kind)| {
         let onclick = {
             let editor = editor.clone();
-            Callback::from(move |_| editor.edit(DocumentAction::SetDataset(kind)))
+            Callback::from(move |_| editor.edit(ProjectAction::SetDataset(kind)))
         };
-        let selected = kind == dataset.kind && document.table.is_none();
+        let selected = kind == dataset.kind && project.data.table().is_none();
         html! {
             <button class={classes!("dataset", selected.then_some("selected"))} {onclick}
                 aria-pressed={selected.to_string()} data-testid={format!("dataset-{}", kind.key())} title={kind.label()}>
@@ -278,7 +275,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(noise) = input_value(&event).parse() {
-                editor.edit(DocumentAction::SetNoise(noise));
+                editor.edit(ProjectAction::SetNoise(noise));
             }
         })
     };
@@ -286,7 +283,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: InputEvent| {
             if let Ok(percent) = input_value(&event).parse() {
-                editor.edit(DocumentAction::SetTrainPercent(percent));
+                editor.edit(ProjectAction::SetTrainPercent(percent));
             }
         })
     };
@@ -294,7 +291,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         let editor = editor.clone();
         Callback::from(move |event: Event| {
             if let Ok(classes) = select_value(&event).parse() {
-                editor.edit(DocumentAction::SetClasses(classes));
+                editor.edit(ProjectAction::SetClasses(classes));
             }
         })
     };
@@ -304,7 +301,7 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             // a random seed below 2^32
             let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-            editor.edit(DocumentAction::SetSeed(seed));
+            editor.edit(ProjectAction::SetSeed(seed));
         })
     };
     let on_seed = {
@@ -312,11 +309,11 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Ok(seed) = input.value().trim().parse() {
-                editor.edit(DocumentAction::SetSeed(seed));
+                editor.edit(ProjectAction::SetSeed(seed));
             }
         })
     };
-    let table_chosen = document.table.is_some() || *table_open;
+    let table_chosen = project.data.table().is_some() || *table_open;
     let choose_table = {
         let table_open = table_open.clone();
         Callback::from(move |_| table_open.set(true))
@@ -336,15 +333,15 @@ pub fn data_panel(props: &DataPanelProps) -> Html {
                 </button>
             </div>
             if table_chosen {
-                <TablePanel document={props.document.clone()} editor={props.editor.clone()} table={props.table.clone()} on_table={props.on_table.clone()} />
+                <TablePanel project={props.project.clone()} editor={props.editor.clone()} table={props.table.clone()} on_table={props.on_table.clone()} />
             }
-            { for (dataset.kind.has_class_count() && document.table.is_none()).then(|| html! {
+            { for (dataset.kind.has_class_count() && project.data.table().is_none()).then(|| html! {
                 <label class="control">{ "Classes" }
                     <select onchange={on_classes} data-testid="classes">{ for class_options }</select></label>
             }) }
             <label class="control">{ format!("Ratio of training to test data: {}%", dataset.train_percent) }
                 <input type="range" min="10" max="90" step="10" value={dataset.train_percent.to_string()} oninput={on_ratio} data-testid="train-ratio" /></label>
-            if document.table.is_none() {
+            if project.data.table().is_none() {
                 <label class="control">{ format!("Noise: {}", dataset.noise_percent) }
                     <input type="range" min="0" max="50" step="5" value={dataset.noise_percent.to_string()} oninput={on_noise} data-testid="noise" /></label>
             }
@@ -451,7 +448,7 @@ fn plot_points(data: &Dataset, with_test: bool) -> Vec<PlotPoint> {
 
 #[derive(Properties, PartialEq)]
 pub struct OutputPanelProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub session: UseReducerHandle<Session>,
     pub table: Option<LoadedTable>,
 }
@@ -460,9 +457,9 @@ pub struct OutputPanelProps {
 #[function_component(OutputPanel)]
 pub fn output_panel(props: &OutputPanelProps) -> Html {
     let show_test = use_state(|| false);
-    let dataset = props.document.dataset;
+    let dataset = props.project.points();
     let data = use_memo(dataset, |config| Dataset::generate(*config));
-    let setup = props.document.table.clone();
+    let setup = props.project.data.table().cloned();
     let points = use_memo(
         (data.clone(), *show_test, props.table.clone(), setup.clone()),
         |(data, with_test, table, setup)| match setup {
@@ -484,7 +481,7 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
         },
     );
     let session = &props.session;
-    let outputs = props.document.head().outputs();
+    let outputs = props.project.head().outputs();
     // A table of more than two columns has no plane to draw.
     let plane = setup.as_ref().is_none_or(|s| s.choice.features.len() == 2);
     let class_names: Vec<String> = match (&setup, &props.table) {

@@ -13,7 +13,7 @@ use web_sys::{DragEvent, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::Editor;
-use crate::document::{Document, DocumentAction, TableSetup};
+use crate::project::{Data, Project, ProjectAction, TableSetup};
 
 /// A table open in this tab, compared by identity (a table can be large).
 #[derive(Clone, Debug)]
@@ -46,7 +46,7 @@ extern "C" {
     async fn file_bytes(file: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// The document's table setup for `choice` on `table`, checked by preparing it once.
+/// The project's table setup for `choice` on `table`, checked by preparing it once.
 ///
 /// # Errors
 /// What is wrong with the chosen columns (which line, which column).
@@ -54,16 +54,16 @@ pub fn setup_for(
     name: &str,
     table: &Table,
     choice: TableChoice,
-    document: &Document,
+    project: &Project,
 ) -> Result<TableSetup, TableError> {
     let data = prepare(
         table,
         &choice,
-        document.dataset.train_percent,
-        document.dataset.seed,
+        u32::from(project.train_percent),
+        project.seed,
     )?;
     Ok(TableSetup {
-        name: crate::document::table_name(name),
+        name: crate::project::table_name(name),
         classes: data.class_names.len(),
         choice,
     })
@@ -97,7 +97,7 @@ async fn read(file: JsValue) -> Result<(String, Table), String> {
 
 #[derive(Properties, PartialEq)]
 pub struct TablePanelProps {
-    pub document: UseReducerHandle<Document>,
+    pub project: UseReducerHandle<Project>,
     pub editor: Editor,
     pub table: Option<LoadedTable>,
     pub on_table: Callback<Option<LoadedTable>>,
@@ -112,23 +112,23 @@ pub fn table_panel(props: &TablePanelProps) -> Html {
         let editor = props.editor.clone();
         let on_table = props.on_table.clone();
         let message = message.clone();
-        let document = props.document.clone();
+        let project = props.project.clone();
         move |file: JsValue| {
             let editor = editor.clone();
             let on_table = on_table.clone();
             let message = message.clone();
-            let document = (*document).clone();
+            let project = (*project).clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match read(file).await {
                     Err(error) => message.set(Some(error)),
                     Ok((name, table)) => {
                         let choice = table.suggest();
-                        match setup_for(&name, &table, choice, &document) {
+                        match setup_for(&name, &table, choice, &project) {
                             Ok(setup) => {
                                 message.set(None);
                                 let loaded = LoadedTable(Rc::new(table));
                                 on_table.emit(Some(loaded));
-                                editor.edit(DocumentAction::SetTable(Some(Box::new(setup))));
+                                editor.edit(ProjectAction::SetData(Data::Table(setup)));
                             }
                             // The file reads, but its columns do not train: say why, and keep
                             // the table that was open (nothing is lost).
@@ -187,29 +187,29 @@ pub fn table_panel(props: &TablePanelProps) -> Html {
         })
     };
 
-    let document = &*props.document;
-    let setup = document.table.as_ref();
-    // Edits of the columns: checked against the open table before the document changes.
+    let project = &*props.project;
+    let setup = project.data.table();
+    // Edits of the columns: checked against the open table before the project changes.
     let change = {
         let editor = props.editor.clone();
         let table = props.table.clone();
         let message = message.clone();
-        let document = props.document.clone();
+        let project = props.project.clone();
         move |edit: Rc<dyn Fn(&mut TableChoice)>| {
             let editor = editor.clone();
             let table = table.clone();
             let message = message.clone();
-            let document = document.clone();
+            let project = project.clone();
             move || {
-                let (Some(table), Some(setup)) = (&table, &document.table) else {
+                let (Some(table), Some(setup)) = (&table, project.data.table()) else {
                     return;
                 };
                 let mut choice = setup.choice.clone();
                 edit(&mut choice);
-                match setup_for(&setup.name, table, choice, &document) {
+                match setup_for(&setup.name, table, choice, &project) {
                     Ok(next) => {
                         message.set(None);
-                        editor.edit(DocumentAction::SetTable(Some(Box::new(next))));
+                        editor.edit(ProjectAction::SetData(Data::Table(next)));
                     }
                     Err(error) => message.set(Some(error.to_string())),
                 }

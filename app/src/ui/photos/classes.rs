@@ -10,13 +10,12 @@ use yew::prelude::*;
 
 use super::bridge::*;
 use super::store::*;
-use crate::lab::LabDoc;
-use crate::photos::{Level, Project, ProjectAction, bmp_data_url};
+use crate::photos::{Album, AlbumAction, Level, bmp_data_url};
 
 #[derive(Properties, PartialEq)]
 pub struct PhotoPanelProps {
-    pub project: UseReducerHandle<Project>,
-    pub doc: UseReducerHandle<LabDoc>,
+    pub project: UseReducerHandle<Album>,
+    pub doc: UseReducerHandle<crate::project::Project>,
     pub camera: NodeRef,
 }
 
@@ -108,7 +107,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
         let project = project.clone();
         Callback::from(move |_| {
             let class = project.new_class();
-            edit_classes(&project, ProjectAction::AddClass(class));
+            edit_classes(&project, AlbumAction::AddClass(class));
         })
     };
 
@@ -154,7 +153,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
                             let files: Vec<JsValue> = Array::from(&files).iter().collect();
                             add_files(project.dispatcher(), stored_classes(&project), id, files).await;
                         }
-                        Err(error) => project.dispatch(ProjectAction::Refused(format!(
+                        Err(error) => project.dispatch(AlbumAction::Refused(format!(
                             "The dropped files could not be read ({}).",
                             js_message(&error)
                         ))),
@@ -166,28 +165,28 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
             let project = project.clone();
             Callback::from(move |event: Event| {
                 let name = event.target_unchecked_into::<HtmlInputElement>().value();
-                edit_classes(&project, ProjectAction::Rename { id, name });
+                edit_classes(&project, AlbumAction::Rename { id, name });
             })
         };
         let on_colour = {
             let project = project.clone();
             Callback::from(move |event: Event| {
                 let color = event.target_unchecked_into::<HtmlInputElement>().value();
-                edit_classes(&project, ProjectAction::Recolour { id, color });
+                edit_classes(&project, AlbumAction::Recolour { id, color });
             })
         };
         let on_delete = {
             let project = project.clone();
             Callback::from(move |_| {
-                let after = (*project).clone().apply(ProjectAction::DeleteClass { id });
-                project.dispatch(ProjectAction::DeleteClass { id });
+                let after = (*project).clone().apply(AlbumAction::DeleteClass { id });
+                project.dispatch(AlbumAction::DeleteClass { id });
                 let classes = stored_classes(&after);
                 let dispatcher = project.dispatcher();
                 wasm_bindgen_futures::spawn_local(async move {
                     let deleted = store_delete_class(id).await;
                     let saved = store_save_classes(classes_value(&classes)).await;
                     if let Some(error) = deleted.err().or(saved.err()) {
-                        dispatcher.dispatch(ProjectAction::Refused(format!(
+                        dispatcher.dispatch(AlbumAction::Refused(format!(
                             "The class could not be removed from storage ({}); it may come back after a reload.",
                             js_message(&error)
                         )));
@@ -268,7 +267,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
     let notices = (!project.notices.is_empty()).then(|| {
         let dismiss = {
             let project = project.clone();
-            Callback::from(move |_| project.dispatch(ProjectAction::Dismiss))
+            Callback::from(move |_| project.dispatch(AlbumAction::Dismiss))
         };
         html! {
             <div class="notices" data-testid="photo-notices">

@@ -4,7 +4,7 @@
 //!
 //! Files are checked by [`agora_engine::photos::sniff`], decoded by the browser
 //! (`agora-media.js`), stored in IndexedDB (`agora-store.js`) and shown from the
-//! [`Project`] store. Nothing leaves the device.
+//! [`Album`] store. Nothing leaves the device.
 
 mod bridge;
 mod classes;
@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::photos::{Project, ProjectAction};
+use crate::photos::{Album, AlbumAction};
 
 pub(in crate::ui) use bridge::{decode_checked, media_grab, media_start_camera, media_stop_camera};
 pub use classes::PhotoPanel;
@@ -26,10 +26,10 @@ pub use privacy::PrivacyPanel;
 pub use store::load_project;
 pub use try_it::TryIt;
 
-impl Reducible for Project {
-    type Action = ProjectAction;
+impl Reducible for Album {
+    type Action = AlbumAction;
 
-    fn reduce(self: Rc<Self>, action: ProjectAction) -> Rc<Self> {
+    fn reduce(self: Rc<Self>, action: AlbumAction) -> Rc<Self> {
         Rc::new((*self).clone().apply(action))
     }
 }

@@ -3,21 +3,21 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::lab::{DataChoice, LabAction, LabDoc};
+use crate::project::{Data, Project, ProjectAction};
 
 #[derive(Properties, PartialEq)]
 pub struct DataPickerProps {
-    pub doc: UseReducerHandle<LabDoc>,
-    pub editor: super::super::lab_editor::LabEditor,
+    pub doc: UseReducerHandle<Project>,
+    pub editor: super::super::Editor,
 }
 
 /// Digits or your own images, and the input size and augmentation for images.
 #[function_component(DataPicker)]
 pub fn data_picker(props: &DataPickerProps) -> Html {
     let doc = &*props.doc;
-    let choose = |data: DataChoice| {
+    let choose = |data: Data| {
         let editor = props.editor.clone();
-        Callback::from(move |_| editor.edit(LabAction::Data(data)))
+        Callback::from(move |_| editor.edit(ProjectAction::SetData(data.clone())))
     };
     let photos = doc.data.is_photos();
     let size = {
@@ -28,7 +28,7 @@ pub fn data_picker(props: &DataPickerProps) -> Html {
                 .value();
             let (side, colour) = value.split_once('-').unwrap_or(("32", "rgb"));
             if let Ok(side) = side.parse() {
-                editor.edit(LabAction::Data(DataChoice::Photos {
+                editor.edit(ProjectAction::SetData(Data::Photos {
                     side,
                     colour: colour == "rgb",
                 }));
@@ -36,10 +36,10 @@ pub fn data_picker(props: &DataPickerProps) -> Html {
         })
     };
     let current = match doc.data {
-        DataChoice::Photos { side, colour } => {
+        Data::Photos { side, colour } => {
             format!("{side}-{}", if colour { "rgb" } else { "grey" })
         }
-        DataChoice::Digits => String::new(),
+        _ => String::new(),
     };
     let toggle = |pick: fn(&mut agora_engine::photos::Augment) -> &mut bool| {
         let editor = props.editor.clone();
@@ -47,7 +47,7 @@ pub fn data_picker(props: &DataPickerProps) -> Html {
             let on = event.target_unchecked_into::<HtmlInputElement>().checked();
             let mut augment = editor.mirror.borrow().augment;
             *pick(&mut augment) = on;
-            editor.edit(LabAction::Augment(augment));
+            editor.edit(ProjectAction::SetAugment(augment));
         })
     };
     html! {
@@ -55,14 +55,14 @@ pub fn data_picker(props: &DataPickerProps) -> Html {
             <span class="picker-label">{ "Train on" }</span>
             <div class="segmented" role="group">
                 <button class={classes!((!photos).then_some("active"))} aria-pressed={(!photos).to_string()}
-                    onclick={choose(DataChoice::Digits)} data-testid="data-digits">{ "Handwritten digits" }</button>
+                    onclick={choose(Data::Digits)} data-testid="data-digits">{ "Handwritten digits" }</button>
                 <button class={classes!(photos.then_some("active"))} aria-pressed={photos.to_string()}
-                    onclick={choose(if photos { doc.data } else { DataChoice::PHOTOS })} data-testid="data-photos">{ "Your own images" }</button>
+                    onclick={choose(if photos { doc.data.clone() } else { Data::PHOTOS })} data-testid="data-photos">{ "Your own images" }</button>
             </div>
             { for photos.then(|| html! { <>
                 <label class="control inline">{ "Input" }
                     <select onchange={size} data-testid="photo-size">
-                        { for DataChoice::PHOTO_SIDES.iter().flat_map(|side| [(*side, true), (*side, false)]).map(|(side, colour)| {
+                        { for Data::PHOTO_SIDES.iter().flat_map(|side| [(*side, true), (*side, false)]).map(|(side, colour)| {
                             let key = format!("{side}-{}", if colour { "rgb" } else { "grey" });
                             html! { <option value={key.clone()} selected={key == current}>{ format!("{side}×{side} {}", if colour { "colour" } else { "grey" }) }</option> }
                         }) }

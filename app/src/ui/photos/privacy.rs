@@ -4,11 +4,11 @@ use yew::prelude::*;
 
 use super::bridge::*;
 use super::store::*;
-use crate::photos::{Project, ProjectAction, human_bytes};
+use crate::photos::{Album, AlbumAction, human_bytes};
 
 #[derive(Properties, PartialEq)]
 pub struct PrivacyPanelProps {
-    pub project: UseReducerHandle<Project>,
+    pub project: UseReducerHandle<Album>,
 }
 
 /// Where the data lives, how much there is, and how to delete it.
@@ -32,8 +32,8 @@ pub fn privacy_panel(props: &PrivacyPanelProps) -> Html {
             let dispatcher = project.dispatcher();
             wasm_bindgen_futures::spawn_local(async move {
                 match store_delete_all().await {
-                    Ok(_) => dispatcher.dispatch(ProjectAction::Cleared),
-                    Err(error) => dispatcher.dispatch(ProjectAction::Refused(format!(
+                    Ok(_) => dispatcher.dispatch(AlbumAction::Cleared),
+                    Err(error) => dispatcher.dispatch(AlbumAction::Refused(format!(
                         "Your data could not be deleted ({}). Close other Agora tabs and try again.",
                         js_message(&error)
                     ))),

@@ -9,9 +9,9 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 use super::bridge::*;
-use crate::photos::{Project, ProjectAction, StoredClass, THUMBS_PER_CLASS, Thumb};
+use crate::photos::{Album, AlbumAction, StoredClass, THUMBS_PER_CLASS, Thumb};
 
-pub fn load_project(project: UseReducerDispatcher<Project>) {
+pub fn load_project(project: UseReducerDispatcher<Album>) {
     wasm_bindgen_futures::spawn_local(async move {
         match store_load(u32::try_from(THUMBS_PER_CLASS).unwrap_or(24)).await {
             Ok(value) => {
@@ -47,7 +47,7 @@ pub fn load_project(project: UseReducerDispatcher<Project>) {
                     })
                     .collect();
                 let empty = classes.is_empty();
-                project.dispatch(ProjectAction::Loaded {
+                project.dispatch(AlbumAction::Loaded {
                     classes,
                     counts,
                     thumbs,
@@ -55,23 +55,23 @@ pub fn load_project(project: UseReducerDispatcher<Project>) {
                 if empty {
                     // Two empty classes to start with, as Teachable Machine does; stored once
                     // something is added to them or they are edited.
-                    let first = Project::default().new_class();
-                    let second = Project::default()
-                        .apply(ProjectAction::AddClass(first.clone()))
+                    let first = Album::default().new_class();
+                    let second = Album::default()
+                        .apply(AlbumAction::AddClass(first.clone()))
                         .new_class();
-                    project.dispatch(ProjectAction::AddClass(first));
-                    project.dispatch(ProjectAction::AddClass(second));
+                    project.dispatch(AlbumAction::AddClass(first));
+                    project.dispatch(AlbumAction::AddClass(second));
                 }
             }
-            Err(error) => project.dispatch(ProjectAction::StorageFailed(js_message(&error))),
+            Err(error) => project.dispatch(AlbumAction::StorageFailed(js_message(&error))),
         }
         refresh_estimate(&project).await;
     });
 }
 
-pub(super) async fn refresh_estimate(project: &UseReducerDispatcher<Project>) {
+pub(super) async fn refresh_estimate(project: &UseReducerDispatcher<Album>) {
     if let Ok(value) = store_estimate().await {
-        project.dispatch(ProjectAction::Storage {
+        project.dispatch(AlbumAction::Storage {
             usage: as_u64(&field(&value, "usage")),
             quota: as_u64(&field(&value, "quota")),
         });
@@ -91,14 +91,14 @@ pub(super) fn classes_value(classes: &[StoredClass]) -> JsValue {
 }
 
 /// Applies a class edit and stores the resulting class list.
-pub(super) fn edit_classes(project: &UseReducerHandle<Project>, action: ProjectAction) {
+pub(super) fn edit_classes(project: &UseReducerHandle<Album>, action: AlbumAction) {
     let after = (**project).clone().apply(action.clone());
     project.dispatch(action);
     let classes: Vec<StoredClass> = after.classes.iter().map(|c| c.class.clone()).collect();
     let dispatcher = project.dispatcher();
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = store_save_classes(classes_value(&classes)).await {
-            dispatcher.dispatch(ProjectAction::Refused(format!(
+            dispatcher.dispatch(AlbumAction::Refused(format!(
                 "Your class names could not be saved ({}).",
                 js_message(&error)
             )));
@@ -112,7 +112,7 @@ pub(super) fn edit_classes(project: &UseReducerHandle<Project>, action: ProjectA
 /// Storage is full: how many images were not stored (the caller reports it once, with the
 /// files it will no longer try).
 pub(super) async fn store_images(
-    project: &UseReducerDispatcher<Project>,
+    project: &UseReducerDispatcher<Album>,
     class: u32,
     images: &mut Vec<Vec<u8>>,
 ) -> Result<(), usize> {
@@ -136,12 +136,12 @@ pub(super) async fn store_images(
                     pixels: Rc::from(pixels),
                 })
                 .collect();
-            project.dispatch(ProjectAction::Added { class, thumbs });
+            project.dispatch(AlbumAction::Added { class, thumbs });
             Ok(())
         }
         Err(error) if is_quota(&error) => Err(batch.len()),
         Err(error) => {
-            project.dispatch(ProjectAction::Refused(format!(
+            project.dispatch(AlbumAction::Refused(format!(
                 "{} image{} could not be saved ({}).",
                 batch.len(),
                 if batch.len() == 1 { "" } else { "s" },
@@ -154,7 +154,7 @@ pub(super) async fn store_images(
 
 /// Checks, decodes and stores `files` in `class`, reporting each refusal by file name.
 pub(super) async fn add_files(
-    project: UseReducerDispatcher<Project>,
+    project: UseReducerDispatcher<Album>,
     classes: Vec<StoredClass>,
     class: u32,
     files: Vec<JsValue>,
@@ -165,7 +165,7 @@ pub(super) async fn add_files(
     // The class list is stored with the first images (the starting classes live in memory
     // until then).
     let _ = store_save_classes(classes_value(&classes)).await;
-    project.dispatch(ProjectAction::Start {
+    project.dispatch(AlbumAction::Start {
         class,
         total: files.len(),
     });
@@ -177,13 +177,13 @@ pub(super) async fn add_files(
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let size = media_file_size(file) as u64;
         if let Err(problem) = check_file_size(size) {
-            project.dispatch(ProjectAction::Refused(format!("{name}: {problem}")));
+            project.dispatch(AlbumAction::Refused(format!("{name}: {problem}")));
             continue;
         }
         let bytes = match media_bytes(file).await {
             Ok(bytes) => bytes_of(&bytes).unwrap_or_default(),
             Err(error) => {
-                project.dispatch(ProjectAction::Refused(format!(
+                project.dispatch(AlbumAction::Refused(format!(
                     "{name}: the file could not be read ({}).",
                     js_message(&error)
                 )));
@@ -193,7 +193,7 @@ pub(super) async fn add_files(
         let sniffed = match sniff(&bytes) {
             Ok(sniffed) => sniffed,
             Err(problem) => {
-                project.dispatch(ProjectAction::Refused(format!("{name}: {problem}")));
+                project.dispatch(AlbumAction::Refused(format!("{name}: {problem}")));
                 continue;
             }
         };
@@ -201,12 +201,12 @@ pub(super) async fn add_files(
         match media_decode(file, SIDE).await {
             Ok(pixels) => {
                 if let Some(note) = &sniffed.note {
-                    project.dispatch(ProjectAction::Noted(format!("{name}: {note}")));
+                    project.dispatch(AlbumAction::Noted(format!("{name}: {note}")));
                 }
                 pending.push(bytes_of(&pixels).unwrap_or_default());
             }
             Err(_) => {
-                project.dispatch(ProjectAction::Refused(format!(
+                project.dispatch(AlbumAction::Refused(format!(
                     "{name}: the {} file is damaged: the browser could not decode it.",
                     sniffed.format.label()
                 )));
@@ -217,24 +217,24 @@ pub(super) async fn add_files(
             && let Err(unsaved) = store_images(&project, class, &mut pending).await
         {
             // Storage is full: stop here, so nothing more is decoded for nothing.
-            project.dispatch(ProjectAction::StorageFull {
+            project.dispatch(AlbumAction::StorageFull {
                 unsaved: unsaved + remaining,
             });
-            project.dispatch(ProjectAction::Finish);
+            project.dispatch(AlbumAction::Finish);
             refresh_estimate(&project).await;
             return;
         }
     }
     if let Err(unsaved) = store_images(&project, class, &mut pending).await {
-        project.dispatch(ProjectAction::StorageFull { unsaved });
+        project.dispatch(AlbumAction::StorageFull { unsaved });
     }
-    project.dispatch(ProjectAction::Finish);
+    project.dispatch(AlbumAction::Finish);
     refresh_estimate(&project).await;
 }
 
 /// Stores webcam frames in `class`.
 pub(super) async fn add_frames(
-    project: UseReducerDispatcher<Project>,
+    project: UseReducerDispatcher<Album>,
     classes: Vec<StoredClass>,
     class: u32,
     frames: Vec<Vec<u8>>,
@@ -243,18 +243,18 @@ pub(super) async fn add_frames(
         return;
     }
     let _ = store_save_classes(classes_value(&classes)).await;
-    project.dispatch(ProjectAction::Start {
+    project.dispatch(AlbumAction::Start {
         class,
         total: frames.len(),
     });
     let mut pending = frames;
     if let Err(unsaved) = store_images(&project, class, &mut pending).await {
-        project.dispatch(ProjectAction::StorageFull { unsaved });
+        project.dispatch(AlbumAction::StorageFull { unsaved });
     }
-    project.dispatch(ProjectAction::Finish);
+    project.dispatch(AlbumAction::Finish);
     refresh_estimate(&project).await;
 }
 
-pub(super) fn stored_classes(project: &Project) -> Vec<StoredClass> {
+pub(super) fn stored_classes(project: &Album) -> Vec<StoredClass> {
     project.classes.iter().map(|c| c.class.clone()).collect()
 }

@@ -10,13 +10,13 @@ use yew::prelude::*;
 
 use super::super::WorkerLink;
 use super::bridge::*;
-use crate::photos::{Project, bmp_data_url};
+use crate::photos::{Album, bmp_data_url};
 use crate::protocol::Command;
 use crate::session::Session;
 
 #[derive(Properties, PartialEq)]
 pub struct TryItProps {
-    pub project: UseReducerHandle<Project>,
+    pub project: UseReducerHandle<Album>,
     pub session: UseReducerHandle<Session>,
     pub link: WorkerLink,
     pub camera: NodeRef,

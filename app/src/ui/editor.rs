@@ -1,0 +1,220 @@
+//! How the page changes the project: every edit goes through [`Editor::edit`], which applies
+//! it to a synchronous mirror of the project on screen, renders it, rewrites the link and
+//! tells the worker at once (side effects in event handlers, not in effects, which Yew defers
+//! while renders keep coming: see ARCHITECTURE.md). The other tab's project waits, parked,
+//! until [`Editor::switch`] brings it back.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use web_sys::Worker;
+use yew::prelude::*;
+
+use super::table::LoadedTable;
+use crate::project::{Data, Project, ProjectAction};
+use crate::protocol::{Command, Setup, TrainData, encode};
+use crate::session::{Session, SessionAction};
+use agora_engine::table::prepare;
+
+/// Sends commands to the training worker.
+#[derive(Clone)]
+pub struct WorkerLink(pub Rc<RefCell<Option<Worker>>>);
+
+impl PartialEq for WorkerLink {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl WorkerLink {
+    pub fn send(&self, command: &Command) {
+        if let Some(worker) = self.0.borrow().as_ref() {
+            let bytes = encode(command);
+            let array = js_sys::Uint8Array::from(bytes.as_slice());
+            if let Err(error) = worker.post_message(&array) {
+                web_sys::console::error_2(&"Agora: could not reach the worker".into(), &error);
+            }
+        }
+    }
+}
+
+/// What [`Editor::setup`] needs to know about the person's images.
+#[derive(Clone, Debug)]
+pub struct PhotoLink {
+    pub classes: Vec<(u32, String)>,
+    pub ready: Result<(), String>,
+    pub revision: u64,
+}
+
+impl Default for PhotoLink {
+    fn default() -> Self {
+        PhotoLink {
+            classes: Vec::new(),
+            ready: Err("Your images are still being opened.".into()),
+            revision: 0,
+        }
+    }
+}
+
+/// How the page changes the project: applies the edit, then tells the worker at once.
+#[derive(Clone)]
+pub struct Editor {
+    /// The project on screen, updated synchronously, so quick successive edits compose.
+    pub mirror: Rc<RefCell<Project>>,
+    /// The other tab's project (rows of numbers while images are on screen, or images).
+    pub parked: Rc<RefCell<Project>>,
+    pub projects: UseReducerDispatcher<Project>,
+    pub sessions: UseReducerDispatcher<Session>,
+    pub link: WorkerLink,
+    /// Whether the worker has said it is ready (messages sent earlier are lost).
+    pub ready: Rc<Cell<bool>>,
+    /// Whether the worker has the project on screen.
+    pub sent: Rc<Cell<bool>>,
+    /// The photo project as training needs it (kept current by the image view).
+    pub photos: Rc<RefCell<PhotoLink>>,
+    /// The photo project revision the worker last loaded.
+    pub setup_revision: Rc<Cell<u64>>,
+    /// The person's table, when one is open in this tab (its rows never go in the project).
+    pub table: Rc<RefCell<Option<LoadedTable>>>,
+}
+
+impl PartialEq for Editor {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.mirror, &other.mirror)
+    }
+}
+
+impl Editor {
+    /// Applies `action` to the project on screen, tells the worker what changed, and rewrites
+    /// the link.
+    pub fn edit(&self, action: ProjectAction) {
+        let before = self.mirror.borrow().clone();
+        let after = before.clone().apply(action.clone());
+        *self.mirror.borrow_mut() = after.clone();
+        self.projects.dispatch(action);
+        write_fragment(&after);
+        if !after.same_run(&before) {
+            self.setup();
+            return;
+        }
+        if after.recipe != before.recipe {
+            self.link.send(&Command::SetRecipe(after.recipe));
+        }
+        if after.backend != before.backend {
+            self.link.send(&Command::SetBackend(after.backend));
+        }
+    }
+
+    /// Whether the project on screen trains on images (the image classifier's view).
+    pub fn shows_images(&self) -> bool {
+        self.mirror.borrow().data.is_images()
+    }
+
+    /// What the worker trains, if it can train now: a valid network, and the table or the
+    /// person's images ready when it trains on them (their panels say why not); notes the
+    /// photo project's revision sent.
+    pub fn training(&self) -> Option<Setup> {
+        let project = self.mirror.borrow().clone();
+        if project.problem().is_some() {
+            return None;
+        }
+        let data = match &project.data {
+            Data::Points { .. } => TrainData::Points(project.dataset()?),
+            Data::Table(setup) => {
+                let prepared = self.table.borrow().as_ref().and_then(|table| {
+                    prepare(
+                        table,
+                        &setup.choice,
+                        u32::from(project.train_percent),
+                        project.seed,
+                    )
+                    .ok()
+                })?;
+                TrainData::Table(Box::new(prepared))
+            }
+            Data::Digits => TrainData::Digits,
+            Data::Photos { .. } => {
+                let photos = self.photos.borrow();
+                photos.ready.as_ref().ok()?;
+                self.setup_revision.set(photos.revision);
+                TrainData::Photos {
+                    classes: photos.classes.clone(),
+                }
+            }
+        };
+        Some(Setup {
+            network: project.network,
+            data,
+            seed: project.seed,
+            train_percent: project.train_percent,
+            recipe: project.recipe,
+            augment: project.augment,
+            backend: project.backend,
+        })
+    }
+
+    /// Sends the project to the worker (which restarts from the seed's starting weights), if
+    /// it is listening and the project can train; otherwise pauses what trained before.
+    pub fn setup(&self) {
+        if !self.ready.get() {
+            self.sent.set(false);
+            return;
+        }
+        match self.training() {
+            Some(setup) => {
+                self.sent.set(true);
+                self.link.send(&Command::Setup(setup));
+                self.sessions.dispatch(SessionAction::Restarted);
+            }
+            None => {
+                self.sent.set(false);
+                // The old network must not go on training behind one that cannot.
+                self.link.send(&Command::Pause);
+                self.sessions.dispatch(SessionAction::PauseRequested);
+            }
+        }
+    }
+
+    /// Shows the image project (`true`) or the rows-of-numbers one: the project on screen is
+    /// parked, the parked one comes back, and the worker does the same with their training.
+    pub fn switch(&self, to_images: bool) {
+        if self.shows_images() == to_images {
+            return;
+        }
+        let shown = self.parked.replace(self.mirror.borrow().clone());
+        *self.mirror.borrow_mut() = shown.clone();
+        self.projects
+            .dispatch(ProjectAction::Load(Box::new(shown.clone())));
+        self.sessions.dispatch(SessionAction::Switch);
+        write_fragment(&shown);
+        if !self.ready.get() {
+            return;
+        }
+        let setup = self.training();
+        self.sent.set(setup.is_some());
+        self.link.send(&Command::Switch(setup));
+    }
+
+    /// Opens a link's project: in its own tab (switching if it is the other kind), replacing
+    /// the one there.
+    pub fn open(&self, project: Project) {
+        self.switch(project.data.is_images());
+        if *self.mirror.borrow() != project {
+            self.edit(ProjectAction::Load(Box::new(project)));
+        }
+    }
+}
+
+/// Rewrites the link in the address bar (`#` and the project's fields).
+pub fn write_fragment(project: &Project) {
+    write_hash(&format!("#{}", project.to_fragment()));
+}
+
+pub fn write_hash(hash: &str) {
+    if let Some(window) = web_sys::window()
+        && let Ok(history) = window.history()
+    {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+    }
+}
