@@ -322,6 +322,35 @@ async function run(backend) {
       await expectSoon(page, 'play is back', async () => !(await page.locator(testid('play')).isDisabled()), 30_000);
       await page.click(testid('step'));
       await waitFor(page, 'a step with batch norm and a skip', async () => await epoch(page) >= 1, 30_000, 100);
+
+      // Every schedule: a cosine needs an end, trains to it and stops there; the link keeps it.
+      await page.locator('[data-testid="more-settings"] summary').click();
+      await page.selectOption(testid('playground-schedule'), 'cos');
+      await expectSoon(page, 'a cosine gets 200 epochs', async () =>
+        await page.locator(testid('playground-epochs')).inputValue() === '200' && /&sched=cos&(.*&)?epochs=200&/.test(page.url()));
+      const lastEpoch = 25;
+      await page.locator(testid('playground-epochs')).fill(String(lastEpoch));
+      await page.locator(testid('playground-epochs')).press('Tab');
+      await expectSoon(page, 'the link holds the epochs', async () => page.url().includes(`&epochs=${lastEpoch}&`));
+      await page.locator(testid('playground-warmup')).fill('3');
+      await page.locator(testid('playground-warmup')).press('Tab');
+      await expectSoon(page, 'the link holds the warm-up', async () => page.url().includes('&warmup=3&'));
+      await page.screenshot({ path: join(shots, '5-schedule.png') });
+      await page.click(testid('reset'));
+      await expectSoon(page, 'reset to epoch 0', async () => await epoch(page) === 0, 30_000);
+      await page.click(testid('play'));
+      await waitFor(page, 'the cosine schedule to finish', async () => (await page.locator(testid('finished')).count()) === 1, 120_000, 100);
+      assert(await epoch(page) === lastEpoch, `training stopped at the schedule's last epoch: ${await epoch(page)}`);
+      await holdsFor(page, 'no epoch after the last', async () => await epoch(page) === lastEpoch
+        && (await page.locator(testid('play')).getAttribute('aria-label')) === 'Start training', 1_000);
+      // Going on needs more epochs: an empty count trains until paused again (constant rate).
+      await page.selectOption(testid('playground-schedule'), 'const');
+      await page.locator(testid('playground-epochs')).fill('');
+      await page.locator(testid('playground-epochs')).press('Tab');
+      await expectSoon(page, 'until paused again', async () => !page.url().includes('&epochs='));
+      await page.click(testid('play'));
+      await waitFor(page, 'training to go on past the old end', async () => await epoch(page) > lastEpoch, 30_000, 100);
+      await page.click(testid('play'));
     }
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use agora_engine::net::{Act, GraphReport, Layer, LayerInfo, Network, infer_body};
-use agora_engine::recipe::{Optimizer, Recipe, Schedule};
+use agora_engine::recipe::{Optimizer, Recipe};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -642,7 +642,6 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
         }
     });
     let momentum_used = recipe.optimizer.uses_momentum();
-    let schedule_key = recipe.schedule.key();
     html! {
         <section class="panel lab-training" aria-label="Training">
             <h2>{ "Training" }</h2>
@@ -675,38 +674,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                     <NumberField step="any" disabled={!momentum_used} value={recipe.momentum.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|momentum| Recipe { momentum, ..r })))} />
                 </label>
-                <label class="control check">
-                    <input type="checkbox" checked={recipe.nesterov} disabled={recipe.optimizer != Optimizer::Sgd}
-                        onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); Some(Recipe { nesterov: input.checked(), ..r }) }))} />
-                    { "Nesterov" }
-                </label>
-                <label class="control">{ "Weight decay" }
-                    <NumberField step="any" value={recipe.weight_decay.to_string()}
-                        onchange={set_recipe(Rc::new(|r, e| number::<f64>(e).map(|weight_decay| Recipe { weight_decay, ..r })))} />
-                </label>
-                <label class="control">{ "Clip gradient norm" }
-                    <NumberField step="any" placeholder="off" value={recipe.clip_norm.map(|n| n.to_string()).unwrap_or_default()}
-                        onchange={set_recipe(Rc::new(|r, e| { let input: HtmlInputElement = e.target_unchecked_into(); let text = input.value(); Some(Recipe { clip_norm: text.trim().parse().ok(), ..r }) }))} />
-                </label>
-                <label class="control">{ "Schedule" }
-                    <select onchange={set_recipe(Rc::new(|r, e| Some(Recipe { schedule: match select_value(e).as_str() {
-                        "step" => Schedule::Step { every: (r.epochs / 3).max(1), gamma: 0.1 },
-                        "cos" => Schedule::Cosine,
-                        _ => Schedule::Constant,
-                    }, ..r })))}>
-                        { for [("const", "Constant"), ("step", "Step (×0.1 every third)"), ("cos", "Cosine")].iter().map(|(key, label)| html! {
-                            <option value={*key} selected={*key == schedule_key}>{ *label }</option>
-                        }) }
-                    </select>
-                </label>
-                <label class="control">{ "Warm-up epochs" }
-                    <NumberField min="0" value={recipe.warmup_epochs.to_string()}
-                        onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|warmup_epochs| Recipe { warmup_epochs, ..r })))} />
-                </label>
-                <label class="control">{ "Epochs" }
-                    <NumberField min="1" testid="lab-epochs" value={recipe.epochs.to_string()}
-                        onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|epochs| Recipe { epochs, ..r })))} />
-                </label>
+                <super::schedule::ScheduleFields recipe={recipe} editor={editor.clone()} prefix="lab-" />
                 <label class="control">{ "Batch size" }
                     <NumberField min="1" testid="lab-batch" value={recipe.batch_size.to_string()}
                         onchange={set_recipe(Rc::new(|r, e| number::<usize>(e).map(|batch_size| Recipe { batch_size, ..r })))} />

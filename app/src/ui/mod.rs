@@ -14,6 +14,7 @@ mod inside;
 mod lab;
 mod panels;
 mod photos;
+mod schedule;
 mod speed;
 mod table;
 

@@ -60,7 +60,12 @@ pub fn controls(props: &ControlsProps) -> Html {
     let project = &props.project;
     let session = &props.session;
     let running = session.status == Status::Running;
-    let can_train = props.valid && matches!(session.status, Status::Paused | Status::Running);
+    // A finished run can go on once its epochs are raised (the worker says if not).
+    let can_train = props.valid
+        && matches!(
+            session.status,
+            Status::Paused | Status::Running | Status::Finished
+        );
     let toggle = {
         let link = props.link.clone();
         let sessions = props.session.dispatcher();
@@ -169,7 +174,10 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M3 2 L11 8 L3 14 Z M12 2 H14 V14 H12 Z" fill="currentColor" /></svg>
             </button>
             <div class="epoch" aria-live="off"><span class="label">{ "Epoch" }</span>
-                <span class="value" data-testid="epoch">{ format_epoch(epoch) }</span></div>
+                <span class="value" data-testid="epoch">{ format_epoch(epoch) }</span>
+                if session.status == Status::Finished {
+                    <span class="label" data-testid="finished">{ format!("done: all {} epochs", recipe.epochs) }</span>
+                }</div>
             <label class="control">{ "Learning rate" }
                 <select onchange={on_rate} data-testid="learning-rate">{ for rate_options }</select></label>
             <label class="control">{ "Optimizer" }
@@ -189,6 +197,12 @@ pub fn controls(props: &ControlsProps) -> Html {
                 <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>
                 <span class="backend-status" data-testid="backend-status" data-active={active_key}
                     data-cpu-ms={cpu_ms} data-webgpu-ms={webgpu_ms}>{ backend_status }</span></label>
+            <details class="more-settings" data-testid="more-settings">
+                <summary>{ "Schedule, clipping…" }</summary>
+                <div class="more-fields">
+                    <super::schedule::ScheduleFields recipe={recipe} editor={props.editor.clone()} prefix="playground-" until_paused=true />
+                </div>
+            </details>
         </div>
     }
 }

@@ -266,12 +266,15 @@ impl Job {
         };
         let start = context.now();
         let per_epoch = trainer.batches_per_epoch().max(1);
+        // The recipe's last epoch (a playground that trains until paused has none).
+        let last_epoch = trainer.recipe().epochs;
         let (trained, finished) = if self.probe.is_some() {
             let epochs = if stepping {
                 1
             } else {
                 self.batches_per_tick.div_ceil(per_epoch)
-            };
+            }
+            .min(last_epoch.saturating_sub(trainer.epoch()).max(1));
             for _ in 0..epochs {
                 while !trainer.train_batches(usize::MAX) {}
             }
@@ -297,6 +300,10 @@ impl Job {
                     context.emit(&Event::Diverged {
                         epoch: snapshot.epoch,
                     });
+                    Tick::Stop
+                }
+                Some(snapshot) if snapshot.epoch >= last_epoch => {
+                    context.emit(&Event::Finished);
                     Tick::Stop
                 }
                 Some(_) => Tick::Continue,
