@@ -5,6 +5,7 @@
 
 use agora_engine::data::DatasetConfig;
 use agora_engine::net::{ImageSize, Network};
+use agora_engine::params::Checkpoint;
 use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use agora_engine::snapshot::Snapshot;
@@ -69,6 +70,13 @@ impl TrainData {
 pub enum Command {
     /// Build the network from its starting weights on the chosen backend; stays paused.
     Setup(Setup),
+    /// The same, going on from saved weights and their epoch (a project file, a reload).
+    Restore {
+        setup: Setup,
+        trained: Box<Checkpoint>,
+    },
+    /// Read the current weights back, for saving ([`Event::Weights`]).
+    ReadWeights,
     /// The page shows another project: put the current one aside (paused, weights kept) and
     /// take this one up — where it was, if it is the one put aside, else from its start.
     /// `None`: the project shown cannot train yet.
@@ -162,6 +170,9 @@ pub enum Event {
     Failed {
         message: String,
     },
+    /// The weights of the project on screen and their epoch ([`Command::ReadWeights`]), or
+    /// why there are none.
+    Weights(Result<Box<Checkpoint>, String>),
     /// Class probabilities for the image sent with [`Command::Predict`], or why there are none.
     Prediction(Result<Vec<f32>, String>),
     Inspection(Box<Inspection>),

@@ -74,6 +74,16 @@ pub struct Session {
     /// A switch was asked for and the worker has not confirmed it: reports still in flight
     /// are about the project put aside, so they are dropped.
     pub switching: bool,
+    /// What saving, opening or keeping the project last did.
+    pub notice: Option<Notice>,
+}
+
+/// What saving, opening or keeping a project did, for the project bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// Whether something went wrong (shown as an alert).
+    pub problem: bool,
 }
 
 /// What changes the session: the worker's events, and what the page does.
@@ -91,6 +101,8 @@ pub enum SessionAction {
     SpeedStarted,
     /// The page shows the other project: park this one's reports, bring the other's back.
     Switch,
+    /// Say what saving, opening or keeping the project did (or clear it).
+    Notice(Option<Notice>),
 }
 
 impl Session {
@@ -152,6 +164,7 @@ impl Session {
             }
             SessionAction::SpeedStarted => self.speed = std::mem::take(&mut self.speed).started(),
             SessionAction::Switch => return self.switched(),
+            SessionAction::Notice(notice) => self.notice = notice,
             SessionAction::Worker(event) => self.apply_event(event),
         }
         self
@@ -262,6 +275,8 @@ impl Session {
             Event::Inspection(inspection) => self.inspection = Some(Rc::from(inspection)),
             Event::Evaluation(report) => self.evaluation = Some(Rc::from(report)),
             Event::Speed(event) => self.speed = std::mem::take(&mut self.speed).apply(event),
+            // The page's project file code takes the weights (they are not a report to show).
+            Event::Weights(_) => {}
         }
     }
 

@@ -48,6 +48,8 @@ pub mod recipe;
 pub mod samples;
 pub mod snapshot;
 pub mod table;
+pub mod weights;
+pub mod zip;
 
 #[cfg(feature = "burn")]
 pub mod compute;

@@ -34,6 +34,14 @@ impl HostTensor {
     }
 }
 
+/// A network's numbers after some training: every layer's parameters and the epochs done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub params: Vec<LayerParams>,
+    /// Completed epochs.
+    pub epoch: usize,
+}
+
 /// One layer's numbers, in a fixed order: Conv2d `[weight, bias]`, Dense `[weight, bias]`,
 /// BatchNorm `[gamma, beta, running mean, running var]`, LayerNorm `[gamma, beta]`, others `[]`.
 pub type LayerParams = Vec<HostTensor>;

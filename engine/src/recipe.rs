@@ -175,6 +175,9 @@ pub struct Recipe {
     /// Epochs over which the rate rises linearly from 0 to the base rate, step by step.
     pub warmup_epochs: usize,
     /// How many epochs a run lasts (the cosine schedule ends here; training stops here).
+    /// `usize::MAX` is "no end"; read saturating, so a project saved where `usize` is 64 bits
+    /// opens where it is 32 (wasm32).
+    #[serde(deserialize_with = "saturating_usize")]
     pub epochs: usize,
     pub batch_size: usize,
     /// Reshuffle the training samples every epoch (from the run's seed).
@@ -261,4 +264,10 @@ pub struct EpochMetrics {
     pub val_accuracy: f32,
     /// The learning rate at the epoch's last step.
     pub learning_rate: f64,
+}
+
+/// A count written as any unsigned number, capped at this target's `usize::MAX`.
+fn saturating_usize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    let value = <u64 as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(usize::try_from(value).unwrap_or(usize::MAX))
 }

@@ -66,6 +66,16 @@ impl TableSetup {
 }
 
 impl Data {
+    /// A word for the data in file names: `circle`, `table`, `digits`, `photos`.
+    pub fn short_name(&self) -> &'static str {
+        match self {
+            Data::Points { kind, .. } => kind.key(),
+            Data::Table(_) => "table",
+            Data::Digits => "digits",
+            Data::Photos { .. } => "photos",
+        }
+    }
+
     /// Input sizes offered for photos.
     pub const PHOTO_SIDES: [usize; 5] = [16, 28, 32, 48, 64];
     /// Photos as a new photo project starts: 32×32 in colour.

@@ -9,6 +9,7 @@
 
 mod data;
 mod fields;
+pub mod file;
 mod graph;
 mod legacy;
 mod preset;

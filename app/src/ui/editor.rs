@@ -12,9 +12,11 @@ use web_sys::Worker;
 use yew::prelude::*;
 
 use super::table::LoadedTable;
+use crate::project::file::SavedProject;
 use crate::project::{Data, Project, ProjectAction};
 use crate::protocol::{Command, Setup, TrainData, encode};
 use crate::session::{Session, SessionAction};
+use agora_engine::params::Checkpoint;
 use agora_engine::table::prepare;
 
 /// Sends commands to the training worker.
@@ -77,6 +79,21 @@ pub struct Editor {
     pub setup_revision: Rc<Cell<u64>>,
     /// The person's table, when one is open in this tab (its rows never go in the project).
     pub table: Rc<RefCell<Option<LoadedTable>>>,
+    /// Saved weights the project on screen goes on from once it can train (a project file or
+    /// this browser's kept project, opened before its data or the worker were ready).
+    pub pending: Rc<RefCell<Option<Checkpoint>>>,
+    /// The same for the parked project.
+    pub parked_pending: Rc<RefCell<Option<Checkpoint>>>,
+    /// What the next weights the worker reports are for: a file to save, and keeping them.
+    pub saving: Rc<Cell<bool>>,
+    pub keeping: Rc<Cell<bool>>,
+    /// Whether the worker trains now (for keeping the weights while it does).
+    pub training_now: Rc<Cell<bool>>,
+    /// Whether the projects kept in this browser have been read back (nothing is kept before,
+    /// so a fresh start cannot overwrite them).
+    pub resumed: Rc<Cell<bool>>,
+    /// Whether the browser granted persistent storage.
+    pub persisted: Rc<Cell<bool>>,
 }
 
 impl PartialEq for Editor {
@@ -95,6 +112,9 @@ impl Editor {
         self.projects.dispatch(action);
         write_fragment(&after);
         if !after.same_run(&before) {
+            // Another network or data: the saved weights are not this run's any more.
+            self.pending.borrow_mut().take();
+            super::keep::keep_untrained(self, &after);
             self.setup();
             return;
         }
@@ -164,8 +184,15 @@ impl Editor {
         match self.training() {
             Some(setup) => {
                 self.sent.set(true);
-                self.link.send(&Command::Setup(setup));
+                let trained = self.pending.borrow_mut().take();
                 self.sessions.dispatch(SessionAction::Restarted);
+                match trained {
+                    Some(trained) => self.link.send(&Command::Restore {
+                        setup,
+                        trained: Box::new(trained),
+                    }),
+                    None => self.link.send(&Command::Setup(setup)),
+                }
             }
             None => {
                 self.sent.set(false);
@@ -184,6 +211,7 @@ impl Editor {
         }
         let shown = self.parked.replace(self.mirror.borrow().clone());
         *self.mirror.borrow_mut() = shown.clone();
+        self.pending.swap(&self.parked_pending);
         self.projects
             .dispatch(ProjectAction::Load(Box::new(shown.clone())));
         self.sessions.dispatch(SessionAction::Switch);
@@ -193,7 +221,43 @@ impl Editor {
         }
         let setup = self.training();
         self.sent.set(setup.is_some());
+        // A parked project that was opened from a file goes on from its saved weights.
+        if setup.is_some() && self.pending.borrow().is_some() {
+            self.link.send(&Command::Switch(None));
+            self.setup();
+            return;
+        }
         self.link.send(&Command::Switch(setup));
+    }
+
+    /// Opens a saved project in its own tab, replacing the one there, and goes on from its
+    /// weights (once its data are ready, for a table or photos).
+    pub fn restore(&self, saved: SavedProject) {
+        self.switch(saved.project.data.is_images());
+        *self.mirror.borrow_mut() = saved.project.clone();
+        self.projects
+            .dispatch(ProjectAction::Load(Box::new(saved.project.clone())));
+        write_fragment(&saved.project);
+        *self.pending.borrow_mut() = saved.trained;
+        self.setup();
+    }
+
+    /// Brings back a kept project into the parked slot (the other tab), to go on from its
+    /// weights when it is shown.
+    pub fn restore_parked(&self, saved: SavedProject) {
+        *self.parked.borrow_mut() = saved.project;
+        *self.parked_pending.borrow_mut() = saved.trained;
+    }
+
+    /// Asks the worker for the weights, to save them to a file (`download`) or keep them in
+    /// this browser.
+    pub fn request_weights(&self, download: bool) {
+        if download {
+            self.saving.set(true);
+        } else {
+            self.keeping.set(true);
+        }
+        self.link.send(&Command::ReadWeights);
     }
 
     /// Opens a link's project: in its own tab (switching if it is the other kind), replacing

@@ -7,10 +7,12 @@
 
 mod builder;
 mod canvas;
+mod chosen;
 mod drag;
 mod editor;
 mod fields;
 mod inside;
+mod keep;
 mod lab;
 mod panels;
 mod photos;
@@ -56,8 +58,16 @@ fn spawn_worker(editor: Editor) -> Result<Worker, String> {
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |message: MessageEvent| {
         let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
         match decode::<Event>(&bytes) {
+            Ok(Event::Weights(weights)) => keep::on_weights(&on_event, weights),
             Ok(event) => {
                 let ready = matches!(event, Event::Ready { .. });
+                if let Event::Running(running) = event {
+                    on_event.training_now.set(running);
+                    // Paused, stepped or finished: keep what it learned.
+                    if !running && on_event.sent.get() {
+                        on_event.request_weights(false);
+                    }
+                }
                 on_event.sessions.dispatch(SessionAction::Worker(event));
                 if ready {
                     on_event.ready.set(true);
@@ -88,6 +98,9 @@ fn location_hash() -> String {
         .and_then(|window| window.location().hash().ok())
         .unwrap_or_default()
 }
+
+/// How often the weights of a project in training are kept in this browser.
+const KEEP_EVERY_MS: i32 = 10_000;
 
 /// The fragment that opens the speed test.
 const SPEED_FRAGMENT: &str = "#speed";
@@ -151,6 +164,13 @@ pub fn app() -> Html {
         photos,
         setup_revision,
         table: Rc::clone(&table_mirror),
+        pending: use_mut_ref(|| None),
+        parked_pending: use_mut_ref(|| None),
+        saving: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        keeping: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        training_now: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        resumed: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        persisted: Rc::clone(&use_memo((), |()| Cell::new(false))),
     };
     let on_table = {
         let table = table.clone();
@@ -171,9 +191,29 @@ pub fn app() -> Html {
                     .sessions
                     .dispatch(SessionAction::WorkerCrashed(message)),
             }
-            if location_hash() != SPEED_FRAGMENT {
+            let hash = location_hash();
+            keep::resume(
+                editor.clone(),
+                !hash.trim_start_matches('#').is_empty() && hash != SPEED_FRAGMENT,
+            );
+            if hash != SPEED_FRAGMENT {
                 write_fragment(&editor.mirror.borrow());
             }
+            // While training, keep its weights every few seconds (a closed tab loses at most
+            // that much).
+            let keeper = editor.clone();
+            let every = Closure::<dyn Fn()>::new(move || {
+                if keeper.training_now.get() {
+                    keeper.request_weights(false);
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                    every.as_ref().unchecked_ref(),
+                    KEEP_EVERY_MS,
+                );
+            }
+            every.forget();
             let on_hash = editor.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
                 let hash = location_hash();
@@ -252,6 +292,7 @@ pub fn app() -> Html {
                 <header class="topbar">
                     <h1 class="logo">{ "Agora" }<span class="tagline">{ "build and train an image classifier in your browser" }</span></h1>
                     { tabs }
+                    <keep::ProjectBar editor={editor.clone()} session={session.clone()} />
                 </header>
                 { for link_warning }
                 <lab::ImageLab doc={project.clone()} session={session.clone()} editor={editor.clone()} album={album.clone()} />
@@ -289,6 +330,7 @@ pub fn app() -> Html {
             <header class="topbar">
                 <h1 class="logo">{ "Agora" }<span class="tagline">{ "a neural network playground in your browser" }</span></h1>
                 { tabs }
+                <keep::ProjectBar editor={editor.clone()} session={session.clone()} />
                 <panels::Controls project={project.clone()} session={session.clone()} link={editor.link.clone()} editor={editor.clone()} valid={shapes.is_ok()} />
             </header>
             { for link_warning }

@@ -533,7 +533,7 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
         <section class="output-panel" aria-label="Output">
             <h2>{ "Output" }</h2>
             <dl class="metrics">
-                <dt>{ "Test loss" }</dt><dd data-testid="test-loss">{ metric(snapshot.map(|s| s.test_loss)) }</dd>
+                <dt>{ "Test loss" }</dt><dd data-testid="test-loss" data-value={snapshot.map(|s| s.test_loss.to_string())}>{ metric(snapshot.map(|s| s.test_loss)) }</dd>
                 <dt>{ "Training loss" }</dt><dd data-testid="train-loss">{ metric(snapshot.map(|s| s.train_loss)) }</dd>
                 { for (outputs > 1).then(|| html! {
                     <>

@@ -13,6 +13,7 @@ use web_sys::{DragEvent, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::Editor;
+use super::chosen::{file_bytes, file_name, file_size, files_from_drop, files_from_list};
 use crate::project::{Data, Project, ProjectAction, TableSetup};
 
 /// A table open in this tab, compared by identity (a table can be large).
@@ -30,20 +31,6 @@ impl std::ops::Deref for LoadedTable {
     fn deref(&self) -> &Table {
         &self.0
     }
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = filesFromDrop)]
-    async fn files_from_drop(transfer: JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = agoraMedia, js_name = filesFromList)]
-    fn files_from_list(list: JsValue) -> Array;
-    #[wasm_bindgen(js_namespace = agoraMedia, js_name = fileName)]
-    fn file_name(file: &JsValue) -> String;
-    #[wasm_bindgen(js_namespace = agoraMedia, js_name = fileSize)]
-    fn file_size(file: &JsValue) -> f64;
-    #[wasm_bindgen(catch, js_namespace = agoraMedia, js_name = bytes)]
-    async fn file_bytes(file: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// The project's table setup for `choice` on `table`, checked by preparing it once.

@@ -3,6 +3,7 @@
 
 use agora_engine::Device;
 use agora_engine::net::infer_graph;
+use agora_engine::params::Checkpoint;
 
 use agora_app::protocol::{BackendChoice, BackendKind, Command, Event, Measurement, Setup};
 
@@ -63,7 +64,20 @@ impl Runner {
 
     pub async fn handle(&mut self, command: Command) {
         match command {
-            Command::Setup(setup) => self.setup(setup).await,
+            Command::Setup(setup) => self.setup(setup, None).await,
+            Command::Restore { setup, trained } => self.setup(setup, Some(*trained)).await,
+            Command::ReadWeights => {
+                let weights = match &self.job {
+                    Some(job) => job
+                        .weights()
+                        .await
+                        .map(|(params, epoch)| Box::new(Checkpoint { params, epoch })),
+                    None => None,
+                };
+                self.emit(&Event::Weights(weights.ok_or_else(|| {
+                    "There is no trained network to save yet.".to_owned()
+                })));
+            }
             Command::Switch(setup) => self.switch(setup).await,
             Command::Play => {
                 if self.job.as_ref().is_none_or(|job| job.trainer.is_none()) {
@@ -151,8 +165,9 @@ impl Runner {
         }
     }
 
-    /// Loads the setup's samples and builds its trainer from the seed; stays paused.
-    async fn setup(&mut self, setup: Setup) {
+    /// Loads the setup's samples and builds its trainer from the seed (or from `trained`, the
+    /// saved weights and epoch); stays paused.
+    async fn setup(&mut self, setup: Setup, trained: Option<Checkpoint>) {
         self.stop();
         self.emit(&Event::Running(false));
         self.job = None;
@@ -172,7 +187,8 @@ impl Runner {
         });
         let mut job = Job::new(setup, split);
         let (kind, reason) = self.choose(&mut job);
-        job.launch(&self.context, kind, reason, None, None).await;
+        let resume = trained.map(|trained| (trained.params, trained.epoch));
+        job.launch(&self.context, kind, reason, None, resume).await;
         self.active = job.active;
         self.job = Some(job);
     }
@@ -208,7 +224,7 @@ impl Runner {
                     self.set_backend(backend).await;
                 }
             }
-            _ => self.setup(setup).await,
+            _ => self.setup(setup, None).await,
         }
     }
 

@@ -31,7 +31,8 @@ pub fn privacy_panel(props: &PrivacyPanelProps) -> Html {
             confirming.set(false);
             let dispatcher = project.dispatcher();
             wasm_bindgen_futures::spawn_local(async move {
-                match store_delete_all().await {
+                let projects = crate::ui::keep::store_delete_projects().await;
+                match store_delete_all().await.and(projects) {
                     Ok(_) => dispatcher.dispatch(AlbumAction::Cleared),
                     Err(error) => dispatcher.dispatch(AlbumAction::Refused(format!(
                         "Your data could not be deleted ({}). Close other Agora tabs and try again.",

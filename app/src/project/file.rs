@@ -1,0 +1,271 @@
+//! A project as one file a person keeps, moves to another computer or hands to a teacher:
+//! a zip (`.agora`) that any zip tool opens, holding
+//!
+//! | entry | what |
+//! |---|---|
+//! | `manifest.json` | `{"format": "agora-project", "version": 1, "saved_by": …, "epoch": …, "entries": […]}` |
+//! | `project.json` | the [`Project`]: data choice, network, recipe, seed, split, augmentation, backend |
+//! | `weights.safetensors` | the trained weights (PyTorch's `state_dict` names and layout), when trained |
+//! | `README.txt` | what the entries are, for whoever unzips it |
+//!
+//! Opening trusts nothing in the file: the zip is read within [`LIMITS`], a newer format
+//! version is refused rather than half-read, the project is settled as any edit is, and the
+//! weights must fit its network exactly. Every refusal says what is wrong; nothing is changed
+//! until the whole file has been read.
+
+use agora_engine::params::Checkpoint;
+use agora_engine::weights::{WeightsError, read_safetensors, write_safetensors};
+use agora_engine::zip::{ZipError, ZipLimits, ZipReader, ZipWriter};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::Project;
+
+/// What the file says it is.
+pub const FORMAT: &str = "agora-project";
+/// The format version this build writes and the newest it reads.
+pub const VERSION: u32 = 1;
+/// The file name a saved project suggests.
+pub const EXTENSION: &str = "agora";
+/// The most a project file may be (its weights dominate: 500 MB is 125 million parameters).
+pub const MAX_FILE_BYTES: usize = 512 << 20;
+/// What a project file's zip may hold.
+pub const LIMITS: ZipLimits = ZipLimits {
+    max_entries: 64,
+    max_entry_bytes: MAX_FILE_BYTES as u64,
+    max_total_bytes: MAX_FILE_BYTES as u64,
+};
+/// The most `project.json` may take: a network of thousands of layers is a few hundred KB.
+const MAX_PROJECT_JSON: usize = 4 << 20;
+
+const MANIFEST: &str = "manifest.json";
+const PROJECT: &str = "project.json";
+const WEIGHTS: &str = "weights.safetensors";
+const README: &str = "README.txt";
+
+/// A project as saved: what it is, and how far it had trained.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedProject {
+    pub project: Project,
+    /// The trained weights and their epoch; `None` for a project not trained yet.
+    pub trained: Option<Checkpoint>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    #[serde(default)]
+    saved_by: String,
+    /// Completed epochs of the saved weights.
+    #[serde(default)]
+    epoch: Option<usize>,
+    #[serde(default)]
+    entries: Vec<String>,
+}
+
+/// Why a project file cannot be opened. The texts are for the person who chose it.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum FileError {
+    #[error("This file is {bytes} bytes; a project file can be at most {max} bytes.", max = MAX_FILE_BYTES)]
+    TooBig { bytes: usize },
+    #[error("This is not an Agora project file: {0}.")]
+    Zip(ZipError),
+    #[error("This zip is not an Agora project file: it has no manifest.json.")]
+    NoManifest,
+    #[error("This file's manifest.json could not be read ({0}).")]
+    Manifest(String),
+    #[error("This zip is a \"{0}\" file, not an Agora project.")]
+    OtherFormat(String),
+    #[error(
+        "This project was saved by a newer Agora (format version {0}; this page reads up to {VERSION}). Open it in the newer Agora, or reload this page to update it."
+    )]
+    Newer(u32),
+    #[error("This project file has no project.json.")]
+    NoProject,
+    #[error("This file's project.json could not be read ({0}).")]
+    Project(String),
+    #[error("The saved weights do not fit the saved network: {0}.")]
+    Weights(WeightsError),
+    #[error("The manifest says the weights are from epoch {0}, but the file holds no weights.")]
+    MissingWeights(usize),
+    #[error("This project could not be written: {0}.")]
+    Write(String),
+}
+
+impl From<ZipError> for FileError {
+    fn from(error: ZipError) -> Self {
+        FileError::Zip(error)
+    }
+}
+
+/// The project as a file's bytes.
+///
+/// # Errors
+/// The weights do not fit the network (a bug upstream), or the file would pass 4 GiB.
+pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> {
+    let project = serde_json::to_vec_pretty(&saved.project)
+        .map_err(|error| FileError::Write(error.to_string()))?;
+    let weights = saved
+        .trained
+        .as_ref()
+        .map(|trained| {
+            let epoch = trained.epoch.to_string();
+            write_safetensors(
+                &saved.project.network,
+                &trained.params,
+                &[("format", "agora-weights"), ("epoch", &epoch)],
+            )
+        })
+        .transpose()
+        .map_err(|error| FileError::Write(error.to_string()))?;
+    let mut entries = vec![PROJECT.to_owned(), README.to_owned()];
+    if weights.is_some() {
+        entries.push(WEIGHTS.to_owned());
+    }
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        version: VERSION,
+        saved_by: saved_by.into(),
+        epoch: saved.trained.as_ref().map(|trained| trained.epoch),
+        entries,
+    };
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|error| FileError::Write(error.to_string()))?;
+    let mut zip = ZipWriter::new();
+    zip.add(MANIFEST, &manifest)?;
+    zip.add(PROJECT, &project)?;
+    if let Some(weights) = &weights {
+        zip.add(WEIGHTS, weights)?;
+    }
+    zip.add(README, readme().as_bytes())?;
+    Ok(zip.finish()?)
+}
+
+/// Reads a project file, checking all of it before anything is used.
+///
+/// # Errors
+/// Every way the file can be wrong has its own [`FileError`].
+pub fn open(bytes: &[u8]) -> Result<SavedProject, FileError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(FileError::TooBig { bytes: bytes.len() });
+    }
+    let zip = ZipReader::open(bytes, LIMITS)?;
+    if !zip.contains(MANIFEST) {
+        return Err(FileError::NoManifest);
+    }
+    let manifest: Manifest = serde_json::from_slice(&zip.read(MANIFEST)?)
+        .map_err(|error| FileError::Manifest(error.to_string()))?;
+    if manifest.format != FORMAT {
+        return Err(FileError::OtherFormat(manifest.format));
+    }
+    if manifest.version > VERSION {
+        return Err(FileError::Newer(manifest.version));
+    }
+    if !zip.contains(PROJECT) {
+        return Err(FileError::NoProject);
+    }
+    let json = zip.read(PROJECT)?;
+    if json.len() > MAX_PROJECT_JSON {
+        return Err(FileError::Project(format!(
+            "it is {} bytes, over the {MAX_PROJECT_JSON} a project takes",
+            json.len()
+        )));
+    }
+    let mut project: Project =
+        serde_json::from_slice(&json).map_err(|error| FileError::Project(error.to_string()))?;
+    // As every edit does: values in range, the network's input and head following the data.
+    project.settle();
+    let trained = if zip.contains(WEIGHTS) {
+        let (params, metadata) =
+            read_safetensors(&project.network, &zip.read(WEIGHTS)?).map_err(FileError::Weights)?;
+        let epoch = metadata
+            .get("epoch")
+            .and_then(|epoch| epoch.parse().ok())
+            .or(manifest.epoch)
+            .unwrap_or(0);
+        Some(Checkpoint { params, epoch })
+    } else if let Some(epoch) = manifest.epoch {
+        return Err(FileError::MissingWeights(epoch));
+    } else {
+        None
+    };
+    Ok(SavedProject { project, trained })
+}
+
+/// The name a saved project suggests: `agora-circle-epoch-12.agora`.
+pub fn file_name(saved: &SavedProject) -> String {
+    let data = saved.project.data.short_name();
+    match &saved.trained {
+        Some(trained) => format!("agora-{data}-epoch-{}.{EXTENSION}", trained.epoch),
+        None => format!("agora-{data}.{EXTENSION}"),
+    }
+}
+
+fn readme() -> String {
+    format!(
+        "An Agora project ({FORMAT}, format version {VERSION}).\n\n\
+         Open it in Agora with \"Open project\". The entries:\n\
+         - manifest.json: the format, its version, the epoch the weights are from.\n\
+         - project.json: the data choice, the network, the training recipe, seed and split.\n\
+         - weights.safetensors (when trained): every parameter as float32, named and shaped as\n\
+         \x20 PyTorch's state_dict of the same network (layers.<i>.weight, .bias, .running_mean,\n\
+         \x20 .running_var; Linear weights as [out, in]). Load it with\n\
+         \x20 safetensors.numpy.load_file(\"weights.safetensors\") or safetensors.torch.load_file.\n\n\
+         Your images are not in this file; they stay in the browser that holds them.\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::ProjectAction;
+    use agora_engine::params::initial_params;
+
+    fn trained() -> SavedProject {
+        let project = Project::default().apply(ProjectAction::SetUnits { index: 0, units: 5 });
+        let params = initial_params(&project.network, project.recipe.init, 9).unwrap();
+        SavedProject {
+            project,
+            trained: Some(Checkpoint { params, epoch: 12 }),
+        }
+    }
+
+    #[test]
+    fn round_trips_project_and_weights() {
+        let saved = trained();
+        let bytes = save(&saved, "Agora test").unwrap();
+        assert_eq!(open(&bytes).unwrap(), saved);
+        let untrained = SavedProject {
+            project: Project::digits(),
+            trained: None,
+        };
+        assert_eq!(open(&save(&untrained, "t").unwrap()).unwrap(), untrained);
+        assert_eq!(file_name(&saved), "agora-circle-epoch-12.agora");
+    }
+
+    #[test]
+    fn the_file_is_a_zip_with_its_entries_named() {
+        let bytes = save(&trained(), "Agora test").unwrap();
+        let zip = ZipReader::open(&bytes, LIMITS).unwrap();
+        assert_eq!(
+            zip.names(),
+            vec![MANIFEST, PROJECT, WEIGHTS, README],
+            "the order other tools list"
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&zip.read(MANIFEST).unwrap()).unwrap();
+        assert_eq!(manifest["format"], "agora-project");
+        assert_eq!(manifest["version"], 1);
+        assert_eq!(manifest["epoch"], 12);
+    }
+
+    #[test]
+    fn every_cut_is_refused_with_a_message() {
+        let bytes = save(&trained(), "Agora test").unwrap();
+        for len in (0..bytes.len()).step_by(7) {
+            let error = open(&bytes[..len]).unwrap_err();
+            assert!(!error.to_string().is_empty());
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The project kept: saved to a file ("Save project"), opened from one ("Open project…"), and
+//! kept in this browser's IndexedDB (`static/agora-projects.js`) as the same file's bytes, so
+//! a reload, a closed tab or a browser restart resumes it with its trained weights.
+//!
+//! Weights live in the worker; [`Editor::request_weights`] asks for them and [`on_weights`]
+//! (called from the worker's message handler) writes the file once they arrive. The format is
+//! `crate::project::file`'s, tested natively.
+
+use js_sys::Uint8Array;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::Editor;
+use super::chosen::{file_bytes, file_name, file_size, files_from_list};
+use crate::project::Project;
+use crate::project::file::{self, MAX_FILE_BYTES, SavedProject};
+use crate::session::{Notice, Session, SessionAction};
+use agora_engine::params::Checkpoint;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = agoraProjects, js_name = save)]
+    async fn store_save(slot: &str, bytes: Uint8Array) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = agoraProjects, js_name = load)]
+    async fn store_load(slot: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = agoraProjects, js_name = deleteAll)]
+    pub(in crate::ui) async fn store_delete_projects() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = agoraProjects, js_name = persist)]
+    async fn persist() -> JsValue;
+    #[wasm_bindgen(js_namespace = agoraProjects, js_name = download)]
+    fn download(bytes: Uint8Array, name: &str);
+}
+
+const SAVED_BY: &str = concat!("Agora ", env!("CARGO_PKG_VERSION"));
+
+/// Where a project is kept: the page's two projects, rows of numbers and images.
+fn slot(project: &Project) -> &'static str {
+    if project.data.is_images() {
+        "images"
+    } else {
+        "rows"
+    }
+}
+
+fn js_message(error: &JsValue) -> String {
+    error.dyn_ref::<js_sys::Error>().map_or_else(
+        || format!("{error:?}"),
+        |error| String::from(error.message()),
+    )
+}
+
+fn is_quota(error: &JsValue) -> bool {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .is_some_and(|error| error.name() == "QuotaExceededError")
+}
+
+fn notice(editor: &Editor, text: String, problem: bool) {
+    editor
+        .sessions
+        .dispatch(SessionAction::Notice(Some(Notice { text, problem })));
+}
+
+fn size_text(bytes: usize) -> String {
+    #[allow(clippy::cast_precision_loss)] // a size to read, not to compute with
+    let value = bytes as f64;
+    if bytes >= 1 << 20 {
+        format!("{:.1} MB", value / f64::from(1 << 20))
+    } else {
+        format!("{:.1} KB", value / 1024.0)
+    }
+}
+
+/// Keeps `saved` in this browser under its project's slot.
+async fn keep(editor: &Editor, saved: &SavedProject) {
+    let Ok(bytes) = file::save(saved, SAVED_BY) else {
+        return;
+    };
+    if let Err(error) = store_save(slot(&saved.project), Uint8Array::from(bytes.as_slice())).await {
+        let text = if is_quota(&error) {
+            "This browser's storage for Agora is full, so the latest training was not kept here (what was kept before still is). Save the project to a file, or free space by deleting images.".to_owned()
+        } else {
+            format!(
+                "The project could not be kept in this browser ({}); save it to a file to keep it.",
+                js_message(&error)
+            )
+        };
+        notice(editor, text, true);
+    }
+}
+
+/// Keeps a project whose network or data just changed (no weights yet).
+pub fn keep_untrained(editor: &Editor, project: &Project) {
+    if !editor.resumed.get() {
+        return;
+    }
+    let editor = editor.clone();
+    let saved = SavedProject {
+        project: project.clone(),
+        trained: None,
+    };
+    wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
+}
+
+/// The worker's weights arrived: save them to a file and/or keep them, as asked.
+pub fn on_weights(editor: &Editor, weights: Result<Box<Checkpoint>, String>) {
+    let download_now = editor.saving.replace(false);
+    let keep_now = editor.keeping.replace(false) && editor.resumed.get();
+    let project = editor.mirror.borrow().clone();
+    let trained = weights.ok().map(|trained| *trained);
+    let mut saved = SavedProject { project, trained };
+    // The network may have changed while the weights were on their way: then they belong to
+    // no project on screen, and the project is saved untrained.
+    let bytes = file::save(&saved, SAVED_BY).or_else(|_| {
+        saved.trained = None;
+        file::save(&saved, SAVED_BY)
+    });
+    if download_now {
+        match &bytes {
+            Ok(bytes) => {
+                let name = file::file_name(&saved);
+                download(Uint8Array::from(bytes.as_slice()), &name);
+                let what = saved.trained.as_ref().map_or_else(
+                    || "the network and recipe (not trained yet)".to_owned(),
+                    |trained| {
+                        format!(
+                            "the network, recipe and weights after {} epochs",
+                            trained.epoch
+                        )
+                    },
+                );
+                notice(
+                    editor,
+                    format!(
+                        "Saved {name} ({}): {what}. Your images are not in it.",
+                        size_text(bytes.len())
+                    ),
+                    false,
+                );
+            }
+            Err(error) => notice(editor, error.to_string(), true),
+        }
+    }
+    if keep_now {
+        let editor = editor.clone();
+        wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
+    }
+}
+
+/// Reads a kept project's bytes, if this browser holds one for `slot`.
+async fn load_slot(slot: &str) -> Option<SavedProject> {
+    let bytes = store_load(slot).await.ok()?;
+    let bytes = bytes.dyn_ref::<Uint8Array>()?.to_vec();
+    file::open(&bytes).ok()
+}
+
+/// At start: brings back the projects this browser kept. With no link, the kept project is
+/// the one on screen; with a link to the same run, its weights come back; another link wins.
+/// Until this is done nothing is kept, so a fresh start cannot overwrite what was kept.
+pub fn resume(editor: Editor, from_link: bool) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let shown = editor.mirror.borrow().clone();
+        let other = if shown.data.is_images() {
+            "rows"
+        } else {
+            "images"
+        };
+        if let Some(saved) = load_slot(slot(&shown)).await {
+            let same_run = saved.project.same_run(&editor.mirror.borrow().clone());
+            if !from_link {
+                editor.restore(saved);
+            } else if same_run && let Some(trained) = saved.trained {
+                *editor.pending.borrow_mut() = Some(trained);
+                if editor.sent.get() {
+                    editor.setup();
+                }
+            }
+        }
+        if let Some(saved) = load_slot(other).await {
+            editor.restore_parked(saved);
+        }
+        editor.resumed.set(true);
+        let granted = persist().await.as_string().unwrap_or_default();
+        editor.persisted.set(granted == "granted");
+    });
+}
+
+/// Opens a chosen project file: read and checked whole, then, if the person agrees, it
+/// replaces the project of its kind. A bad file changes nothing and says what is wrong.
+async fn open_file(editor: &Editor, file: JsValue) {
+    let name = file_name(&file);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // sizes are whole bytes
+    let size = file_size(&file).max(0.0) as usize;
+    if size > MAX_FILE_BYTES {
+        notice(
+            editor,
+            format!("{name}: {}", file::FileError::TooBig { bytes: size }),
+            true,
+        );
+        return;
+    }
+    let Ok(bytes) = file_bytes(&file).await else {
+        notice(
+            editor,
+            format!("{name}: the browser could not read this file."),
+            true,
+        );
+        return;
+    };
+    let bytes = bytes
+        .dyn_ref::<Uint8Array>()
+        .map(Uint8Array::to_vec)
+        .unwrap_or_default();
+    let saved = match file::open(&bytes) {
+        Ok(saved) => saved,
+        Err(error) => {
+            notice(
+                editor,
+                format!("{name}: {error} Nothing was changed."),
+                true,
+            );
+            return;
+        }
+    };
+    let kind = if saved.project.data.is_images() {
+        "image classifier"
+    } else {
+        "playground"
+    };
+    let trained = saved.trained.as_ref().map_or_else(
+        || "not trained yet".to_owned(),
+        |trained| format!("trained for {} epochs", trained.epoch),
+    );
+    let question = format!(
+        "Open {name} ({trained})? It replaces the {kind}'s current project; save that first if you want to keep it."
+    );
+    let agreed = web_sys::window()
+        .and_then(|window| window.confirm_with_message(&question).ok())
+        .unwrap_or(false);
+    if !agreed {
+        notice(
+            editor,
+            format!("{name} was not opened; your project is as it was."),
+            false,
+        );
+        return;
+    }
+    let waits = match &saved.project.data {
+        crate::project::Data::Table(setup) => Some(format!(
+            " Choose its table ({}) again to go on training: the file holds the setup, not the rows.",
+            setup.name
+        )),
+        crate::project::Data::Photos { .. } => {
+            Some(" It trains on the images in this browser.".to_owned())
+        }
+        _ => None,
+    };
+    let text = format!("Opened {name}: {trained}.{}", waits.unwrap_or_default());
+    editor.restore(saved);
+    notice(editor, text, false);
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ProjectBarProps {
+    pub editor: Editor,
+    pub session: UseReducerHandle<Session>,
+}
+
+/// Save project, Open project…, and what the last of them (or keeping) did.
+#[function_component(ProjectBar)]
+pub fn project_bar(props: &ProjectBarProps) -> Html {
+    let save = {
+        let editor = props.editor.clone();
+        Callback::from(move |_: MouseEvent| editor.request_weights(true))
+    };
+    let open = {
+        let editor = props.editor.clone();
+        Callback::from(move |event: Event| {
+            let Some(input) = event.target_dyn_into::<HtmlInputElement>() else {
+                return;
+            };
+            let files = files_from_list(input.files().map(JsValue::from).unwrap_or_default());
+            input.set_value("");
+            if let Some(file) = files.iter().next() {
+                let editor = editor.clone();
+                wasm_bindgen_futures::spawn_local(async move { open_file(&editor, file).await });
+            }
+        })
+    };
+    let notice = props.session.notice.as_ref().map(|notice| {
+        let class = if notice.problem {
+            "project-notice problem"
+        } else {
+            "project-notice"
+        };
+        let role = if notice.problem { "alert" } else { "status" };
+        html! { <div class={class} role={role} data-testid="project-notice">{ &notice.text }</div> }
+    });
+    let kept = if props.editor.persisted.get() {
+        "Kept in this browser (persistent storage granted)"
+    } else {
+        "Kept in this browser (it may clear it when space runs low)"
+    };
+    html! {
+        <div class="project-bar">
+            <button class="project-button" onclick={save} data-testid="save-project"
+                title="Save the network, recipe and trained weights to a file">{ "Save project" }</button>
+            <label class="project-button" title="Open a project file saved by Agora">
+                { "Open project…" }
+                <input type="file" accept=".agora,application/zip" class="hidden-input" onchange={open} data-testid="open-project" />
+            </label>
+            <span class="project-kept" data-testid="project-kept">{ kept }</span>
+            { for notice }
+        </div>
+    }
+}

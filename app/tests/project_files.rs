@@ -1,0 +1,109 @@
+//! Project files made by other tools (Python's zipfile with deflated entries, Hugging Face's
+//! safetensors), written by `scripts/make_bad_projects.py`: the good one opens with the
+//! numbers the script wrote; each bad one is refused with the message a person reads.
+
+use std::path::PathBuf;
+
+use agora_app::project::Project;
+use agora_app::project::file::{self, SavedProject};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/projects")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+#[test]
+fn the_fixture_project_is_the_playgrounds_opening_one() {
+    let project: Project = serde_json::from_slice(&fixture("project.json")).unwrap();
+    assert_eq!(project, Project::default());
+}
+
+#[test]
+fn a_file_python_wrote_opens_with_its_numbers() {
+    let saved = file::open(&fixture("good.agora")).unwrap();
+    assert_eq!(saved.project, Project::default());
+    let trained = saved.trained.expect("the file holds weights");
+    assert_eq!(trained.epoch, 7);
+    // Values are their position / 1000 in PyTorch's [out, in] layout; ours is [in, out].
+    let first = &trained.params[0][0];
+    assert_eq!(first.shape, vec![2, 4]);
+    let torch_at = |out: usize, input: usize| (out * 2 + input) as f32 / 1000.0;
+    assert_eq!(first.values[4 + 1], torch_at(1, 1));
+    assert_eq!(first.values[3], torch_at(3, 0));
+    assert_eq!(trained.params[4][1].values, vec![0.0, 0.001]);
+    // Saved again by Agora, it reopens to the same numbers.
+    let again = file::save(
+        &SavedProject {
+            project: saved.project.clone(),
+            trained: Some(trained.clone()),
+        },
+        "test",
+    )
+    .unwrap();
+    assert_eq!(file::open(&again).unwrap().trained, Some(trained));
+}
+
+#[test]
+fn every_bad_file_gets_its_message() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "bad-not-a-zip.agora",
+            "This is not an Agora project file: this file is not a zip archive",
+        ),
+        ("bad-empty.agora", "this file is not a zip archive"),
+        ("bad-cut-off.agora", "the file is cut off"),
+        (
+            "bad-newer-version.agora",
+            "saved by a newer Agora (format version 99; this page reads up to 1)",
+        ),
+        (
+            "bad-other-format.agora",
+            "This zip is a \"teachable-machine\" file, not an Agora project.",
+        ),
+        ("bad-no-manifest.agora", "it has no manifest.json"),
+        ("bad-not-json.agora", "project.json could not be read"),
+        (
+            "bad-wrong-shapes.agora",
+            "The saved weights do not fit the saved network: \"layers.0.weight\" is [3, 2] in the weights file, but layer 1 (Dense 4) of this network needs [4, 2].",
+        ),
+        (
+            "bad-nan-weights.agora",
+            "\"layers.2.bias\" holds a number that is not finite",
+        ),
+        ("bad-float16-weights.agora", "holds F16 numbers for"),
+        (
+            "bad-no-weights.agora",
+            "the weights are from epoch 7, but the file holds no weights",
+        ),
+        (
+            "bad-dot-dot.agora",
+            "\"../../evil.txt\" points outside the archive (it climbs out with ..)",
+        ),
+        (
+            "bad-absolute-path.agora",
+            "\"/etc/cron.d/evil\" points outside the archive (it is an absolute path)",
+        ),
+        (
+            "bad-thousands-of-entries.agora",
+            "the archive holds 5003 entries; a project file has at most 64",
+        ),
+        (
+            "bad-declared-size.agora",
+            "declares 4000000000 bytes unpacked, over the 536870912 bytes allowed",
+        ),
+        (
+            "bad-checksum.agora",
+            "\"project.json\" is damaged (its checksum does not match)",
+        ),
+    ];
+    assert!(cases.len() >= 12);
+    for (name, expected) in cases {
+        let error = file::open(&fixture(name)).expect_err(name).to_string();
+        assert!(
+            error.contains(expected),
+            "{name}: expected …{expected}…, got: {error}"
+        );
+    }
+}
