@@ -4,6 +4,10 @@ and Hugging Face's safetensors — one good and a corpus of bad ones, each bad i
 person (or an attacker) could hand Agora's "Open project…".
 
     pip install safetensors numpy && python3 scripts/make_bad_projects.py
+    python3 scripts/make_bad_projects.py --check saved.agora   # a file Agora saved
+
+With --check it reads a project file Agora wrote the other way round: Python's zipfile tests
+every entry's CRC, safetensors loads the weights, and their names and shapes are printed.
 
 Input: app/tests/fixtures/projects/project.json (TensorFlow Playground's opening project as
 Agora writes it: two features, tanh layers of 4 and 2, two classes).
@@ -14,10 +18,11 @@ import io
 import json
 import pathlib
 import struct
+import sys
 import zipfile
 
 import numpy as np
-from safetensors.numpy import save
+from safetensors.numpy import load, save
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "app" / "tests" / "fixtures" / "projects"
 PROJECT = (OUT / "project.json").read_bytes()
@@ -40,7 +45,8 @@ def weights(shapes=SHAPES, dtype=np.float32, poison=None):
         tensors[name] = values.astype(dtype)
     if poison:
         tensors[poison][0] = np.nan
-    return save(tensors, metadata={"format": "agora-weights", "epoch": "7"})
+    # One metadata key: safetensors writes its metadata map in no fixed order.
+    return save(tensors, metadata={"epoch": "7"})
 
 
 def manifest(version=1, fmt="agora-project", epoch=7):
@@ -100,4 +106,20 @@ def main():
         print(f"{name}: {len(data)} bytes")
 
 
-main()
+def check(path):
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None, "an entry's CRC does not match"
+        manifest = json.loads(zf.read("manifest.json"))
+        project = json.loads(zf.read("project.json"))
+        tensors = load(zf.read("weights.safetensors"))
+    assert manifest["format"] == "agora-project", manifest
+    print(f"{path}: {manifest}; {len(project['network']['layers'])} layers")
+    for name, array in tensors.items():
+        assert np.isfinite(array).all(), name
+        print(f"  {name}: {array.dtype} {list(array.shape)}")
+
+
+if len(sys.argv) == 3 and sys.argv[1] == "--check":
+    check(sys.argv[2])
+else:
+    main()
