@@ -6,6 +6,21 @@ use agora_engine::net::ImageSize;
 use agora_engine::recipe::EpochMetrics;
 use serde::{Deserialize, Serialize};
 
+/// One point of the loss chart.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LossPoint {
+    pub epoch: usize,
+    pub train_loss: f32,
+    pub test_loss: f32,
+}
+
+/// What a run showed so far: its loss curve (the plane) and its epochs (images).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunHistory {
+    pub epochs: Vec<EpochReport>,
+    pub losses: Vec<LossPoint>,
+}
+
 /// One finished epoch as the worker reports it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {

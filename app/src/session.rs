@@ -16,13 +16,7 @@ use crate::speed::SpeedSession;
 /// Most points kept in the loss chart; older ones are thinned to every other.
 pub const MAX_HISTORY: usize = 600;
 
-/// One point of the loss chart.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LossPoint {
-    pub epoch: usize,
-    pub train_loss: f32,
-    pub test_loss: f32,
-}
+pub use crate::reports::{LossPoint, RunHistory};
 
 /// What the worker is doing.
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -76,6 +70,9 @@ pub struct Session {
     pub switching: bool,
     /// What saving, opening or keeping the project last did.
     pub notice: Option<Notice>,
+    /// The curves and epochs of a saved run being restored: shown once the worker has its
+    /// samples (its `Data` event would clear them otherwise).
+    pub resuming: Option<RunHistory>,
 }
 
 /// What saving, opening or keeping a project did, for the project bar.
@@ -103,9 +100,19 @@ pub enum SessionAction {
     Switch,
     /// Say what saving, opening or keeping the project did (or clear it).
     Notice(Option<Notice>),
+    /// A saved run is being restored: its curves and epochs come back with its data.
+    Resume(RunHistory),
 }
 
 impl Session {
+    /// What a saved project keeps of this run.
+    pub fn run_history(&self) -> RunHistory {
+        RunHistory {
+            epochs: self.epochs.clone(),
+            losses: self.history.clone(),
+        }
+    }
+
     pub fn epoch(&self) -> usize {
         self.snapshot.as_ref().map_or_else(
             || self.epochs.last().map_or(0, |report| report.metrics.epoch),
@@ -165,6 +172,7 @@ impl Session {
             SessionAction::SpeedStarted => self.speed = std::mem::take(&mut self.speed).started(),
             SessionAction::Switch => return self.switched(),
             SessionAction::Notice(notice) => self.notice = notice,
+            SessionAction::Resume(history) => self.resuming = Some(history),
             SessionAction::Worker(event) => self.apply_event(event),
         }
         self
@@ -223,8 +231,9 @@ impl Session {
                 self.data = Some((train, val));
                 self.inspection = None;
                 self.evaluation = None;
-                self.epochs.clear();
-                self.history.clear();
+                let resumed = self.resuming.take().unwrap_or_default();
+                self.epochs = resumed.epochs;
+                self.history = resumed.losses;
                 self.progress = (0, 0);
             }
             Event::Measuring => self.status = Status::Measuring,
@@ -450,6 +459,37 @@ mod tests {
         );
         let restarted = finished.apply(SessionAction::Worker(Event::Data { train: 10, val: 5 }));
         assert!(restarted.epochs.is_empty() && restarted.status == Status::Paused);
+    }
+
+    #[test]
+    fn a_restored_run_shows_its_epochs_once_the_data_are_in_and_only_then() {
+        let trained = Session::default()
+            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }))
+            .apply(SessionAction::Worker(report(1, 0.5)))
+            .apply(SessionAction::Worker(report(2, 0.4)));
+        let history = trained.run_history();
+        assert_eq!(history.epochs.len(), 2);
+        let restored = Session::default()
+            .apply(SessionAction::Restarted)
+            .apply(SessionAction::Resume(history.clone()));
+        assert!(
+            restored.epochs.is_empty(),
+            "not before the worker has the data"
+        );
+        let restored = restored.apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }));
+        assert_eq!(restored.run_history(), history);
+        assert_eq!(restored.epoch(), 2);
+        let next = restored.apply(SessionAction::Worker(report(3, 0.3)));
+        assert_eq!(
+            next.epochs.len(),
+            3,
+            "training goes on after the restored epochs"
+        );
+        let fresh = next.apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }));
+        assert!(
+            fresh.epochs.is_empty(),
+            "a later restart starts a new curve"
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ fn a_file_python_wrote_opens_with_its_numbers() {
         &SavedProject {
             project: saved.project.clone(),
             trained: Some(trained.clone()),
+            history: saved.history.clone(),
         },
         "test",
     )

@@ -2,7 +2,8 @@
 // network is back (the same test loss to 1e-6, the same epoch) and training goes on from it;
 // save the project to a file, change the network, open the file — asked first, and a "no"
 // changes nothing — and the network, recipe and weights are back; a bad file says what is
-// wrong and changes nothing; a visit without a link resumes the kept project. CPU only.
+// wrong and changes nothing; a visit without a link resumes the kept project; the image
+// classifier's run comes back after a reload and goes on. CPU only.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +105,30 @@ async function run() {
     await waitFor(page, 'the kept project on a bare visit', async () => await cards(page) === 2 && await epoch(page) === stepped.epoch, 60_000);
     await waitFor(page, 'its weights', async () => Math.abs((await testLoss(page)) - stepped.loss) <= 1e-6, 30_000);
     await page.screenshot({ path: join(shots, 'resumed.png') });
+
+    // The image classifier: one epoch of the digits, a reload, and the run is back — its
+    // epoch row, the same validation accuracy — and training goes on to epoch 2, not 1.
+    const rows = async () => page.locator(testid('lab-epoch-row')).evaluateAll((els) =>
+      els.map((el) => [Number(el.dataset.epoch), Number(el.dataset.valAccuracy)]).sort((a, b) => a[0] - b[0]));
+    await page.goto('about:blank');
+    await page.goto(`${server.url}#data=digits&net=flat,fc32,relu,fc10,softmax&seed=3&epochs=1&batch=64&backend=cpu`);
+    await waitFor(page, 'the digits to load', async () => !(await page.locator(testid('lab-play')).isDisabled()), 120_000);
+    await page.locator(testid('lab-play')).click();
+    await waitFor(page, 'the one epoch', async () => /done/.test(await text(page, 'lab-progress')) && (await rows()).length === 1, 120_000);
+    const [[, firstAccuracy]] = await rows();
+    await page.reload();
+    await waitFor(page, 'the run back after a reload', async () => JSON.stringify(await rows()) === JSON.stringify([[1, firstAccuracy]]), 120_000);
+    const epochsField = page.locator(testid('lab-epochs'));
+    await epochsField.fill('2');
+    await epochsField.press('Tab');
+    await waitFor(page, 'two epochs asked for', async () => / of 2 /.test(await text(page, 'lab-progress')), 10_000);
+    await waitFor(page, 'ready to go on', async () => !(await page.locator(testid('lab-play')).isDisabled()), 60_000);
+    await page.locator(testid('lab-play')).click();
+    await waitFor(page, 'epoch 2 after the restored epoch 1', async () => (await rows()).length === 2, 120_000);
+    const second = await rows();
+    assert(second[1][0] === 2 && second[1][1] > 0.8, `went on from the saved weights: ${JSON.stringify(second)}`);
+    console.log(`[project] digits: epoch 1 at ${(firstAccuracy * 100).toFixed(2)} % came back after a reload; epoch 2 at ${(second[1][1] * 100).toFixed(2)} %`);
+    await page.screenshot({ path: join(shots, 'lab-resumed.png') });
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
     const panics = log.filter((line) => /panicked|RuntimeError|unreachable/.test(line));

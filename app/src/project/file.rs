@@ -6,6 +6,7 @@
 //! | `manifest.json` | `{"format": "agora-project", "version": 1, "saved_by": …, "epoch": …, "entries": […]}` |
 //! | `project.json` | the [`Project`]: data choice, network, recipe, seed, split, augmentation, backend |
 //! | `weights.safetensors` | the trained weights (PyTorch's `state_dict` names and layout), when trained |
+//! | `history.json` | the run so far: every epoch's metrics (images) and the loss curve (the plane); NaN as `null` |
 //! | `README.txt` | what the entries are, for whoever unzips it |
 //!
 //! Opening trusts nothing in the file: the zip is read within [`LIMITS`], a newer format
@@ -20,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::Project;
+use crate::reports::{EpochReport, LossPoint, RunHistory};
+use agora_engine::recipe::EpochMetrics;
 
 /// What the file says it is.
 pub const FORMAT: &str = "agora-project";
@@ -42,6 +45,7 @@ const MANIFEST: &str = "manifest.json";
 const PROJECT: &str = "project.json";
 const WEIGHTS: &str = "weights.safetensors";
 const README: &str = "README.txt";
+const HISTORY: &str = "history.json";
 
 /// A project as saved: what it is, and how far it had trained.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +53,83 @@ pub struct SavedProject {
     pub project: Project,
     /// The trained weights and their epoch; `None` for a project not trained yet.
     pub trained: Option<Checkpoint>,
+    /// What the run showed up to those weights.
+    pub history: RunHistory,
+}
+
+/// `history.json`: JSON has no NaN, so a metric that is not a number (accuracy for
+/// regression, a diverged loss) is `null`.
+#[derive(Default, Serialize, Deserialize)]
+struct SavedHistory {
+    #[serde(default)]
+    epochs: Vec<SavedEpoch>,
+    #[serde(default)]
+    losses: Vec<LossPoint>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedEpoch {
+    epoch: usize,
+    train_loss: Option<f32>,
+    train_accuracy: Option<f32>,
+    val_loss: Option<f32>,
+    val_accuracy: Option<f32>,
+    learning_rate: f64,
+    train_seconds: f64,
+    samples_per_second: f64,
+}
+
+fn number(value: f32) -> Option<f32> {
+    value.is_finite().then_some(value)
+}
+
+impl SavedHistory {
+    fn from_run(history: &RunHistory) -> SavedHistory {
+        SavedHistory {
+            epochs: history
+                .epochs
+                .iter()
+                .map(|report| SavedEpoch {
+                    epoch: report.metrics.epoch,
+                    train_loss: number(report.metrics.train_loss),
+                    train_accuracy: number(report.metrics.train_accuracy),
+                    val_loss: number(report.metrics.val_loss),
+                    val_accuracy: number(report.metrics.val_accuracy),
+                    learning_rate: report.metrics.learning_rate,
+                    train_seconds: report.train_seconds,
+                    samples_per_second: report.samples_per_second,
+                })
+                .collect(),
+            losses: history
+                .losses
+                .iter()
+                .copied()
+                .filter(|point| point.train_loss.is_finite() && point.test_loss.is_finite())
+                .collect(),
+        }
+    }
+
+    fn into_run(self) -> RunHistory {
+        RunHistory {
+            epochs: self
+                .epochs
+                .into_iter()
+                .map(|saved| EpochReport {
+                    metrics: EpochMetrics {
+                        epoch: saved.epoch,
+                        train_loss: saved.train_loss.unwrap_or(f32::NAN),
+                        train_accuracy: saved.train_accuracy.unwrap_or(f32::NAN),
+                        val_loss: saved.val_loss.unwrap_or(f32::NAN),
+                        val_accuracy: saved.val_accuracy.unwrap_or(f32::NAN),
+                        learning_rate: saved.learning_rate,
+                    },
+                    train_seconds: saved.train_seconds,
+                    samples_per_second: saved.samples_per_second,
+                })
+                .collect(),
+            losses: self.losses,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -89,6 +170,8 @@ pub enum FileError {
     Weights(WeightsError),
     #[error("The manifest says the weights are from epoch {0}, but the file holds no weights.")]
     MissingWeights(usize),
+    #[error("This file's history.json could not be read ({0}).")]
+    History(String),
     #[error("This project could not be written: {0}.")]
     Write(String),
 }
@@ -119,7 +202,9 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
         })
         .transpose()
         .map_err(|error| FileError::Write(error.to_string()))?;
-    let mut entries = vec![PROJECT.to_owned(), README.to_owned()];
+    let history = serde_json::to_vec(&SavedHistory::from_run(&saved.history))
+        .map_err(|error| FileError::Write(error.to_string()))?;
+    let mut entries = vec![PROJECT.to_owned(), HISTORY.to_owned(), README.to_owned()];
     if weights.is_some() {
         entries.push(WEIGHTS.to_owned());
     }
@@ -135,6 +220,7 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     let mut zip = ZipWriter::new();
     zip.add(MANIFEST, &manifest)?;
     zip.add(PROJECT, &project)?;
+    zip.add(HISTORY, &history)?;
     if let Some(weights) = &weights {
         zip.add(WEIGHTS, weights)?;
     }
@@ -190,7 +276,19 @@ pub fn open(bytes: &[u8]) -> Result<SavedProject, FileError> {
     } else {
         None
     };
-    Ok(SavedProject { project, trained })
+    // The run's curves; a file without them (or from another tool) opens with none.
+    let history = if zip.contains(HISTORY) {
+        serde_json::from_slice::<SavedHistory>(&zip.read(HISTORY)?)
+            .map_err(|error| FileError::History(error.to_string()))?
+            .into_run()
+    } else {
+        RunHistory::default()
+    };
+    Ok(SavedProject {
+        project,
+        trained,
+        history,
+    })
 }
 
 /// The name a saved project suggests: `agora-circle-epoch-12.agora`.
@@ -208,6 +306,7 @@ fn readme() -> String {
          Open it in Agora with \"Open project\". The entries:\n\
          - manifest.json: the format, its version, the epoch the weights are from.\n\
          - project.json: the data choice, the network, the training recipe, seed and split.\n\
+         - history.json: every epoch's metrics and the loss curve so far (null: not a number).\n\
          - weights.safetensors (when trained): every parameter as float32, named and shaped as\n\
          \x20 PyTorch's state_dict of the same network (layers.<i>.weight, .bias, .running_mean,\n\
          \x20 .running_var; Linear weights as [out, in]). Load it with\n\
@@ -225,9 +324,29 @@ mod tests {
     fn trained() -> SavedProject {
         let project = Project::default().apply(ProjectAction::SetUnits { index: 0, units: 5 });
         let params = initial_params(&project.network, project.recipe.init, 9).unwrap();
+        let history = RunHistory {
+            epochs: vec![EpochReport {
+                metrics: EpochMetrics {
+                    epoch: 1,
+                    train_loss: 0.5,
+                    train_accuracy: f32::NAN,
+                    val_loss: 0.25,
+                    val_accuracy: 0.75,
+                    learning_rate: 0.03,
+                },
+                train_seconds: 1.5,
+                samples_per_second: 100.0,
+            }],
+            losses: vec![LossPoint {
+                epoch: 12,
+                train_loss: 0.1,
+                test_loss: 0.2,
+            }],
+        };
         SavedProject {
             project,
             trained: Some(Checkpoint { params, epoch: 12 }),
+            history,
         }
     }
 
@@ -235,10 +354,19 @@ mod tests {
     fn round_trips_project_and_weights() {
         let saved = trained();
         let bytes = save(&saved, "Agora test").unwrap();
-        assert_eq!(open(&bytes).unwrap(), saved);
+        let opened = open(&bytes).unwrap();
+        assert_eq!(opened.project, saved.project);
+        assert_eq!(opened.trained, saved.trained);
+        assert_eq!(opened.history.losses, saved.history.losses);
+        // NaN went out as null and came back as NaN.
+        let epoch = &opened.history.epochs[0];
+        assert!(epoch.metrics.train_accuracy.is_nan());
+        assert_eq!(epoch.metrics.val_accuracy, 0.75);
+        assert_eq!(epoch.samples_per_second, 100.0);
         let untrained = SavedProject {
             project: Project::digits(),
             trained: None,
+            history: RunHistory::default(),
         };
         assert_eq!(open(&save(&untrained, "t").unwrap()).unwrap(), untrained);
         assert_eq!(file_name(&saved), "agora-circle-epoch-12.agora");
@@ -250,7 +378,7 @@ mod tests {
         let zip = ZipReader::open(&bytes, LIMITS).unwrap();
         assert_eq!(
             zip.names(),
-            vec![MANIFEST, PROJECT, WEIGHTS, README],
+            vec![MANIFEST, PROJECT, HISTORY, WEIGHTS, README],
             "the order other tools list"
         );
         let manifest: serde_json::Value =

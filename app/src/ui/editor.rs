@@ -15,7 +15,7 @@ use super::table::LoadedTable;
 use crate::project::file::SavedProject;
 use crate::project::{Data, Project, ProjectAction};
 use crate::protocol::{Command, Setup, TrainData, encode};
-use crate::session::{Session, SessionAction};
+use crate::session::{RunHistory, Session, SessionAction};
 use agora_engine::params::Checkpoint;
 use agora_engine::table::prepare;
 
@@ -94,6 +94,8 @@ pub struct Editor {
     pub resumed: Rc<Cell<bool>>,
     /// Whether the browser granted persistent storage.
     pub persisted: Rc<Cell<bool>>,
+    /// The run's curves and epochs as last shown, for saving with the weights.
+    pub history: Rc<RefCell<RunHistory>>,
 }
 
 impl PartialEq for Editor {
@@ -238,8 +240,13 @@ impl Editor {
         self.projects
             .dispatch(ProjectAction::Load(Box::new(saved.project.clone())));
         write_fragment(&saved.project);
+        let trained = saved.trained.is_some();
         *self.pending.borrow_mut() = saved.trained;
         self.setup();
+        // After `setup`'s restart: the curves come back with the data.
+        if trained {
+            self.sessions.dispatch(SessionAction::Resume(saved.history));
+        }
     }
 
     /// Brings back a kept project into the parked slot (the other tab), to go on from its

@@ -100,6 +100,7 @@ pub fn keep_untrained(editor: &Editor, project: &Project) {
     let saved = SavedProject {
         project: project.clone(),
         trained: None,
+        history: crate::session::RunHistory::default(),
     };
     wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
 }
@@ -110,7 +111,12 @@ pub fn on_weights(editor: &Editor, weights: Result<Box<Checkpoint>, String>) {
     let keep_now = editor.keeping.replace(false) && editor.resumed.get();
     let project = editor.mirror.borrow().clone();
     let trained = weights.ok().map(|trained| *trained);
-    let mut saved = SavedProject { project, trained };
+    let history = editor.history.borrow().clone();
+    let mut saved = SavedProject {
+        project,
+        trained,
+        history,
+    };
     // The network may have changed while the weights were on their way: then they belong to
     // no project on screen, and the project is saved untrained.
     let bytes = file::save(&saved, SAVED_BY).or_else(|_| {
@@ -173,6 +179,9 @@ pub fn resume(editor: Editor, from_link: bool) {
                 editor.restore(saved);
             } else if same_run && let Some(trained) = saved.trained {
                 *editor.pending.borrow_mut() = Some(trained);
+                editor
+                    .sessions
+                    .dispatch(SessionAction::Resume(saved.history));
                 if editor.sent.get() {
                     editor.setup();
                 }
@@ -271,6 +280,8 @@ pub struct ProjectBarProps {
 /// Save project, Open project…, and what the last of them (or keeping) did.
 #[function_component(ProjectBar)]
 pub fn project_bar(props: &ProjectBarProps) -> Html {
+    // What a save takes of the run: as shown now.
+    *props.editor.history.borrow_mut() = props.session.run_history();
     let save = {
         let editor = props.editor.clone();
         Callback::from(move |_: MouseEvent| editor.request_weights(true))

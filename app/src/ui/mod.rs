@@ -100,7 +100,7 @@ fn location_hash() -> String {
 }
 
 /// How often the weights of a project in training are kept in this browser.
-const KEEP_EVERY_MS: i32 = 10_000;
+const KEEP_EVERY_MS: i32 = 30_000;
 
 /// The fragment that opens the speed test.
 const SPEED_FRAGMENT: &str = "#speed";
@@ -171,6 +171,7 @@ pub fn app() -> Html {
         training_now: Rc::clone(&use_memo((), |()| Cell::new(false))),
         resumed: Rc::clone(&use_memo((), |()| Cell::new(false))),
         persisted: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        history: use_mut_ref(crate::session::RunHistory::default),
     };
     let on_table = {
         let table = table.clone();
@@ -199,7 +200,7 @@ pub fn app() -> Html {
             if hash != SPEED_FRAGMENT {
                 write_fragment(&editor.mirror.borrow());
             }
-            // While training, keep its weights every few seconds (a closed tab loses at most
+            // While training, keep its weights every 30 s (a closed tab loses at most
             // that much).
             let keeper = editor.clone();
             let every = Closure::<dyn Fn()>::new(move || {
