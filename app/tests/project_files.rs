@@ -108,3 +108,26 @@ fn every_bad_file_gets_its_message() {
         );
     }
 }
+
+#[test]
+fn a_lenet_file_is_its_weights_and_little_else() {
+    use agora_engine::net::infer_graph;
+    use agora_engine::params::{Checkpoint, initial_params};
+    let project = Project::digits();
+    let params = initial_params(&project.network, project.recipe.init, 1).unwrap();
+    let count = infer_graph(&project.network).unwrap().total_params;
+    let saved = SavedProject {
+        project,
+        trained: Some(Checkpoint { params, epoch: 3 }),
+        history: agora_app::session::RunHistory::default(),
+    };
+    let bytes = file::save(&saved, "test").unwrap();
+    // float32 weights plus the JSON entries, the safetensors header and the zip's directory.
+    assert!(
+        bytes.len() >= count * 4 && bytes.len() < count * 4 + 16_384,
+        "{} bytes for {count} parameters",
+        bytes.len()
+    );
+    assert_eq!(file::open(&bytes).unwrap().trained, saved.trained);
+    println!("LeNet-5 project: {count} parameters, {} bytes", bytes.len());
+}
