@@ -259,6 +259,13 @@ impl Editor {
     /// Asks the worker for the weights, to save them to a file (`download`) or keep them in
     /// this browser.
     pub fn request_weights(&self, download: bool) {
+        if download && !self.ready.get() {
+            // The worker is still starting (messages before it is ready are lost): nothing
+            // has trained yet, so the file holds the setup alone.
+            self.saving.set(true);
+            super::keep::on_weights(self, Err("The worker is still starting.".into()));
+            return;
+        }
         if download {
             self.saving.set(true);
         } else {
