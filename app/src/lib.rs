@@ -35,6 +35,7 @@
 //! ```
 
 pub mod backend;
+pub mod card;
 pub mod colors;
 pub mod link;
 pub mod photos;
@@ -43,6 +44,7 @@ pub mod plane;
 pub mod project;
 pub mod protocol;
 pub mod reports;
+pub mod runs;
 pub mod session;
 pub mod speed;
 

@@ -140,6 +140,9 @@ pub enum Event {
     Data {
         train: usize,
         val: usize,
+        /// Samples of each class that train and that validate (empty for regression).
+        #[serde(default)]
+        counts: Vec<(usize, usize)>,
     },
     /// Timing both backends before choosing one.
     Measuring,

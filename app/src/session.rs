@@ -11,6 +11,7 @@ use std::rc::Rc;
 use agora_engine::snapshot::Snapshot;
 
 use crate::protocol::{BackendKind, EpochReport, EvaluationReport, Event, Inspection, Measurement};
+use crate::runs::{EpochRow, RunAction, RunBook};
 use crate::speed::SpeedSession;
 
 /// Most points kept in the loss chart; older ones are thinned to every other.
@@ -73,6 +74,10 @@ pub struct Session {
     /// The curves and epochs of a saved run being restored: shown once the worker has its
     /// samples (its `Data` event would clear them otherwise).
     pub resuming: Option<RunHistory>,
+    /// This project's recorded runs.
+    pub runs: RunBook,
+    /// The page's clock (ms since 1970) when the latest worker event arrived.
+    pub now_ms: f64,
 }
 
 /// What saving, opening or keeping a project did, for the project bar.
@@ -102,6 +107,10 @@ pub enum SessionAction {
     Notice(Option<Notice>),
     /// A saved run is being restored: its curves and epochs come back with its data.
     Resume(RunHistory),
+    /// Something for the run book (a run began, a label, a deletion…).
+    Runs(RunAction),
+    /// The time now (ms since 1970), sent before each worker event.
+    Clock(f64),
 }
 
 impl Session {
@@ -173,7 +182,14 @@ impl Session {
             SessionAction::Switch => return self.switched(),
             SessionAction::Notice(notice) => self.notice = notice,
             SessionAction::Resume(history) => self.resuming = Some(history),
-            SessionAction::Worker(event) => self.apply_event(event),
+            SessionAction::Runs(action) => self.runs = std::mem::take(&mut self.runs).apply(action),
+            SessionAction::Clock(now) => self.now_ms = now,
+            SessionAction::Worker(event) => {
+                if !self.switching {
+                    self.record(&event);
+                }
+                self.apply_event(event);
+            }
         }
         self
     }
@@ -210,6 +226,23 @@ impl Session {
         shown
     }
 
+    /// What the run book takes from a worker event.
+    fn record(&mut self, event: &Event) {
+        let action = match event {
+            Event::Data { train, val, counts } => RunAction::Data {
+                train: *train,
+                val: *val,
+                counts: counts.clone(),
+            },
+            Event::Backend { active, .. } => RunAction::Backend(active.label().to_owned()),
+            Event::Running(running) => RunAction::Running(*running, self.now_ms),
+            Event::Epoch(report) => RunAction::Row(EpochRow::from_report(report)),
+            Event::Snapshot(snapshot) => RunAction::Row(EpochRow::from_snapshot(snapshot)),
+            _ => return,
+        };
+        self.runs = std::mem::take(&mut self.runs).apply(action);
+    }
+
     fn apply_event(&mut self, event: Event) {
         if self.switching
             && !matches!(
@@ -226,7 +259,7 @@ impl Session {
             }
             Event::Switched => self.switching = false,
             Event::Loading => self.status = Status::Loading,
-            Event::Data { train, val } => {
+            Event::Data { train, val, .. } => {
                 self.status = Status::Paused;
                 self.data = Some((train, val));
                 self.inspection = None;
@@ -432,6 +465,7 @@ mod tests {
             .apply(SessionAction::Worker(Event::Data {
                 train: 8000,
                 val: 2000,
+                counts: vec![],
             }))
             .apply(SessionAction::Worker(Event::Running(true)))
             .apply(SessionAction::Worker(report(1, 0.5)));
@@ -457,14 +491,14 @@ mod tests {
             Status::Finished,
             "a finish stays on screen"
         );
-        let restarted = finished.apply(SessionAction::Worker(Event::Data { train: 10, val: 5 }));
+        let restarted = finished.apply(SessionAction::Worker(Event::Data { train: 10, val: 5, counts: vec![] }));
         assert!(restarted.epochs.is_empty() && restarted.status == Status::Paused);
     }
 
     #[test]
     fn a_restored_run_shows_its_epochs_once_the_data_are_in_and_only_then() {
         let trained = Session::default()
-            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }))
+            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }))
             .apply(SessionAction::Worker(report(1, 0.5)))
             .apply(SessionAction::Worker(report(2, 0.4)));
         let history = trained.run_history();
@@ -476,7 +510,7 @@ mod tests {
             restored.epochs.is_empty(),
             "not before the worker has the data"
         );
-        let restored = restored.apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }));
+        let restored = restored.apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }));
         assert_eq!(restored.run_history(), history);
         assert_eq!(restored.epoch(), 2);
         let next = restored.apply(SessionAction::Worker(report(3, 0.3)));
@@ -485,7 +519,7 @@ mod tests {
             3,
             "training goes on after the restored epochs"
         );
-        let fresh = next.apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }));
+        let fresh = next.apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }));
         assert!(
             fresh.epochs.is_empty(),
             "a later restart starts a new curve"
@@ -513,7 +547,7 @@ mod tests {
         let images = images
             .apply(SessionAction::Worker(snapshot(8, 0.2)))
             .apply(SessionAction::Worker(Event::Switched))
-            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20 }))
+            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }))
             .apply(SessionAction::Worker(report(1, 0.9)));
         assert_eq!((images.snapshot.as_ref(), images.epochs.len()), (None, 1));
         let back = images.apply(SessionAction::Switch);

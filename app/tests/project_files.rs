@@ -39,6 +39,7 @@ fn a_file_python_wrote_opens_with_its_numbers() {
             project: saved.project.clone(),
             trained: Some(trained.clone()),
             history: saved.history.clone(),
+            runs: saved.runs.clone(),
         },
         "test",
     )
@@ -88,7 +89,7 @@ fn every_bad_file_gets_its_message() {
         ),
         (
             "bad-thousands-of-entries.agora",
-            "the archive holds 5003 entries; a project file has at most 64",
+            "the archive holds 5003 entries; a project file has at most 116",
         ),
         (
             "bad-declared-size.agora",
@@ -120,6 +121,7 @@ fn a_lenet_file_is_its_weights_and_little_else() {
         project,
         trained: Some(Checkpoint { params, epoch: 3 }),
         history: agora_app::session::RunHistory::default(),
+        runs: agora_app::runs::RunBook::default(),
     };
     let bytes = file::save(&saved, "test").unwrap();
     // float32 weights plus the JSON entries, the safetensors header and the zip's directory.

@@ -7,6 +7,8 @@
 //! | `project.json` | the [`Project`]: data choice, network, recipe, seed, split, augmentation, backend |
 //! | `weights.safetensors` | the trained weights (PyTorch's `state_dict` names and layout), when trained |
 //! | `history.json` | the run so far: every epoch's metrics (images) and the loss curve (the plane); NaN as `null` |
+//! | `runs.json` | every recorded run ([`RunBook`]): its project, data summary, metrics per epoch, label, notes |
+//! | `runs/<id>.safetensors` | a recorded run's weights, while kept (the current run's are `weights.safetensors`) |
 //! | `README.txt` | what the entries are, for whoever unzips it |
 //!
 //! Opening trusts nothing in the file: the zip is read within [`LIMITS`], a newer format
@@ -22,6 +24,7 @@ use thiserror::Error;
 
 use super::Project;
 use crate::reports::{EpochReport, LossPoint, RunHistory};
+use crate::runs::{MAX_RUNS, RunBook};
 use agora_engine::recipe::EpochMetrics;
 
 /// What the file says it is.
@@ -34,7 +37,7 @@ pub const EXTENSION: &str = "agora";
 pub const MAX_FILE_BYTES: usize = 512 << 20;
 /// What a project file's zip may hold.
 pub const LIMITS: ZipLimits = ZipLimits {
-    max_entries: 64,
+    max_entries: 16 + MAX_RUNS,
     max_entry_bytes: MAX_FILE_BYTES as u64,
     max_total_bytes: MAX_FILE_BYTES as u64,
 };
@@ -46,6 +49,13 @@ const PROJECT: &str = "project.json";
 const WEIGHTS: &str = "weights.safetensors";
 const README: &str = "README.txt";
 const HISTORY: &str = "history.json";
+const RUNS: &str = "runs.json";
+/// The most `runs.json` may take: a hundred runs of 600 epochs are about 10 MB.
+const MAX_RUNS_JSON: usize = 32 << 20;
+
+fn run_weights(id: u32) -> String {
+    format!("runs/{id}.safetensors")
+}
 
 /// A project as saved: what it is, and how far it had trained.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +65,8 @@ pub struct SavedProject {
     pub trained: Option<Checkpoint>,
     /// What the run showed up to those weights.
     pub history: RunHistory,
+    /// Every recorded run, with the weights of those kept.
+    pub runs: RunBook,
 }
 
 /// `history.json`: JSON has no NaN, so a metric that is not a number (accuracy for
@@ -172,6 +184,10 @@ pub enum FileError {
     MissingWeights(usize),
     #[error("This file's history.json could not be read ({0}).")]
     History(String),
+    #[error("This file's runs.json could not be read ({0}).")]
+    Runs(String),
+    #[error("The weights of run {0} do not fit its network: {1}.")]
+    RunWeights(u32, WeightsError),
     #[error("This project could not be written: {0}.")]
     Write(String),
 }
@@ -204,10 +220,32 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
         .map_err(|error| FileError::Write(error.to_string()))?;
     let history = serde_json::to_vec(&SavedHistory::from_run(&saved.history))
         .map_err(|error| FileError::Write(error.to_string()))?;
-    let mut entries = vec![PROJECT.to_owned(), HISTORY.to_owned(), README.to_owned()];
+    let runs = serde_json::to_vec(&saved.runs).map_err(|error| FileError::Write(error.to_string()))?;
+    // The current run's weights are the project's; the others' each in their own entry.
+    let mut run_weights_files = Vec::new();
+    for run in &saved.runs.runs {
+        if let Some(trained) = run.weights.as_ref().filter(|_| saved.runs.current != Some(run.id)) {
+            let epoch = trained.epoch.to_string();
+            let id = run.id.to_string();
+            let bytes = write_safetensors(
+                &run.project.network,
+                &trained.params,
+                &[("format", "agora-weights"), ("epoch", &epoch), ("run", &id)],
+            )
+            .map_err(|error| FileError::Write(error.to_string()))?;
+            run_weights_files.push((run_weights(run.id), bytes));
+        }
+    }
+    let mut entries = vec![
+        PROJECT.to_owned(),
+        HISTORY.to_owned(),
+        RUNS.to_owned(),
+        README.to_owned(),
+    ];
     if weights.is_some() {
         entries.push(WEIGHTS.to_owned());
     }
+    entries.extend(run_weights_files.iter().map(|(name, _)| name.clone()));
     let manifest = Manifest {
         format: FORMAT.into(),
         version: VERSION,
@@ -221,8 +259,12 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     zip.add(MANIFEST, &manifest)?;
     zip.add(PROJECT, &project)?;
     zip.add(HISTORY, &history)?;
+    zip.add(RUNS, &runs)?;
     if let Some(weights) = &weights {
         zip.add(WEIGHTS, weights)?;
+    }
+    for (name, bytes) in &run_weights_files {
+        zip.add(name, bytes)?;
     }
     zip.add(README, readme().as_bytes())?;
     Ok(zip.finish()?)
@@ -284,11 +326,54 @@ pub fn open(bytes: &[u8]) -> Result<SavedProject, FileError> {
     } else {
         RunHistory::default()
     };
+    let runs = read_runs(&zip, trained.as_ref())?;
     Ok(SavedProject {
         project,
         trained,
         history,
+        runs,
     })
+}
+
+/// `runs.json` and the kept runs' weights, each checked against its own network; a file
+/// without runs (an older one) opens with none.
+fn read_runs(zip: &ZipReader, trained: Option<&Checkpoint>) -> Result<RunBook, FileError> {
+    if !zip.contains(RUNS) {
+        return Ok(RunBook::default());
+    }
+    let json = zip.read(RUNS)?;
+    if json.len() > MAX_RUNS_JSON {
+        return Err(FileError::Runs(format!(
+            "it is {} bytes, over the {MAX_RUNS_JSON} the runs take",
+            json.len()
+        )));
+    }
+    let mut book: RunBook =
+        serde_json::from_slice(&json).map_err(|error| FileError::Runs(error.to_string()))?;
+    if book.runs.len() > MAX_RUNS {
+        return Err(FileError::Runs(format!(
+            "it lists {} runs; a project keeps at most {MAX_RUNS}",
+            book.runs.len()
+        )));
+    }
+    book.settle();
+    let current = book.current;
+    for run in &mut book.runs {
+        run.project.settle();
+        let name = run_weights(run.id);
+        if zip.contains(&name) {
+            let (params, metadata) = read_safetensors(&run.project.network, &zip.read(&name)?)
+                .map_err(|error| FileError::RunWeights(run.id, error))?;
+            let epoch = metadata
+                .get("epoch")
+                .and_then(|epoch| epoch.parse().ok())
+                .unwrap_or(0);
+            run.weights = Some(Checkpoint { params, epoch });
+        } else if current == Some(run.id) {
+            run.weights = trained.cloned();
+        }
+    }
+    Ok(book)
 }
 
 /// The name a saved project suggests: `agora-circle-epoch-12.agora`.
@@ -307,6 +392,9 @@ fn readme() -> String {
          - manifest.json: the format, its version, the epoch the weights are from.\n\
          - project.json: the data choice, the network, the training recipe, seed and split.\n\
          - history.json: every epoch's metrics and the loss curve so far (null: not a number).\n\
+         - runs.json: every run recorded: when, how long, network, recipe, seed, data classes\n\
+         \x20 and counts, backend, browser, metrics per epoch, label and model card notes.\n\
+         - runs/<id>.safetensors: the weights of a recorded run, while kept.\n\
          - weights.safetensors (when trained): every parameter as float32, named and shaped as\n\
          \x20 PyTorch's state_dict of the same network (layers.<i>.weight, .bias, .running_mean,\n\
          \x20 .running_var; Linear weights as [out, in]). Load it with\n\
@@ -347,6 +435,7 @@ mod tests {
             project,
             trained: Some(Checkpoint { params, epoch: 12 }),
             history,
+            runs: RunBook::default(),
         }
     }
 
@@ -367,6 +456,7 @@ mod tests {
             project: Project::digits(),
             trained: None,
             history: RunHistory::default(),
+            runs: RunBook::default(),
         };
         assert_eq!(open(&save(&untrained, "t").unwrap()).unwrap(), untrained);
         assert_eq!(file_name(&saved), "agora-circle-epoch-12.agora");
@@ -378,7 +468,7 @@ mod tests {
         let zip = ZipReader::open(&bytes, LIMITS).unwrap();
         assert_eq!(
             zip.names(),
-            vec![MANIFEST, PROJECT, HISTORY, WEIGHTS, README],
+            vec![MANIFEST, PROJECT, HISTORY, RUNS, WEIGHTS, README],
             "the order other tools list"
         );
         let manifest: serde_json::Value =
@@ -395,5 +485,39 @@ mod tests {
             let error = open(&bytes[..len]).unwrap_err();
             assert!(!error.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn runs_come_back_with_their_own_weights() {
+        use crate::runs::{EpochRow, RunAction, RunStart};
+        let mut saved = trained();
+        let other = Project::default().apply(ProjectAction::SetUnits { index: 0, units: 3 });
+        let other_params = initial_params(&other.network, other.recipe.init, 2).unwrap();
+        let mut book = RunBook::default();
+        for (project, params) in [(&other, &other_params), (&saved.project, &saved.trained.as_ref().unwrap().params)] {
+            book = book
+                .apply(RunAction::Began(Box::new(RunStart {
+                    project: project.clone(),
+                    class_names: vec!["a".into(), "b".into()],
+                    data_name: "circle".into(),
+                    provenance: "generated".into(),
+                    browser: "test".into(),
+                    now_ms: 0.0,
+                    continues: false,
+                })))
+                .apply(RunAction::Row(EpochRow { epoch: 3, ..EpochRow::default() }))
+                .apply(RunAction::Weights(Checkpoint { params: params.clone(), epoch: 3 }));
+        }
+        saved.runs = book;
+        let bytes = save(&saved, "t").unwrap();
+        let zip = ZipReader::open(&bytes, LIMITS).unwrap();
+        assert!(zip.contains("runs/1.safetensors"));
+        assert!(!zip.contains("runs/2.safetensors"), "the current run's weights are the project's");
+        let opened = open(&bytes).unwrap();
+        assert_eq!(opened.runs.runs.len(), 2);
+        assert_eq!(opened.runs.current, Some(2));
+        assert_eq!(opened.runs.runs[0].weights.as_ref().map(|w| &w.params), Some(&other_params));
+        assert_eq!(opened.runs.runs[1].weights, saved.trained);
+        assert_eq!(opened.runs.runs[0].project, other);
     }
 }

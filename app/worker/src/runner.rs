@@ -184,6 +184,7 @@ impl Runner {
         self.emit(&Event::Data {
             train: split.train.len(),
             val: split.val.len(),
+            counts: split.class_counts(),
         });
         let mut job = Job::new(setup, split);
         let (kind, reason) = self.choose(&mut job);

@@ -46,6 +46,28 @@ impl Split {
         }
     }
 
+    /// Samples of each class that train and that validate (empty for regression).
+    pub fn class_counts(&self) -> Vec<(usize, usize)> {
+        let count = |samples: &Samples| {
+            let mut counts = vec![0; samples.classes()];
+            for &label in samples.labels().unwrap_or_default() {
+                if let Some(slot) = counts.get_mut(usize::from(label)) {
+                    *slot += 1;
+                }
+            }
+            counts
+        };
+        let (train, val) = (count(&self.train), count(&self.val));
+        (0..train.len().max(val.len()))
+            .map(|class| {
+                (
+                    train.get(class).copied().unwrap_or(0),
+                    val.get(class).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
     /// A few batches of training samples (and a few to validate) to time a backend on,
     /// spread evenly over the set so samples of every class are among them.
     pub fn probe(&self, batch_size: usize, batches: usize) -> Split {
