@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Agora needs on a Debian machine, skipping what is already there:
-# apt packages (Chromium, ChromeDriver, lavapipe, brotli, python3 for the CSP build hook), the wasm32 target, Trunk and
+# apt packages (Chromium, ChromeDriver, lavapipe, brotli, python3 for the CSP build hook, pandas to read the runs exports), the wasm32 target, Trunk and
 # wasm-bindgen-cli at the pinned versions, and the npm packages of the browser tests.
 # Tools go under $AGORA_CACHE (default ~/.cache/agora) so repeat runs are quick.
 set -euo pipefail
@@ -13,7 +13,7 @@ WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's
 mkdir -p "$TOOLS"
 
 need_apt=()
-for pkg in chromium chromium-driver mesa-vulkan-drivers libvulkan1 brotli python3; do
+for pkg in chromium chromium-driver mesa-vulkan-drivers libvulkan1 brotli python3 python3-pandas; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -96,8 +96,8 @@
     },
 
     // Offers `bytes` as a file download named `name` (made here; nothing is sent anywhere).
-    download(bytes, name) {
-      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/zip' }));
+    download(bytes, name, type) {
+      const url = URL.createObjectURL(new Blob([bytes], { type: type || 'application/zip' }));
       const link = document.createElement('a');
       link.href = url;
       link.download = name;
@@ -105,6 +105,12 @@
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
+    },
+    // Prints the page (the model card's print styles show the card alone).
+    print() {
+      document.body.classList.add('printing-card');
+      window.print();
+      document.body.classList.remove('printing-card');
     },
   };
 })();

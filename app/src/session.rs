@@ -111,6 +111,8 @@ pub enum SessionAction {
     Runs(RunAction),
     /// The time now (ms since 1970), sent before each worker event.
     Clock(f64),
+    /// The runs of the project put aside (kept in this browser, read back at start).
+    ParkedRuns(RunBook),
 }
 
 impl Session {
@@ -184,6 +186,10 @@ impl Session {
             SessionAction::Resume(history) => self.resuming = Some(history),
             SessionAction::Runs(action) => self.runs = std::mem::take(&mut self.runs).apply(action),
             SessionAction::Clock(now) => self.now_ms = now,
+            SessionAction::ParkedRuns(book) => {
+                let parked = self.parked.get_or_insert_with(Box::default);
+                parked.runs = RunBook::default().apply(RunAction::Load(Box::new(book)));
+            }
             SessionAction::Worker(event) => {
                 if !self.switching {
                     self.record(&event);
@@ -491,14 +497,22 @@ mod tests {
             Status::Finished,
             "a finish stays on screen"
         );
-        let restarted = finished.apply(SessionAction::Worker(Event::Data { train: 10, val: 5, counts: vec![] }));
+        let restarted = finished.apply(SessionAction::Worker(Event::Data {
+            train: 10,
+            val: 5,
+            counts: vec![],
+        }));
         assert!(restarted.epochs.is_empty() && restarted.status == Status::Paused);
     }
 
     #[test]
     fn a_restored_run_shows_its_epochs_once_the_data_are_in_and_only_then() {
         let trained = Session::default()
-            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }))
+            .apply(SessionAction::Worker(Event::Data {
+                train: 80,
+                val: 20,
+                counts: vec![],
+            }))
             .apply(SessionAction::Worker(report(1, 0.5)))
             .apply(SessionAction::Worker(report(2, 0.4)));
         let history = trained.run_history();
@@ -510,7 +524,11 @@ mod tests {
             restored.epochs.is_empty(),
             "not before the worker has the data"
         );
-        let restored = restored.apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }));
+        let restored = restored.apply(SessionAction::Worker(Event::Data {
+            train: 80,
+            val: 20,
+            counts: vec![],
+        }));
         assert_eq!(restored.run_history(), history);
         assert_eq!(restored.epoch(), 2);
         let next = restored.apply(SessionAction::Worker(report(3, 0.3)));
@@ -519,7 +537,11 @@ mod tests {
             3,
             "training goes on after the restored epochs"
         );
-        let fresh = next.apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }));
+        let fresh = next.apply(SessionAction::Worker(Event::Data {
+            train: 80,
+            val: 20,
+            counts: vec![],
+        }));
         assert!(
             fresh.epochs.is_empty(),
             "a later restart starts a new curve"
@@ -547,7 +569,11 @@ mod tests {
         let images = images
             .apply(SessionAction::Worker(snapshot(8, 0.2)))
             .apply(SessionAction::Worker(Event::Switched))
-            .apply(SessionAction::Worker(Event::Data { train: 80, val: 20, counts: vec![] }))
+            .apply(SessionAction::Worker(Event::Data {
+                train: 80,
+                val: 20,
+                counts: vec![],
+            }))
             .apply(SessionAction::Worker(report(1, 0.9)));
         assert_eq!((images.snapshot.as_ref(), images.epochs.len()), (None, 1));
         let back = images.apply(SessionAction::Switch);

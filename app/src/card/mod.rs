@@ -99,7 +99,10 @@ pub fn build(run: &RunRecord, validation: Option<&Validation<'_>>, made_by: &str
         title: if run.label.is_empty() {
             format!("Model card: run {} on {}", run.id, run.data.name)
         } else {
-            format!("Model card: run {} ({}) on {}", run.id, run.label, run.data.name)
+            format!(
+                "Model card: run {} ({}) on {}",
+                run.id, run.label, run.data.name
+            )
         },
         details: details(run),
         notes: run.notes.clone(),
@@ -138,9 +141,12 @@ pub fn build(run: &RunRecord, validation: Option<&Validation<'_>>, made_by: &str
             row.iter()
                 .copied()
                 .enumerate()
-                .fold((0, f32::NEG_INFINITY), |top, (i, v)| {
-                    if v > top.1 { (i, v) } else { top }
-                })
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |top, (i, v)| {
+                        if v > top.1 { (i, v) } else { top }
+                    },
+                )
                 .0
         })
         .collect();

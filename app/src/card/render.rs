@@ -127,9 +127,9 @@ pub fn markdown(card: &ModelCard) -> String {
     section(&mut out, "calibration");
     match card.ece {
         Some(ece) => {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "Expected calibration error (ECE, {} bins): {}.\n",
+                "Expected calibration error (ECE, {} bins): {}.",
                 card.bins.len(),
                 percent(ece)
             );
@@ -140,7 +140,9 @@ pub fn markdown(card: &ModelCard) -> String {
                     percent(after)
                 );
             }
-            out.push_str("\n| Confidence | Predictions | Mean confidence | Right |\n|---|---:|---:|---:|\n");
+            out.push_str(
+                "\n| Confidence | Predictions | Mean confidence | Right |\n|---|---:|---:|---:|\n",
+            );
             for bin in card.bins.iter().filter(|bin| bin.count > 0) {
                 let _ = writeln!(
                     out,
@@ -200,7 +202,12 @@ fn diagram(card: &ModelCard) -> String {
     );
     #[allow(clippy::cast_precision_loss)]
     let width = inner / card.bins.len().max(1) as f32;
-    for (index, bin) in card.bins.iter().enumerate().filter(|(_, bin)| bin.count > 0) {
+    for (index, bin) in card
+        .bins
+        .iter()
+        .enumerate()
+        .filter(|(_, bin)| bin.count > 0)
+    {
         #[allow(clippy::cast_precision_loss)]
         let x = pad + index as f32 * width;
         let height = bin.accuracy * inner;
@@ -306,7 +313,11 @@ pub fn article(card: &ModelCard) -> String {
         for (actual, (class, row)) in card.classes.iter().zip(&card.confusion).enumerate() {
             let _ = write!(out, "<tr><th>{}</th>", escape(&class.name));
             for (predicted, count) in row.iter().enumerate() {
-                let kind = if actual == predicted { "right" } else { "wrong" };
+                let kind = if actual == predicted {
+                    "right"
+                } else {
+                    "wrong"
+                };
                 let _ = write!(out, "<td class=\"{kind}\">{count}</td>");
             }
             out.push_str("</tr>");
@@ -352,7 +363,11 @@ pub fn article(card: &ModelCard) -> String {
                 .as_ref()
                 .filter(|url| url.starts_with("data:image/"))
             {
-                let _ = write!(out, "<img src=\"{}\" alt=\"\" width=\"48\" height=\"48\">", escape(url));
+                let _ = write!(
+                    out,
+                    "<img src=\"{}\" alt=\"\" width=\"48\" height=\"48\">",
+                    escape(url)
+                );
             }
             let _ = write!(
                 out,

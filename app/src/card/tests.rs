@@ -75,7 +75,11 @@ fn the_card_measures_each_class_and_lists_the_surest_mistakes_first() {
     assert!(card.mistakes[0].thumbnail.is_some() && card.mistakes[1].thumbnail.is_none());
     assert!(card.ece.is_some_and(|ece| (0.0..=1.0).contains(&ece)));
     assert!(card.temperature.is_some());
-    assert!(card.details.iter().any(|(what, value)| what == "Forked from" && value == "run 1"));
+    assert!(
+        card.details
+            .iter()
+            .any(|(what, value)| what == "Forked from" && value == "run 1")
+    );
     assert!(card.title.contains("run 3 (best)"));
 }
 
@@ -96,8 +100,14 @@ fn every_section_is_in_both_formats_and_notes_cannot_inject_markup() {
     let md = markdown(&card);
     let html = page(&card);
     for (id, heading) in SECTIONS {
-        assert!(md.contains(&format!("## {heading}\n")), "{heading} in Markdown");
-        assert!(html.contains(&format!("data-section=\"{id}\"")), "{id} in HTML");
+        assert!(
+            md.contains(&format!("## {heading}\n")),
+            "{heading} in Markdown"
+        );
+        assert!(
+            html.contains(&format!("data-section=\"{id}\"")),
+            "{id} in HTML"
+        );
     }
     assert!(md.contains("| mug | 8 | 3 | 100.0 % |"), "{md}");
     assert!(md.contains("Tell my mugs from my books."));

@@ -220,11 +220,16 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
         .map_err(|error| FileError::Write(error.to_string()))?;
     let history = serde_json::to_vec(&SavedHistory::from_run(&saved.history))
         .map_err(|error| FileError::Write(error.to_string()))?;
-    let runs = serde_json::to_vec(&saved.runs).map_err(|error| FileError::Write(error.to_string()))?;
+    let runs =
+        serde_json::to_vec(&saved.runs).map_err(|error| FileError::Write(error.to_string()))?;
     // The current run's weights are the project's; the others' each in their own entry.
     let mut run_weights_files = Vec::new();
     for run in &saved.runs.runs {
-        if let Some(trained) = run.weights.as_ref().filter(|_| saved.runs.current != Some(run.id)) {
+        if let Some(trained) = run
+            .weights
+            .as_ref()
+            .filter(|_| saved.runs.current != Some(run.id))
+        {
             let epoch = trained.epoch.to_string();
             let id = run.id.to_string();
             let bytes = write_safetensors(
@@ -358,7 +363,7 @@ fn read_runs(zip: &ZipReader, trained: Option<&Checkpoint>) -> Result<RunBook, F
     }
     book.settle();
     let current = book.current;
-    for run in &mut book.runs {
+    for run in book.runs.iter_mut().map(std::rc::Rc::make_mut) {
         run.project.settle();
         let name = run_weights(run.id);
         if zip.contains(&name) {
@@ -368,9 +373,9 @@ fn read_runs(zip: &ZipReader, trained: Option<&Checkpoint>) -> Result<RunBook, F
                 .get("epoch")
                 .and_then(|epoch| epoch.parse().ok())
                 .unwrap_or(0);
-            run.weights = Some(Checkpoint { params, epoch });
+            run.weights = Some(std::rc::Rc::new(Checkpoint { params, epoch }));
         } else if current == Some(run.id) {
-            run.weights = trained.cloned();
+            run.weights = trained.cloned().map(std::rc::Rc::new);
         }
     }
     Ok(book)
@@ -494,7 +499,10 @@ mod tests {
         let other = Project::default().apply(ProjectAction::SetUnits { index: 0, units: 3 });
         let other_params = initial_params(&other.network, other.recipe.init, 2).unwrap();
         let mut book = RunBook::default();
-        for (project, params) in [(&other, &other_params), (&saved.project, &saved.trained.as_ref().unwrap().params)] {
+        for (project, params) in [
+            (&other, &other_params),
+            (&saved.project, &saved.trained.as_ref().unwrap().params),
+        ] {
             book = book
                 .apply(RunAction::Began(Box::new(RunStart {
                     project: project.clone(),
@@ -505,19 +513,34 @@ mod tests {
                     now_ms: 0.0,
                     continues: false,
                 })))
-                .apply(RunAction::Row(EpochRow { epoch: 3, ..EpochRow::default() }))
-                .apply(RunAction::Weights(Checkpoint { params: params.clone(), epoch: 3 }));
+                .apply(RunAction::Row(EpochRow {
+                    epoch: 3,
+                    ..EpochRow::default()
+                }))
+                .apply(RunAction::Weights(std::rc::Rc::new(Checkpoint {
+                    params: params.clone(),
+                    epoch: 3,
+                })));
         }
         saved.runs = book;
         let bytes = save(&saved, "t").unwrap();
         let zip = ZipReader::open(&bytes, LIMITS).unwrap();
         assert!(zip.contains("runs/1.safetensors"));
-        assert!(!zip.contains("runs/2.safetensors"), "the current run's weights are the project's");
+        assert!(
+            !zip.contains("runs/2.safetensors"),
+            "the current run's weights are the project's"
+        );
         let opened = open(&bytes).unwrap();
         assert_eq!(opened.runs.runs.len(), 2);
         assert_eq!(opened.runs.current, Some(2));
-        assert_eq!(opened.runs.runs[0].weights.as_ref().map(|w| &w.params), Some(&other_params));
-        assert_eq!(opened.runs.runs[1].weights, saved.trained);
+        assert_eq!(
+            opened.runs.runs[0].weights.as_ref().map(|w| &w.params),
+            Some(&other_params)
+        );
+        assert_eq!(
+            opened.runs.runs[1].weights.as_deref(),
+            saved.trained.as_ref()
+        );
         assert_eq!(opened.runs.runs[0].project, other);
     }
 }

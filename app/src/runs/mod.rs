@@ -10,8 +10,11 @@
 //! Changed only by [`RunBook::apply`], tested natively; the [`Session`](crate::session::Session)
 //! of each project holds its book.
 
+pub mod columns;
 pub mod diff;
 pub mod export;
+
+use std::rc::Rc;
 
 use agora_engine::params::Checkpoint;
 use serde::{Deserialize, Serialize};
@@ -130,7 +133,7 @@ pub struct RunRecord {
     pub notes: CardNotes,
     /// Its weights, while kept (in a file: `runs/<id>.safetensors`).
     #[serde(skip)]
-    pub weights: Option<Checkpoint>,
+    pub weights: Option<Rc<Checkpoint>>,
 }
 
 impl RunRecord {
@@ -206,6 +209,32 @@ pub fn fingerprint(project: &Project) -> String {
     format!("{:08x}", agora_engine::zip::crc32(network.as_bytes()))
 }
 
+/// The browser and its major version from a user agent ("Chrome 156", "Firefox 133").
+pub fn browser_name(agent: &str) -> String {
+    let version = |product: &str| {
+        agent.split(' ').find_map(|part| {
+            let rest = part.strip_prefix(product)?.strip_prefix('/')?;
+            Some(rest.split('.').next().unwrap_or(rest).to_owned())
+        })
+    };
+    for (product, name) in [
+        ("Edg", "Edge"),
+        ("Firefox", "Firefox"),
+        ("HeadlessChrome", "Chrome (headless)"),
+        ("Chrome", "Chrome"),
+    ] {
+        if let Some(major) = version(product) {
+            return format!("{name} {major}");
+        }
+    }
+    if agent.contains("Safari")
+        && let Some(major) = version("Version")
+    {
+        return format!("Safari {major}");
+    }
+    agent.chars().take(60).collect()
+}
+
 /// What the page knows when it gives the worker a project to train.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunStart {
@@ -222,7 +251,9 @@ pub struct RunStart {
 /// A project's runs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunBook {
-    pub runs: Vec<RunRecord>,
+    /// Oldest first; shared, so the session's copies on every event copy pointers.
+    #[serde(with = "shared")]
+    pub runs: Vec<Rc<RunRecord>>,
     /// The run the worker is training now, once recorded.
     pub current: Option<u32>,
     pub next_id: u32,
@@ -242,6 +273,27 @@ pub struct RunBook {
     pub running_since: Option<f64>,
     #[serde(skip)]
     pub backend: String,
+}
+
+/// `Vec<Rc<RunRecord>>` in a file as a plain array of runs.
+mod shared {
+    use std::rc::Rc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::RunRecord;
+
+    pub fn serialize<S: Serializer>(runs: &[Rc<RunRecord>], to: S) -> Result<S::Ok, S::Error> {
+        let plain: Vec<&RunRecord> = runs.iter().map(Rc::as_ref).collect();
+        plain.serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<Rc<RunRecord>>, D::Error> {
+        Ok(Vec::<RunRecord>::deserialize(from)?
+            .into_iter()
+            .map(Rc::new)
+            .collect())
+    }
 }
 
 /// What changes a run book.
@@ -264,11 +316,11 @@ pub enum RunAction {
     /// The recipe changed mid-run (the learning rate, say): the run goes on with it.
     Recipe(Recipe),
     /// The current run's weights, as last read from the worker.
-    Weights(Checkpoint),
+    Weights(Rc<Checkpoint>),
     Delete(u32),
     Label(u32, String),
     Notes(u32, CardNotes),
-    /// The next run recorded is a child of this one.
+    /// The next run recorded is a child of this one (the current run ends).
     Fork(u32),
     /// This run is being restored: it is the current one from now on.
     Restore(u32),
@@ -278,11 +330,14 @@ pub enum RunAction {
 
 impl RunBook {
     pub fn get(&self, id: u32) -> Option<&RunRecord> {
-        self.runs.iter().find(|run| run.id == id)
+        self.runs.iter().find(|run| run.id == id).map(Rc::as_ref)
     }
 
     fn get_mut(&mut self, id: u32) -> Option<&mut RunRecord> {
-        self.runs.iter_mut().find(|run| run.id == id)
+        self.runs
+            .iter_mut()
+            .find(|run| run.id == id)
+            .map(Rc::make_mut)
     }
 
     pub fn current_run(&self) -> Option<&RunRecord> {
@@ -330,7 +385,10 @@ impl RunBook {
             RunAction::Delete(id) => {
                 self.runs.retain(|run| run.id != id);
                 if self.current == Some(id) {
+                    // Deleted while on screen: what it trains from now on is not recorded
+                    // until the next run begins.
                     self.current = None;
+                    self.start = None;
                 }
                 if self.fork_parent == Some(id) {
                     self.fork_parent = None;
@@ -352,6 +410,7 @@ impl RunBook {
             RunAction::Fork(id) => {
                 if self.get(id).is_some() {
                     self.fork_parent = Some(id);
+                    self.current = None;
                 }
             }
             RunAction::Restore(id) => {
@@ -378,7 +437,7 @@ impl RunBook {
         self.runs.retain(|run| seen.insert(run.id));
         self.runs.truncate(MAX_RUNS);
         let ids: Vec<u32> = self.runs.iter().map(|run| run.id).collect();
-        for run in &mut self.runs {
+        for run in self.runs.iter_mut().map(Rc::make_mut) {
             run.label = run.label.trim().chars().take(MAX_LABEL).collect();
             run.notes.intended_use = run.notes.intended_use.chars().take(MAX_NOTE).collect();
             run.notes.limits = run.notes.limits.chars().take(MAX_NOTE).collect();
@@ -410,7 +469,7 @@ impl RunBook {
             };
             let record = self.record(&start);
             self.current = Some(record.id);
-            self.runs.push(record);
+            self.runs.push(Rc::new(record));
             self.trim_runs();
         }
         let Some(run) = self.current.and_then(|id| self.get_mut(id)) else {

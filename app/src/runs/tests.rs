@@ -3,6 +3,7 @@ use super::export::{COLUMNS, csv, iso_time, json};
 use super::*;
 use crate::project::ProjectAction;
 use agora_engine::params::initial_params;
+use std::rc::Rc;
 
 fn start(project: &Project, continues: bool, now_ms: f64) -> RunAction {
     RunAction::Began(Box::new(RunStart {
@@ -62,9 +63,7 @@ fn a_run_is_recorded_once_it_trains_and_ends_when_the_setup_changes() {
     assert_eq!((run.data.classes[1].train, run.data.train), (40, 80));
     assert_eq!(run.fingerprint().len(), 8);
     // Another setup: a second record; the first stays as it was.
-    let other = project
-        .clone()
-        .apply(ProjectAction::SetLearningRate(0.1));
+    let other = project.clone().apply(ProjectAction::SetLearningRate(0.1));
     let book = trained_run(book, &other, 2.0e12, &[0.3]);
     assert_eq!(book.runs.len(), 2);
     assert_eq!(book.current, Some(2));
@@ -72,7 +71,9 @@ fn a_run_is_recorded_once_it_trains_and_ends_when_the_setup_changes() {
     // A recipe change mid-run goes into the current record only.
     let book = book.apply(RunAction::Recipe(project.recipe));
     assert_eq!(book.runs[1].project.recipe, project.recipe);
-    assert!((book.runs[0].project.recipe.learning_rate - project.recipe.learning_rate).abs() < 1e-12);
+    assert!(
+        (book.runs[0].project.recipe.learning_rate - project.recipe.learning_rate).abs() < 1e-12
+    );
 }
 
 #[test]
@@ -99,7 +100,10 @@ fn restore_goes_on_as_the_same_run_and_fork_records_a_child() {
     assert_eq!(deleted.runs.len(), 2);
     let mut reread = deleted.clone();
     reread.settle();
-    assert_eq!(reread.runs[1].parent, None, "a deleted parent is not pointed to");
+    assert_eq!(
+        reread.runs[1].parent, None,
+        "a deleted parent is not pointed to"
+    );
 }
 
 #[test]
@@ -110,18 +114,30 @@ fn labels_and_notes_are_bounded_and_weights_of_old_runs_go_first() {
     for run in 0..(MAX_KEPT_WEIGHTS + 3) {
         #[allow(clippy::cast_precision_loss)]
         let now = run as f64;
-        book = trained_run(book, &project, now, &[0.5]).apply(RunAction::Weights(Checkpoint {
-            params: params.clone(),
-            epoch: 1,
-        }));
+        book = trained_run(book, &project, now, &[0.5]).apply(RunAction::Weights(Rc::new(
+            Checkpoint {
+                params: params.clone(),
+                epoch: 1,
+            },
+        )));
         if run == 0 {
             book = book.apply(RunAction::Label(1, format!("  best{}", "!".repeat(99))));
         }
     }
     let kept = book.runs.iter().filter(|run| run.weights.is_some()).count();
-    assert_eq!(kept, MAX_KEPT_WEIGHTS + 1, "the current run's and the newest others'");
-    assert!(book.runs[0].weights.is_some(), "a labelled run keeps its weights");
-    assert!(book.runs[1].weights.is_none(), "the oldest unlabelled run's go first");
+    assert_eq!(
+        kept,
+        MAX_KEPT_WEIGHTS + 1,
+        "the current run's and the newest others'"
+    );
+    assert!(
+        book.runs[0].weights.is_some(),
+        "a labelled run keeps its weights"
+    );
+    assert!(
+        book.runs[1].weights.is_none(),
+        "the oldest unlabelled run's go first"
+    );
     assert_eq!(book.runs[0].label.chars().count(), MAX_LABEL);
     assert!(book.runs[0].label.starts_with("best"));
     let notes = CardNotes {
@@ -145,7 +161,7 @@ fn a_long_run_is_thinned_and_a_loaded_book_is_settled() {
     assert_eq!(run.epochs(), MAX_ROWS * 3);
     let mut hostile = book.clone();
     hostile.runs.push(hostile.runs[0].clone());
-    hostile.runs[0].parent = Some(77);
+    Rc::make_mut(&mut hostile.runs[0]).parent = Some(77);
     hostile.current = Some(99);
     hostile.next_id = 0;
     let loaded = RunBook::default().apply(RunAction::Load(Box::new(hostile)));
@@ -168,7 +184,11 @@ fn the_diff_shows_only_what_differs() {
     assert!(same.is_empty(), "{same:?}");
     let differences = diff(&book.runs[0], &book.runs[1]);
     let fields: Vec<&str> = differences.iter().map(|d| d.field.as_str()).collect();
-    assert_eq!(fields, ["layer 1", "recipe.learning_rate"], "{differences:?}");
+    assert_eq!(
+        fields,
+        ["layer 1", "recipe.learning_rate"],
+        "{differences:?}"
+    );
     assert_eq!(differences[0].right, "—");
     assert_eq!(differences[1].right, "0.05");
 }
@@ -176,15 +196,28 @@ fn the_diff_shows_only_what_differs() {
 #[test]
 fn the_csv_has_one_row_per_run_and_quotes_what_needs_it() {
     let project = Project::digits();
-    let book = trained_run(RunBook::default(), &project, 1_764_763_700_000.0, &[0.5, 0.25]);
+    let book = trained_run(
+        RunBook::default(),
+        &project,
+        1_764_763_700_000.0,
+        &[0.5, 0.25],
+    );
     let book = trained_run(book, &project, 1_764_763_800_000.0, &[0.6])
         .apply(RunAction::Label(2, "say \"hi\", twice".into()));
     let text = csv(&book);
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0].split(',').count(), COLUMNS.len());
-    assert!(lines[2].contains("\"say \"\"hi\"\", twice\""), "{}", lines[2]);
-    assert!(lines[1].starts_with("1,,,2025-12-03T12:08:20Z,2.5,your images,cat;dog,80,20,"), "{}", lines[1]);
+    assert!(
+        lines[2].contains("\"say \"\"hi\"\", twice\""),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[1].starts_with("1,,,2025-12-03T12:08:20Z,2.5,your images,cat;dog,80,20,"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].ends_with(",0.25,0.5,0.5,0.75"), "{}", lines[1]);
     let parsed: serde_json::Value = serde_json::from_str(&json(&book)).unwrap();
     assert_eq!(parsed.as_array().map(Vec::len), Some(2));
@@ -198,4 +231,60 @@ fn iso_times_are_utc() {
     assert_eq!(iso_time(0.0), "1970-01-01T00:00:00Z");
     assert_eq!(iso_time(951_782_400_000.0), "2000-02-29T00:00:00Z");
     assert_eq!(iso_time(1_796_299_200_000.0), "2026-12-03T12:00:00Z");
+}
+
+#[test]
+fn browsers_are_named_by_their_user_agent() {
+    assert_eq!(
+        browser_name(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.7000.0 Safari/537.36"
+        ),
+        "Chrome (headless) 156"
+    );
+    assert_eq!(
+        browser_name("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
+        "Firefox 133"
+    );
+    assert_eq!(
+        browser_name(
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15"
+        ),
+        "Safari 18"
+    );
+}
+
+#[test]
+fn the_table_sorts_by_any_metric_with_unmeasured_runs_last() {
+    use super::columns::{Column, sorted};
+    let project = Project::digits();
+    let book = trained_run(RunBook::default(), &project, 0.0, &[0.5]);
+    let book = trained_run(book, &project, 1.0, &[0.2]);
+    let book = trained_run(book, &project, 2.0, &[0.7]);
+    // Run 4 began but recorded no test accuracy.
+    let book = book
+        .apply(start(&project, false, 3.0))
+        .apply(RunAction::Row(EpochRow {
+            epoch: 1,
+            ..EpochRow::default()
+        }));
+    let ids = |column, descending| -> Vec<u32> {
+        sorted(&book.runs, column, descending)
+            .iter()
+            .map(|run| run.id)
+            .collect()
+    };
+    // Test accuracy is 1 - loss in these runs.
+    assert_eq!(ids(Column::TestAccuracy, true), [2, 1, 3, 4]);
+    assert_eq!(ids(Column::TestAccuracy, false), [3, 1, 2, 4]);
+    assert_eq!(ids(Column::TestLoss, false), [2, 1, 3, 4]);
+    let labelled = book
+        .apply(RunAction::Label(3, "best".into()))
+        .apply(RunAction::Label(1, "Baseline".into()));
+    assert_eq!(
+        sorted(&labelled.runs, Column::Label, false)
+            .iter()
+            .map(|run| run.id)
+            .collect::<Vec<_>>(),
+        [1, 3, 2, 4]
+    );
 }

