@@ -106,6 +106,24 @@
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     },
+    // Calls `open(file)` for an .agora file dropped anywhere on the page (before the panels
+    // that take images or tables see it); other drops are left to them.
+    onDrop(open) {
+      const isProject = (file) => /\.agora$/i.test(file.name);
+      window.addEventListener('dragover', (event) => {
+        if (event.dataTransfer && [...event.dataTransfer.types].includes('Files')) event.preventDefault();
+      });
+      window.addEventListener('drop', (event) => {
+        const files = event.dataTransfer ? [...event.dataTransfer.files] : [];
+        const project = files.find(isProject);
+        if (!project) return;
+        event.preventDefault();
+        event.stopPropagation();
+        open(project);
+      }, true);
+      // A file dropped where nothing takes it must not replace the page.
+      window.addEventListener('drop', (event) => event.preventDefault());
+    },
     // Prints the page (the model card's print styles show the card alone).
     print() {
       document.body.classList.add('printing-card');

@@ -40,6 +40,7 @@ fn a_file_python_wrote_opens_with_its_numbers() {
             trained: Some(trained.clone()),
             history: saved.history.clone(),
             runs: saved.runs.clone(),
+            images: None,
         },
         "test",
     )
@@ -122,6 +123,7 @@ fn a_lenet_file_is_its_weights_and_little_else() {
         trained: Some(Checkpoint { params, epoch: 3 }),
         history: agora_app::session::RunHistory::default(),
         runs: agora_app::runs::RunBook::default(),
+        images: None,
     };
     let bytes = file::save(&saved, "test").unwrap();
     // float32 weights plus the JSON entries, the safetensors header and the zip's directory.

@@ -39,12 +39,14 @@
 pub mod bench;
 pub mod calibration;
 pub mod data;
+pub mod image_file;
 pub mod images;
 pub mod inspect;
 pub mod net;
 pub mod params;
 pub mod photos;
 pub mod recipe;
+pub mod safetensors;
 pub mod samples;
 pub mod snapshot;
 pub mod table;

@@ -23,19 +23,16 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::net::{Layer, Network, infer_graph};
 use crate::params::{HostTensor, LayerParams, param_shapes};
 
+pub use crate::safetensors::Metadata;
+use crate::safetensors::{self, RawTensor};
+
 /// Named tensors, as a file holds them.
 pub type Tensors = BTreeMap<String, HostTensor>;
-/// A file header's `__metadata__`: string keys to string values.
-pub type Metadata = BTreeMap<String, String>;
-
-/// The most a header may take (the format's own readers cap it at 100 MB too).
-const MAX_HEADER_BYTES: u64 = 100_000_000;
 
 /// Why weights cannot be written or read. The texts are for the person who chose the file.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
@@ -123,41 +120,21 @@ pub fn write_safetensors(
 ) -> Result<Vec<u8>, WeightsError> {
     check(network, params)?;
     let tensors = named(network, params);
-    let mut header = Map::new();
-    if !metadata.is_empty() {
-        let meta: Map<String, Value> = metadata
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), Value::String((*value).to_owned())))
-            .collect();
-        header.insert("__metadata__".into(), Value::Object(meta));
-    }
-    let mut offset = 0usize;
-    for (name, tensor) in &tensors {
-        let len = tensor.values.len() * 4;
-        header.insert(
-            name.clone(),
-            serde_json::json!({
-                "dtype": "F32",
-                "shape": tensor.shape,
-                "data_offsets": [offset, offset + len],
-            }),
-        );
-        offset += len;
-    }
-    let mut json = Value::Object(header).to_string().into_bytes();
-    // The data start 8-byte aligned; the format pads the header with spaces.
-    while !json.len().is_multiple_of(8) {
-        json.push(b' ');
-    }
-    let mut bytes = Vec::with_capacity(8 + json.len() + offset);
-    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&json);
-    for (_, tensor) in &tensors {
-        for value in &tensor.values {
-            bytes.extend_from_slice(&value.to_le_bytes());
-        }
-    }
-    Ok(bytes)
+    let data: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, tensor)| tensor.values.iter().flat_map(|v| v.to_le_bytes()).collect())
+        .collect();
+    let raw: Vec<RawTensor<'_>> = tensors
+        .iter()
+        .zip(&data)
+        .map(|((name, tensor), data)| RawTensor {
+            name: name.clone(),
+            dtype: "F32".into(),
+            shape: tensor.shape.clone(),
+            data,
+        })
+        .collect();
+    Ok(safetensors::write(&raw, metadata))
 }
 
 /// Reads a safetensors file's tensors (float32 only) and header metadata, checking every
@@ -166,78 +143,27 @@ pub fn write_safetensors(
 /// # Errors
 /// Not a safetensors file, cut off, overlapping or out-of-range tensors, another dtype.
 pub fn read_tensors(bytes: &[u8]) -> Result<(Tensors, Metadata), WeightsError> {
-    let format = |why: &str| WeightsError::Format(why.into());
-    let header_len = bytes
-        .get(..8)
-        .map(|head| u64::from_le_bytes(head.try_into().unwrap_or([0; 8])))
-        .ok_or_else(|| format("shorter than its 8-byte header size"))?;
-    if header_len > MAX_HEADER_BYTES || header_len > (bytes.len() - 8) as u64 {
-        return Err(format("its header is longer than the file"));
-    }
-    let data_start = 8 + usize::try_from(header_len).map_err(|_| format("header too long"))?;
-    let header: Map<String, Value> = serde_json::from_slice(&bytes[8..data_start])
-        .map_err(|error| WeightsError::Format(format!("its header is not JSON: {error}")))?;
-    let data = &bytes[data_start..];
-    let mut metadata = BTreeMap::new();
+    let (raw, metadata) = safetensors::read(bytes).map_err(WeightsError::Format)?;
     let mut tensors = BTreeMap::new();
-    let mut ranges = Vec::new();
-    for (name, entry) in header {
-        if name == "__metadata__" {
-            let Value::Object(meta) = entry else {
-                return Err(format("its metadata is not a map of strings"));
-            };
-            for (key, value) in meta {
-                let Value::String(value) = value else {
-                    return Err(format("its metadata is not a map of strings"));
-                };
-                metadata.insert(key, value);
-            }
-            continue;
-        }
-        #[derive(Deserialize)]
-        struct Info {
-            dtype: String,
-            shape: Vec<usize>,
-            data_offsets: [usize; 2],
-        }
-        let info: Info = serde_json::from_value(entry).map_err(|error| {
-            WeightsError::Format(format!("the entry for \"{name}\" is malformed: {error}"))
-        })?;
-        if info.dtype != "F32" {
+    for tensor in raw {
+        if tensor.dtype != "F32" {
             return Err(WeightsError::DType {
-                name,
-                dtype: info.dtype,
+                name: tensor.name,
+                dtype: tensor.dtype,
             });
         }
-        let [start, end] = info.data_offsets;
-        let count = info
-            .shape
-            .iter()
-            .try_fold(1usize, |acc, &dim| acc.checked_mul(dim));
-        if start > end
-            || end > data.len()
-            || count.and_then(|count| count.checked_mul(4)) != Some(end - start)
-        {
-            return Err(WeightsError::Format(format!(
-                "\"{name}\" declares data beyond the file or of another size than its shape"
-            )));
-        }
-        ranges.push((start, end));
-        let values = data[start..end]
+        let values = tensor
+            .data
             .chunks_exact(4)
             .map(|chunk| f32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
             .collect();
         tensors.insert(
-            name,
+            tensor.name,
             HostTensor {
-                shape: info.shape,
+                shape: tensor.shape,
                 values,
             },
         );
-    }
-    ranges.sort_unstable();
-    if ranges.windows(2).any(|pair| pair[0].1 > pair[1].0) {
-        return Err(format("two tensors share the same bytes"));
     }
     Ok((tensors, metadata))
 }

@@ -3,7 +3,8 @@
 // overlaid and a diff of only what differs; one restored (its weights, recipe and epochs back),
 // one forked (the next run is its child); labelled; the history exported as CSV and JSON that
 // pandas reads; the model card with every section, saved as HTML and Markdown; and the
-// project file, opened in a fresh browser (another computer), brings every run back. CPU only.
+// project file, dropped on the page in a fresh browser (another computer), brings every run
+// back. CPU only.
 import { mkdir, readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -178,7 +179,15 @@ async function run() {
     accept(page);
     await page.goto(`${server.url}#data=digits&backend=cpu`);
     await waitFor(page, 'the worker', async () => !(await page.locator(testid('lab-play')).isDisabled()), 120_000);
-    await page.setInputFiles(testid('open-project'), projectPath);
+    // Dropped on the page, as a person drags it from their files.
+    const dropped = (await readFile(projectPath)).toString('base64');
+    await page.evaluate(({ dropped, name }) => {
+      const bytes = Uint8Array.from(atob(dropped), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], name, { type: 'application/zip' }));
+      const target = document.querySelector('.lab') || document.body;
+      for (const type of ['dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, { dropped, name: saved.suggestedFilename() });
     await waitFor(page, 'the runs back in a fresh browser', async () => JSON.stringify(await table(page)) === JSON.stringify(before), 60_000);
     await waitFor(page, 'the run on screen back', async () => (await epochRows(page)).length === 2, 60_000);
     console.log(`[runs] ${before.length} runs came back in a fresh browser from ${saved.suggestedFilename()} (${(await readFile(projectPath)).length} bytes)`);

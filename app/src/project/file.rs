@@ -9,6 +9,7 @@
 //! | `history.json` | the run so far: every epoch's metrics (images) and the loss curve (the plane); NaN as `null` |
 //! | `runs.json` | every recorded run ([`RunBook`]): its project, data summary, metrics per epoch, label, notes |
 //! | `runs/<id>.safetensors` | a recorded run's weights, while kept (the current run's are `weights.safetensors`) |
+//! | `images.safetensors` | the person's images, when they chose to include them ([`agora_engine::image_file`]) |
 //! | `README.txt` | what the entries are, for whoever unzips it |
 //!
 //! Opening trusts nothing in the file: the zip is read within [`LIMITS`], a newer format
@@ -16,6 +17,7 @@
 //! weights must fit its network exactly. Every refusal says what is wrong; nothing is changed
 //! until the whole file has been read.
 
+use agora_engine::image_file::{ImageArchive, read_images, write_images};
 use agora_engine::params::Checkpoint;
 use agora_engine::weights::{WeightsError, read_safetensors, write_safetensors};
 use agora_engine::zip::{ZipError, ZipLimits, ZipReader, ZipWriter};
@@ -50,6 +52,7 @@ const WEIGHTS: &str = "weights.safetensors";
 const README: &str = "README.txt";
 const HISTORY: &str = "history.json";
 const RUNS: &str = "runs.json";
+const IMAGES: &str = "images.safetensors";
 /// The most `runs.json` may take: a hundred runs of 600 epochs are about 10 MB.
 const MAX_RUNS_JSON: usize = 32 << 20;
 
@@ -67,6 +70,8 @@ pub struct SavedProject {
     pub history: RunHistory,
     /// Every recorded run, with the weights of those kept.
     pub runs: RunBook,
+    /// The person's images, when they chose to put them in the file.
+    pub images: Option<ImageArchive>,
 }
 
 /// `history.json`: JSON has no NaN, so a metric that is not a number (accuracy for
@@ -186,6 +191,8 @@ pub enum FileError {
     History(String),
     #[error("This file's runs.json could not be read ({0}).")]
     Runs(String),
+    #[error("This file's images could not be read: {0}.")]
+    Images(String),
     #[error("The weights of run {0} do not fit its network: {1}.")]
     RunWeights(u32, WeightsError),
     #[error("This project could not be written: {0}.")]
@@ -250,6 +257,10 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     if weights.is_some() {
         entries.push(WEIGHTS.to_owned());
     }
+    let images = saved.images.as_ref().map(write_images);
+    if images.is_some() {
+        entries.push(IMAGES.to_owned());
+    }
     entries.extend(run_weights_files.iter().map(|(name, _)| name.clone()));
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -270,6 +281,9 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     }
     for (name, bytes) in &run_weights_files {
         zip.add(name, bytes)?;
+    }
+    if let Some(images) = &images {
+        zip.add(IMAGES, images)?;
     }
     zip.add(README, readme().as_bytes())?;
     Ok(zip.finish()?)
@@ -332,11 +346,17 @@ pub fn open(bytes: &[u8]) -> Result<SavedProject, FileError> {
         RunHistory::default()
     };
     let runs = read_runs(&zip, trained.as_ref())?;
+    let images = if zip.contains(IMAGES) {
+        Some(read_images(&zip.read(IMAGES)?).map_err(FileError::Images)?)
+    } else {
+        None
+    };
     Ok(SavedProject {
         project,
         trained,
         history,
         runs,
+        images,
     })
 }
 
@@ -400,11 +420,13 @@ fn readme() -> String {
          - runs.json: every run recorded: when, how long, network, recipe, seed, data classes\n\
          \x20 and counts, backend, browser, metrics per epoch, label and model card notes.\n\
          - runs/<id>.safetensors: the weights of a recorded run, while kept.\n\
+         - images.safetensors (when included): the images, pixels uint8 [n, 64, 64, 3] and\n\
+         \x20 labels int64 [n], the class names in its metadata.\n\
          - weights.safetensors (when trained): every parameter as float32, named and shaped as\n\
          \x20 PyTorch's state_dict of the same network (layers.<i>.weight, .bias, .running_mean,\n\
          \x20 .running_var; Linear weights as [out, in]). Load it with\n\
          \x20 safetensors.numpy.load_file(\"weights.safetensors\") or safetensors.torch.load_file.\n\n\
-         Your images are not in this file; they stay in the browser that holds them.\n"
+         Images are in the file only when \"Include my images\" was ticked.\n"
     )
 }
 
@@ -441,6 +463,7 @@ mod tests {
             trained: Some(Checkpoint { params, epoch: 12 }),
             history,
             runs: RunBook::default(),
+            images: None,
         }
     }
 
@@ -462,6 +485,7 @@ mod tests {
             trained: None,
             history: RunHistory::default(),
             runs: RunBook::default(),
+            images: None,
         };
         assert_eq!(open(&save(&untrained, "t").unwrap()).unwrap(), untrained);
         assert_eq!(file_name(&saved), "agora-circle-epoch-12.agora");
@@ -542,5 +566,30 @@ mod tests {
             saved.trained.as_ref()
         );
         assert_eq!(opened.runs.runs[0].project, other);
+    }
+
+    #[test]
+    fn images_come_back_when_included() {
+        use agora_engine::image_file::{ArchivedClass, IMAGE_BYTES};
+        let mut saved = trained();
+        saved.project =
+            Project::digits().apply(ProjectAction::SetData(crate::project::Data::PHOTOS));
+        saved.trained = None;
+        saved.images = Some(ImageArchive {
+            classes: vec![
+                ArchivedClass {
+                    name: "mug".into(),
+                    color: "#f00".into(),
+                },
+                ArchivedClass {
+                    name: "book".into(),
+                    color: "#00f".into(),
+                },
+            ],
+            labels: vec![0, 1, 1],
+            pixels: vec![9; 3 * IMAGE_BYTES],
+        });
+        let opened = open(&save(&saved, "t").unwrap()).unwrap();
+        assert_eq!(opened.images, saved.images);
     }
 }

@@ -313,7 +313,8 @@ pub enum RunAction {
     Running(bool, f64),
     /// An epoch or a snapshot finished.
     Row(EpochRow),
-    /// The recipe changed mid-run (the learning rate, say): the run goes on with it.
+    /// The recipe changed (the learning rate, say): the run goes on with it from its next
+    /// epoch.
     Recipe(Recipe),
     /// The current run's weights, as last read from the worker.
     Weights(Rc<Checkpoint>),
@@ -368,12 +369,11 @@ impl RunBook {
             RunAction::Running(true, now) => self.running_since = Some(now),
             RunAction::Running(false, now) => self.settle_time(now),
             RunAction::Row(row) => self.add_row(row),
+            // The run takes it with its next epoch: a change and then Reset is the next
+            // run's recipe, not this one's.
             RunAction::Recipe(recipe) => {
                 if let Some(start) = &mut self.start {
                     start.project.recipe = recipe;
-                }
-                if let Some(run) = self.current.and_then(|id| self.get_mut(id)) {
-                    run.project.recipe = recipe;
                 }
             }
             RunAction::Weights(weights) => {
@@ -472,9 +472,13 @@ impl RunBook {
             self.runs.push(Rc::new(record));
             self.trim_runs();
         }
+        let recipe = self.start.as_ref().map(|start| start.project.recipe);
         let Some(run) = self.current.and_then(|id| self.get_mut(id)) else {
             return;
         };
+        if let Some(recipe) = recipe {
+            run.project.recipe = recipe;
+        }
         // A reset run starts over: rows from its future go.
         run.rows.retain(|old| old.epoch < row.epoch);
         run.rows.push(row);

@@ -99,6 +99,10 @@ pub struct Editor {
     pub history: Rc<RefCell<RunHistory>>,
     /// The project's recorded runs as last shown, for saving with it.
     pub runs: Rc<RefCell<RunBook>>,
+    /// Whether "Save project" puts the person's images in the file.
+    pub include_images: Rc<Cell<bool>>,
+    /// The person's images as the page shows them (read again after a file brings others).
+    pub album: UseReducerDispatcher<crate::photos::Album>,
 }
 
 impl PartialEq for Editor {

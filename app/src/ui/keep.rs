@@ -33,6 +33,18 @@ extern "C" {
     async fn persist() -> JsValue;
     #[wasm_bindgen(js_namespace = agoraProjects, js_name = download)]
     fn download(bytes: Uint8Array, name: &str);
+    #[wasm_bindgen(js_namespace = agoraProjects, js_name = onDrop)]
+    fn on_drop(open: &Closure<dyn Fn(JsValue)>);
+}
+
+/// A project file dropped anywhere on the page is opened as "Open project…" opens it.
+pub fn accept_drops(editor: Editor) {
+    let open = Closure::<dyn Fn(JsValue)>::new(move |file: JsValue| {
+        let editor = editor.clone();
+        wasm_bindgen_futures::spawn_local(async move { open_file(&editor, file).await });
+    });
+    on_drop(&open);
+    open.forget();
 }
 
 const SAVED_BY: &str = concat!("Agora ", env!("CARGO_PKG_VERSION"));
@@ -104,6 +116,7 @@ pub fn keep_untrained(editor: &Editor, project: &Project) {
         trained: None,
         history: crate::session::RunHistory::default(),
         runs: editor.runs.borrow().clone(),
+        images: None,
     };
     wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
 }
@@ -128,42 +141,86 @@ pub fn on_weights(editor: &Editor, weights: Result<Box<Checkpoint>, String>) {
         trained,
         history,
         runs,
+        images: None,
     };
     // The network may have changed while the weights were on their way: then they belong to
     // no project on screen, and the project is saved untrained.
-    let bytes = file::save(&saved, SAVED_BY).or_else(|_| {
+    if file::save(&saved, SAVED_BY).is_err() {
         saved.trained = None;
-        file::save(&saved, SAVED_BY)
-    });
+    }
     if download_now {
-        match &bytes {
-            Ok(bytes) => {
-                let name = file::file_name(&saved);
-                download(Uint8Array::from(bytes.as_slice()), &name);
-                let what = saved.trained.as_ref().map_or_else(
-                    || "the network and recipe (not trained yet)".to_owned(),
-                    |trained| {
-                        format!(
-                            "the network, recipe and weights after {} epochs",
-                            trained.epoch
-                        )
-                    },
-                );
-                notice(
-                    editor,
-                    format!(
-                        "Saved {name} ({}): {what}. Your images are not in it.",
-                        size_text(bytes.len())
-                    ),
-                    false,
-                );
+        let with_images = editor.include_images.get() && saved.project.data.is_photos();
+        let editor = editor.clone();
+        let mut saved = saved.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if with_images {
+                match super::photos::read_album().await {
+                    Ok(images) => saved.images = Some(images),
+                    Err(error) => {
+                        notice(
+                            &editor,
+                            format!("The project was not saved: {error}."),
+                            true,
+                        );
+                        return;
+                    }
+                }
             }
-            Err(error) => notice(editor, error.to_string(), true),
-        }
+            offer_file(&editor, &saved);
+        });
     }
     if keep_now {
         let editor = editor.clone();
         wasm_bindgen_futures::spawn_local(async move { keep(&editor, &saved).await });
+    }
+}
+
+/// Writes `saved` as a file and offers it for download, saying what is in it.
+fn offer_file(editor: &Editor, saved: &SavedProject) {
+    match file::save(saved, SAVED_BY) {
+        Ok(bytes) => {
+            let name = file::file_name(saved);
+            download(Uint8Array::from(bytes.as_slice()), &name);
+            let what = saved.trained.as_ref().map_or_else(
+                || "the network and recipe (not trained yet)".to_owned(),
+                |trained| {
+                    format!(
+                        "the network, recipe and weights after {} epochs",
+                        trained.epoch
+                    )
+                },
+            );
+            let runs = match saved.runs.runs.len() {
+                0 => String::new(),
+                1 => ", 1 run".to_owned(),
+                n => format!(", {n} runs"),
+            };
+            let images = saved.images.as_ref().map_or_else(
+                || {
+                    if saved.project.data.is_photos() {
+                        " Your images are not in it.".to_owned()
+                    } else {
+                        String::new()
+                    }
+                },
+                |images| {
+                    format!(
+                        " With your {} images in {} classes.",
+                        images.len(),
+                        images.classes.len()
+                    )
+                },
+            );
+            notice(
+                editor,
+                format!(
+                    "Saved {name} ({}): {what}{runs}.{images}",
+                    size_text(bytes.len())
+                ),
+                false,
+            );
+        }
+        Err(error) => notice(editor, error.to_string(), true),
     }
 }
 
@@ -257,8 +314,15 @@ async fn open_file(editor: &Editor, file: JsValue) {
         || "not trained yet".to_owned(),
         |trained| format!("trained for {} epochs", trained.epoch),
     );
+    let images = saved.images.as_ref().map_or_else(String::new, |images| {
+        format!(
+            " Its {} images in {} classes replace the images in this browser.",
+            images.len(),
+            images.classes.len()
+        )
+    });
     let question = format!(
-        "Open {name} ({trained})? It replaces the {kind}'s current project; save that first if you want to keep it."
+        "Open {name} ({trained})? It replaces the {kind}'s current project; save that first if you want to keep it.{images}"
     );
     let agreed = web_sys::window()
         .and_then(|window| window.confirm_with_message(&question).ok())
@@ -276,11 +340,21 @@ async fn open_file(editor: &Editor, file: JsValue) {
             " Choose its table ({}) again to go on training: the file holds the setup, not the rows.",
             setup.name
         )),
-        crate::project::Data::Photos { .. } => {
+        crate::project::Data::Photos { .. } if saved.images.is_none() => {
             Some(" It trains on the images in this browser.".to_owned())
         }
         _ => None,
     };
+    let mut saved = saved;
+    if let Some(images) = saved.images.take() {
+        if let Err(error) = super::photos::write_album(&images).await {
+            notice(editor, format!("{name} was not opened: {error}."), true);
+            return;
+        }
+        // The worker trains on them once the image view has read them back.
+        editor.photos.borrow_mut().ready = Err("Your images are still being opened.".into());
+        super::photos::load_project(editor.album.clone());
+    }
     let text = format!("Opened {name}: {trained}.{}", waits.unwrap_or_default());
     editor.restore(saved);
     notice(editor, text, false);
@@ -329,6 +403,17 @@ pub fn project_bar(props: &ProjectBarProps) -> Html {
         let role = if notice.problem { "alert" } else { "status" };
         html! { <div class={class} role={role} data-testid="project-notice">{ &notice.text }</div> }
     });
+    let include = use_state(|| props.editor.include_images.get());
+    let on_include = {
+        let editor = props.editor.clone();
+        let include = include.clone();
+        Callback::from(move |event: Event| {
+            let on = event.target_unchecked_into::<HtmlInputElement>().checked();
+            editor.include_images.set(on);
+            include.set(on);
+        })
+    };
+    let photos = props.editor.mirror.borrow().data.is_photos();
     let kept = if props.editor.persisted.get() {
         "Kept in this browser (persistent storage granted)"
     } else {
@@ -338,7 +423,13 @@ pub fn project_bar(props: &ProjectBarProps) -> Html {
         <div class="project-bar">
             <button class="project-button" onclick={save} data-testid="save-project"
                 title="Save the network, recipe and trained weights to a file">{ "Save project" }</button>
-            <label class="project-button" title="Open a project file saved by Agora">
+            if photos {
+                <label class="project-include" title="Put your images in the file, to move them to another browser or hand them to someone">
+                    <input type="checkbox" checked={*include} onchange={on_include} data-testid="include-images" />
+                    { "Include my images" }
+                </label>
+            }
+            <label class="project-button" title="Open a project file saved by Agora (or drop one on the page)">
                 { "Open project…" }
                 <input type="file" accept=".agora,application/zip" class="hidden-input" onchange={open} data-testid="open-project" />
             </label>

@@ -182,10 +182,16 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         };
         let classes = album.classes.len();
         use_effect_with((album.revision, photos, classes), move |_| {
+            let ready = link.ready.is_ok();
             *editor.photos.borrow_mut() = link;
             let network_classes = editor.mirror.borrow().network.classes();
             if photos && classes >= 2 && classes != network_classes {
                 editor.edit(ProjectAction::SetClasses(classes));
+            }
+            // A saved model waiting for the images (a file just opened, a project kept in this
+            // browser) goes on as soon as they are read.
+            if photos && ready && !editor.sent.get() && editor.pending.borrow().is_some() {
+                editor.setup();
             }
         });
     }

@@ -178,6 +178,8 @@ pub fn app() -> Html {
         persisted: Rc::clone(&use_memo((), |()| Cell::new(false))),
         history: use_mut_ref(crate::session::RunHistory::default),
         runs: use_mut_ref(crate::runs::RunBook::default),
+        include_images: Rc::clone(&use_memo((), |()| Cell::new(false))),
+        album: album.dispatcher(),
     };
     let on_table = {
         let table = table.clone();
@@ -198,6 +200,7 @@ pub fn app() -> Html {
                     .sessions
                     .dispatch(SessionAction::WorkerCrashed(message)),
             }
+            keep::accept_drops(editor.clone());
             let hash = location_hash();
             keep::resume(
                 editor.clone(),

@@ -190,6 +190,7 @@ fn bring_back(editor: &Editor, book: &RunBook, run: &RunRecord, fork: bool) {
         },
         trained: weights,
         runs: book,
+        images: None,
     });
     editor
         .sessions

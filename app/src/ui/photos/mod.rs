@@ -6,6 +6,7 @@
 //! (`agora-media.js`), stored in IndexedDB (`agora-store.js`) and shown from the
 //! [`Album`] store. Nothing leaves the device.
 
+mod archive;
 mod bridge;
 mod classes;
 mod picker;
@@ -19,6 +20,7 @@ use yew::prelude::*;
 
 use crate::photos::{Album, AlbumAction};
 
+pub(in crate::ui) use archive::{read_album, write_album};
 pub(in crate::ui) use bridge::{decode_checked, media_grab, media_start_camera, media_stop_camera};
 pub use classes::PhotoPanel;
 pub use picker::DataPicker;
