@@ -135,3 +135,69 @@ fn a_lenet_file_is_its_weights_and_little_else() {
     assert_eq!(file::open(&bytes).unwrap().trained, saved.trained);
     println!("LeNet-5 project: {count} parameters, {} bytes", bytes.len());
 }
+
+#[test]
+fn a_kept_run_costs_its_weights_and_a_few_kb() {
+    use agora_app::runs::{EpochRow, RunAction, RunBook, RunStart};
+    use agora_engine::net::infer_graph;
+    use agora_engine::params::{Checkpoint, initial_params};
+    use std::rc::Rc;
+    let project = Project::digits();
+    let params = initial_params(&project.network, project.recipe.init, 1).unwrap();
+    let count = infer_graph(&project.network).unwrap().total_params;
+    // `runs` ended runs of 20 epochs each, their weights kept, and the current one.
+    let file_with = |runs: usize| {
+        let mut book = RunBook::default();
+        for run in 0..=runs {
+            book = book.apply(RunAction::Began(Box::new(RunStart {
+                project: project.clone(),
+                class_names: (0..10).map(|d| d.to_string()).collect(),
+                data_name: "digits".into(),
+                provenance: "the bundled digits".into(),
+                browser: "Chrome 156".into(),
+                now_ms: 1.7e12,
+                continues: false,
+            })));
+            for epoch in 1..=20 {
+                book = book.apply(RunAction::Row(EpochRow {
+                    epoch,
+                    train_loss: Some(0.1),
+                    test_loss: Some(0.2),
+                    train_accuracy: Some(0.97),
+                    test_accuracy: Some(0.96),
+                    learning_rate: Some(0.001),
+                    seconds: Some(12.5),
+                }));
+            }
+            let _ = run;
+            book = book.apply(RunAction::Weights(Rc::new(Checkpoint {
+                params: params.clone(),
+                epoch: 20,
+            })));
+        }
+        let saved = SavedProject {
+            project: project.clone(),
+            trained: Some(Checkpoint {
+                params: params.clone(),
+                epoch: 20,
+            }),
+            history: agora_app::session::RunHistory::default(),
+            runs: book,
+            images: None,
+        };
+        file::save(&saved, "test").unwrap()
+    };
+    let (one, eleven) = (file_with(0).len(), file_with(10).len());
+    let per_run = (eleven - one) / 10;
+    assert!(
+        per_run >= count * 4 && per_run < count * 4 + 16_384,
+        "{per_run} bytes per kept run of {count} parameters"
+    );
+    let reopened = file::open(&file_with(3)).unwrap();
+    assert_eq!(reopened.runs.runs.len(), 4);
+    assert!(reopened.runs.runs.iter().all(|run| run.weights.is_some()));
+    println!(
+        "LeNet-5 run kept: {per_run} bytes each ({} of weights); a project of 1 run {one} bytes, of 11 runs {eleven} bytes",
+        count * 4
+    );
+}

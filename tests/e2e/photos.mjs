@@ -3,7 +3,9 @@
 // file picker and by a drop; the bad-file corpus dropped on a third class (every refusal
 // checked by file name and reason, every good file added); webcam frames by click and by
 // holding; training on the CPU backend; "Try it" on held-out images of each class; a reload
-// that keeps everything; "Delete all my data" that empties the storage. Throughout: no request
+// that keeps everything; the project saved with its images; "Delete all my data" that empties
+// the storage; the saved file opened, bringing back the images, classes and trained model.
+// Throughout: no request
 // leaves 127.0.0.1, the page sends no request body, and the Content-Security-Policy blocks a
 // request to another host. Exits non-zero on the first failure.
 import { mkdir, mkdtemp, writeFile, readdir } from 'node:fs/promises';
@@ -251,6 +253,16 @@ async function run() {
     const usage = await page.locator(testid('storage-usage')).textContent();
     assert(usage.startsWith(`${2 * PER_CLASS} images stored. This site uses`), `storage shown: ${usage}`);
 
+    // The trained model came back with the reload (without pressing Train).
+    await waitFor(page, 'the trained run back after the reload', async () => (await page.locator(testid('lab-epoch-row')).count()) === 15, 60_000, 200);
+    // Save the project with the images in it (to carry them to another browser).
+    await page.locator(testid('include-images')).check();
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.click(testid('save-project'))]);
+    const projectPath = join(dir, saved.suggestedFilename());
+    await saved.saveAs(projectPath);
+    await expectSoon(page, 'saving says the images are in it', async () =>
+      (await page.locator(testid('project-notice')).textContent()).includes(`With your ${2 * PER_CLASS} images in 2 classes`), 20_000);
+
     // Delete all my data.
     await page.locator(testid('delete-all')).click();
     await page.locator(testid('delete-all-confirm')).click();
@@ -261,6 +273,21 @@ async function run() {
     await waitFor(page, 'the page after deleting', async () => (await page.locator('[data-testid^="class-name-"]').count()) === 2, 20_000, 200);
     assert(await count(page, 1) === 0 && await count(page, 2) === 0, 'after a reload, only empty starting classes');
     assert(!(await databases()).includes('agora-photos'), `opening the page creates no storage: ${await databases()}`);
+
+    // Open the saved file: the images, their classes, the trained model and its epochs are back,
+    // and "Try it" answers at once, without training again.
+    page.once('dialog', (dialog) => dialog.accept());
+    await page.locator(testid('open-project')).setInputFiles(projectPath);
+    await waitFor(page, 'the images back from the file', async () =>
+      (await page.locator(testid('class-name-1')).count()) === 1 && await count(page, 1) === PER_CLASS && await count(page, 2) === PER_CLASS, 30_000, 200);
+    assert(await page.locator(testid('class-name-1')).inputValue() === 'Discs' && await page.locator(testid('class-name-2')).inputValue() === 'Squares', 'the class names from the file');
+    await waitFor(page, 'the trained epochs back', async () => (await page.locator(testid('lab-epoch-row')).count()) === 15, 60_000, 200);
+    const reopened = await page.locator(testid('lab-epoch-row')).evaluateAll((els) =>
+      els.map((el) => ({ epoch: Number(el.dataset.epoch), accuracy: Number(el.dataset.valAccuracy) })));
+    assert(reopened.find((row) => row.epoch === 15).accuracy === accuracy, `the same run: ${JSON.stringify(reopened)}`);
+    await page.locator(testid('try-file')).setInputFiles(heldDisc);
+    await waitFor(page, 'the restored model answers', async () => (await page.locator(testid('try-verdict')).getAttribute('data-class').catch(() => null)) === 'Discs', 60_000, 200);
+    await page.screenshot({ path: join(ARTIFACTS, 'photos-reopened.png'), fullPage: true });
 
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
     const bodies = server.requests.filter((r) => r.method !== 'GET' || r.length > 0);

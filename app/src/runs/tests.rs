@@ -70,7 +70,10 @@ fn a_run_is_recorded_once_it_trains_and_ends_when_the_setup_changes() {
     assert_eq!(book.runs[0].epochs(), 2);
     // A recipe change goes into the current record with its next epoch, and only then.
     let book = book.apply(RunAction::Recipe(project.recipe));
-    assert_eq!(book.runs[1].project.recipe, other.recipe, "no epoch with it yet");
+    assert_eq!(
+        book.runs[1].project.recipe, other.recipe,
+        "no epoch with it yet"
+    );
     let book = book.apply(row(2, 0.25));
     assert_eq!(book.runs[1].project.recipe, project.recipe);
     assert!(
