@@ -320,7 +320,12 @@ pub enum RunAction {
     Weights(Rc<Checkpoint>),
     Delete(u32),
     Label(u32, String),
-    Notes(u32, CardNotes),
+    /// The person wrote a model card's intended use (or, with `limits`, its known limits).
+    Note {
+        id: u32,
+        limits: bool,
+        text: String,
+    },
     /// The next run recorded is a child of this one (the current run ends).
     Fork(u32),
     /// This run is being restored: it is the current one from now on.
@@ -399,12 +404,14 @@ impl RunBook {
                     run.label = label.trim().chars().take(MAX_LABEL).collect();
                 }
             }
-            RunAction::Notes(id, notes) => {
+            RunAction::Note { id, limits, text } => {
                 if let Some(run) = self.get_mut(id) {
-                    run.notes = CardNotes {
-                        intended_use: notes.intended_use.chars().take(MAX_NOTE).collect(),
-                        limits: notes.limits.chars().take(MAX_NOTE).collect(),
-                    };
+                    let text: String = text.chars().take(MAX_NOTE).collect();
+                    if limits {
+                        run.notes.limits = text;
+                    } else {
+                        run.notes.intended_use = text;
+                    }
                 }
             }
             RunAction::Fork(id) => {

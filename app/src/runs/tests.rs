@@ -145,12 +145,22 @@ fn labels_and_notes_are_bounded_and_weights_of_old_runs_go_first() {
     );
     assert_eq!(book.runs[0].label.chars().count(), MAX_LABEL);
     assert!(book.runs[0].label.starts_with("best"));
-    let notes = CardNotes {
-        intended_use: "x".repeat(MAX_NOTE + 5),
-        limits: "only my mugs".into(),
-    };
-    let book = book.apply(RunAction::Notes(2, notes));
+    let book = book
+        .apply(RunAction::Note {
+            id: 2,
+            limits: false,
+            text: "x".repeat(MAX_NOTE + 5),
+        })
+        .apply(RunAction::Note {
+            id: 2,
+            limits: true,
+            text: "only my mugs".into(),
+        });
     assert_eq!(book.runs[1].notes.intended_use.len(), MAX_NOTE);
+    assert_eq!(
+        book.runs[1].notes.limits, "only my mugs",
+        "each note on its own"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::card::{Validation, build, render};
 use crate::photos::bmp_data_url;
 use crate::pictures::pixels_rgb;
 use crate::protocol::Command;
-use crate::runs::{CardNotes, RunAction};
+use crate::runs::RunAction;
 use crate::session::{Session, SessionAction};
 
 #[wasm_bindgen]
@@ -95,16 +95,9 @@ pub fn card_panel(props: &CardPanelProps) -> Html {
     let notes = run.notes.clone();
     let edit = |limits: bool| {
         let sessions = props.editor.sessions.clone();
-        let notes = notes.clone();
         Callback::from(move |event: Event| {
             let text = event.target_unchecked_into::<HtmlTextAreaElement>().value();
-            let mut notes: CardNotes = notes.clone();
-            if limits {
-                notes.limits = text;
-            } else {
-                notes.intended_use = text;
-            }
-            sessions.dispatch(SessionAction::Runs(RunAction::Notes(id, notes)));
+            sessions.dispatch(SessionAction::Runs(RunAction::Note { id, limits, text }));
         })
     };
     let stem = format!("agora-model-card-run-{id}");

@@ -129,10 +129,20 @@ fn curves(runs: &[Rc<RunRecord>], curve: Curve) -> Html {
             })
             .collect();
         let colour = colors::class_css(index);
+        // A run of one epoch is a point, not a line.
+        let dots = (coordinates.len() < 2).then(|| {
+            coordinates.iter().map(|point| {
+                let (x, y) = point.split_once(',').unwrap_or(("0", "0"));
+                html! { <circle cx={x.to_owned()} cy={y.to_owned()} r="3" fill={colour.clone()} /> }
+            }).collect::<Html>()
+        });
         html! {
-            <polyline points={coordinates.join(" ")} fill="none" stroke={colour} stroke-width="2" data-run={id.to_string()}>
-                <title>{ format!("run {id}") }</title>
-            </polyline>
+            <>
+                <polyline points={coordinates.join(" ")} fill="none" stroke={colour.clone()} stroke-width="2" data-run={id.to_string()}>
+                    <title>{ format!("run {id}") }</title>
+                </polyline>
+                { for dots }
+            </>
         }
     });
     html! {
