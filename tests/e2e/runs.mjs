@@ -148,7 +148,7 @@ async function run() {
     const sections = await page.locator(`${testid('model-card')} section`).evaluateAll((els) => els.map((el) => el.dataset.section));
     assert(JSON.stringify(sections) === JSON.stringify(SECTIONS), `sections ${sections}`);
     const card = await text(page, 'model-card');
-    assert(card.includes('class demo') && card.includes('run 4') && card.includes('Forked from'), 'the card names its run and notes');
+    assert(card.includes('class demo') && card.includes('run 4') && card.includes('Forked from'), `the card names its run and notes: ${card.slice(0, 600)}`);
     assert((await page.locator(`${testid('model-card')} .card-mistakes img`).count()) > 0, 'mistakes have thumbnails');
     await page.locator(testid('model-card')).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, 'model-card.png'), fullPage: true });
@@ -161,7 +161,7 @@ async function run() {
     assert(html.text.startsWith('<!doctype html>') && md.text.includes('class demo'), 'the saved cards');
     // Opened by itself, the saved HTML is the card, with no request anywhere.
     const cardPage = await context.newPage();
-    await cardPage.goto(`file://${html.path}`);
+    await cardPage.setContent(html.text);
     assert((await cardPage.locator('article.model-card section').count()) === SECTIONS.length, 'the saved HTML card opens on its own');
     await cardPage.screenshot({ path: join(shots, 'model-card-file.png'), fullPage: true });
     await cardPage.close();

@@ -399,9 +399,11 @@ impl RunBook {
                     self.fork_parent = None;
                 }
             }
+            // As typed (trimmed only when read from a file: a space typed now may be the
+            // middle of a label).
             RunAction::Label(id, label) => {
                 if let Some(run) = self.get_mut(id) {
-                    run.label = label.trim().chars().take(MAX_LABEL).collect();
+                    run.label = label.chars().take(MAX_LABEL).collect();
                 }
             }
             RunAction::Note { id, limits, text } => {

@@ -126,7 +126,7 @@ fn labels_and_notes_are_bounded_and_weights_of_old_runs_go_first() {
             },
         )));
         if run == 0 {
-            book = book.apply(RunAction::Label(1, format!("  best{}", "!".repeat(99))));
+            book = book.apply(RunAction::Label(1, format!("best {}", "!".repeat(99))));
         }
     }
     let kept = book.runs.iter().filter(|run| run.weights.is_some()).count();

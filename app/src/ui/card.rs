@@ -95,7 +95,9 @@ pub fn card_panel(props: &CardPanelProps) -> Html {
     let notes = run.notes.clone();
     let edit = |limits: bool| {
         let sessions = props.editor.sessions.clone();
-        Callback::from(move |event: Event| {
+        // On every keystroke: a report arriving re-renders the card, and a textarea bound to a
+        // value not yet stored would lose what was typed.
+        Callback::from(move |event: InputEvent| {
             let text = event.target_unchecked_into::<HtmlTextAreaElement>().value();
             sessions.dispatch(SessionAction::Runs(RunAction::Note { id, limits, text }));
         })
@@ -122,11 +124,11 @@ pub fn card_panel(props: &CardPanelProps) -> Html {
         <div class="card-panel" data-testid="model-card">
             <div class="card-notes">
                 <label>{ "Intended use: what is this model for, and for whom?" }
-                    <textarea value={notes.intended_use.clone()} onchange={edit(false)} rows="2" data-testid="card-use"
+                    <textarea value={notes.intended_use.clone()} oninput={edit(false)} rows="2" data-testid="card-use"
                         placeholder="e.g. Sort photos of my mugs from photos of my books, for a class demo." />
                 </label>
                 <label>{ "Known limits: where should it not be trusted?" }
-                    <textarea value={notes.limits.clone()} onchange={edit(true)} rows="2" data-testid="card-limits"
+                    <textarea value={notes.limits.clone()} oninput={edit(true)} rows="2" data-testid="card-limits"
                         placeholder="e.g. Only photos taken in my kitchen; never seen other mugs." />
                 </label>
                 <div class="card-buttons">

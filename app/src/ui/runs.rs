@@ -259,9 +259,10 @@ pub fn runs_panel(props: &RunsPanelProps) -> Html {
                 ticked.set(now);
             })
         };
+        // On every keystroke, so a re-render (a report arriving) cannot wipe what was typed.
         let label = {
             let sessions = props.editor.sessions.clone();
-            Callback::from(move |event: Event| {
+            Callback::from(move |event: InputEvent| {
                 let value = event.target_unchecked_into::<HtmlInputElement>().value();
                 sessions.dispatch(SessionAction::Runs(RunAction::Label(id, value)));
             })
@@ -304,7 +305,7 @@ pub fn runs_panel(props: &RunsPanelProps) -> Html {
                 <td><input type="checkbox" checked={ticked_now.contains(&id)} onchange={tick} aria-label={format!("Compare run {id}")} data-testid="run-tick" /></td>
                 { for Column::ALL.iter().map(|&column| {
                     if column == Column::Label {
-                        html! { <td><input class="run-label" list="run-labels" value={run.label.clone()} onchange={label.clone()} placeholder="label" aria-label={format!("Label of run {id}")} data-testid="run-label" /></td> }
+                        html! { <td><input class="run-label" list="run-labels" value={run.label.clone()} oninput={label.clone()} placeholder="label" aria-label={format!("Label of run {id}")} data-testid="run-label" /></td> }
                     } else {
                         html! { <td data-column={column.key()}>{ cell(run, column) }</td> }
                     }
