@@ -101,6 +101,24 @@ def main():
     stored = archive(good(), zipfile.ZIP_STORED)
     at = stored.index(b'"network"')
     files["bad-checksum.agora"] = stored[:at] + b"'" + stored[at + 1:]
+    # A recorded run whose weights do not fit its own network (a third layer of 3 rows, not 2).
+    run = json.loads(PROJECT)
+    record = {"id": 1, "parent": None, "label": "best", "started_ms": 0.0, "seconds": 1.0,
+              "project": run, "data": {"name": "circle", "provenance": "generated", "classes": [],
+                                       "train": 250, "validation": 250},
+              "backend": "CPU", "browser": "Python", "rows": []}
+    book = json.dumps({"runs": [record], "current": None, "next_id": 2}).encode()
+    files["good-with-runs.agora"] = archive(good(**{"runs.json": book, "runs/1.safetensors": weights()}))
+    bad_run = dict(SHAPES, **{"layers.4.weight": (3, 2)})
+    files["bad-run-weights.agora"] = archive(good(**{"runs.json": book, "runs/1.safetensors": weights(bad_run)}))
+    files["bad-runs-json.agora"] = archive(good(**{"runs.json": b"[{\"id\": \"one\"}]"}))
+    # Images whose labels name a class the file does not have.
+    pixels = (np.arange(2 * 64 * 64 * 3) % 251).astype(np.uint8).reshape(2, 64, 64, 3)
+    classes = json.dumps([{"name": "discs", "color": "#f00"}, {"name": "squares", "color": "#00f"}])
+    images = lambda labels: save({"pixels": pixels, "labels": np.array(labels, dtype=np.int64)},
+                                 metadata={"classes": classes})
+    files["good-with-images.agora"] = archive(good(**{"images.safetensors": images([0, 1])}))
+    files["bad-image-labels.agora"] = archive(good(**{"images.safetensors": images([0, 7])}))
     for name, data in sorted(files.items()):
         (OUT / name).write_bytes(data)
         print(f"{name}: {len(data)} bytes")

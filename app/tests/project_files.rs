@@ -100,6 +100,18 @@ fn every_bad_file_gets_its_message() {
             "bad-checksum.agora",
             "\"project.json\" is damaged (its checksum does not match)",
         ),
+        (
+            "bad-run-weights.agora",
+            "The weights of run 1 do not fit its network: \"layers.4.weight\" is [3, 2]",
+        ),
+        (
+            "bad-runs-json.agora",
+            "This file's runs.json could not be read",
+        ),
+        (
+            "bad-image-labels.agora",
+            "This file's images could not be read: an image is labelled 7, but there are 2 classes.",
+        ),
     ];
     assert!(cases.len() >= 12);
     for (name, expected) in cases {
@@ -200,4 +212,31 @@ fn a_kept_run_costs_its_weights_and_a_few_kb() {
         "LeNet-5 run kept: {per_run} bytes each ({} of weights); a project of 1 run {one} bytes, of 11 runs {eleven} bytes",
         count * 4
     );
+}
+
+#[test]
+fn runs_and_images_written_by_python_open() {
+    let runs = file::open(&fixture("good-with-runs.agora")).unwrap();
+    assert_eq!(runs.runs.runs.len(), 1);
+    let run = &runs.runs.runs[0];
+    assert_eq!(
+        (run.id, run.label.as_str(), runs.runs.next_id),
+        (1, "best", 2)
+    );
+    assert_eq!(
+        run.project, runs.project,
+        "the run's project is settled as the file's"
+    );
+    assert_eq!(
+        run.weights.as_ref().map(|w| w.params.len()),
+        Some(runs.project.network.layers.len())
+    );
+    let images = file::open(&fixture("good-with-images.agora"))
+        .unwrap()
+        .images
+        .unwrap();
+    assert_eq!(images.labels, vec![0, 1]);
+    assert_eq!(images.classes[1].name, "squares");
+    assert_eq!(images.pixels[251], 0, "numpy's bytes, in order");
+    assert_eq!(images.pixels[250], 250);
 }
