@@ -1,7 +1,7 @@
 //! The safetensors format itself (Hugging Face's; PyTorch, JAX and numpy load it): an 8-byte
 //! little-endian header size, a JSON header naming each tensor's dtype, shape and byte range,
-//! then the bytes. What the tensors mean is for the callers: a network's weights
-//! ([`crate::weights`]) or a person's images ([`crate::image_file`]).
+//! then the bytes. What the tensors mean is for the callers: a network's weights (`weights.rs`)
+//! or a person's images (`image_file.rs`).
 //!
 //! Reading trusts nothing: the header within the file and at most 100 MB, every range inside
 //! the data and of exactly its shape's size, no two tensors sharing bytes, known dtypes only.

@@ -29,6 +29,8 @@ async function measure(server, count, dir) {
     await page.waitForFunction(() => self.agoraStore !== undefined);
     // The images, straight into the store (adding them through the pickers is timed by
     // photos-scale.mjs): coloured noise, so the file cannot compress them away.
+    // The page's first read of the (absent) store must be over: it does not create one.
+    await page.waitForTimeout(1000);
     await page.evaluate(async ({ count, classes }) => {
       await self.agoraStore.saveClasses(Array.from({ length: classes }, (_, i) => ({ id: i + 1, name: `class ${i + 1}`, color: '#0877bd' })));
       let seed = 1;

@@ -81,8 +81,8 @@ pub fn markdown(card: &ModelCard) -> String {
     section(&mut out, "data");
     let _ = write!(
         out,
-        "{} ({}): {} samples train, {} validate.\n\n",
-        card.data_name, card.provenance, card.train, card.validation
+        "{}: {} samples train, {} validate. Source: {}.\n\n",
+        card.data_name, card.train, card.validation, card.provenance
     );
     out.push_str("| Class | Train | Validate | Validation accuracy |\n|---|---:|---:|---:|\n");
     for class in &card.classes {
@@ -280,12 +280,12 @@ pub fn article(card: &ModelCard) -> String {
     open(&mut out, "data");
     let _ = write!(
         out,
-        "<p>{} ({}): {} samples train, {} validate.</p>\
+        "<p>{}: {} samples train, {} validate. Source: {}.</p>\
          <table class=\"card-grid\"><tr><th>Class</th><th>Train</th><th>Validate</th><th>Validation accuracy</th></tr>",
         escape(&card.data_name),
-        escape(&card.provenance),
         card.train,
-        card.validation
+        card.validation,
+        escape(&card.provenance)
     );
     for class in &card.classes {
         let _ = write!(

@@ -7,8 +7,8 @@
 //! ([`RunAction::Began`]) and is recorded once it has trained (its first epoch or snapshot);
 //! it ends when the network or data change or the person presses Reset. A restored run goes on
 //! as the same record; a forked one is a new record whose parent is the run it came from.
-//! Changed only by [`RunBook::apply`], tested natively; the [`Session`](crate::session::Session)
-//! of each project holds its book.
+//! Changed only by [`RunBook::apply`], tested natively; each project's session
+//! (`session.rs`) holds its book.
 
 pub mod columns;
 pub mod diff;

@@ -8,7 +8,7 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::Editor;
-use super::runs::offer;
+use super::offer::offer;
 use crate::card::{Validation, build, render};
 use crate::photos::bmp_data_url;
 use crate::pictures::pixels_rgb;

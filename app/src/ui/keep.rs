@@ -31,8 +31,6 @@ extern "C" {
     pub(in crate::ui) async fn store_delete_projects() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = agoraProjects, js_name = persist)]
     async fn persist() -> JsValue;
-    #[wasm_bindgen(js_namespace = agoraProjects, js_name = download)]
-    fn download(bytes: Uint8Array, name: &str);
     #[wasm_bindgen(js_namespace = agoraProjects, js_name = onDrop)]
     fn on_drop(open: &Closure<dyn Fn(JsValue)>);
 }
@@ -180,7 +178,7 @@ fn offer_file(editor: &Editor, saved: &SavedProject) {
     match file::save(saved, SAVED_BY) {
         Ok(bytes) => {
             let name = file::file_name(saved);
-            download(Uint8Array::from(bytes.as_slice()), &name);
+            super::offer::offer_bytes(&bytes, &name, "application/zip");
             let what = saved.trained.as_ref().map_or_else(
                 || "the network and recipe (not trained yet)".to_owned(),
                 |trained| {
@@ -346,6 +344,9 @@ async fn open_file(editor: &Editor, file: JsValue) {
         _ => None,
     };
     let mut saved = saved;
+    let brought = saved.images.as_ref().map_or_else(String::new, |images| {
+        format!(" Its {} images are in this browser now.", images.len())
+    });
     if let Some(images) = saved.images.take() {
         if let Err(error) = super::photos::write_album(&images).await {
             notice(editor, format!("{name} was not opened: {error}."), true);
@@ -355,7 +356,10 @@ async fn open_file(editor: &Editor, file: JsValue) {
         editor.photos.borrow_mut().ready = Err("Your images are still being opened.".into());
         super::photos::load_project(editor.album.clone());
     }
-    let text = format!("Opened {name}: {trained}.{}", waits.unwrap_or_default());
+    let text = format!(
+        "Opened {name}: {trained}.{}{brought}",
+        waits.unwrap_or_default()
+    );
     editor.restore(saved);
     notice(editor, text, false);
 }

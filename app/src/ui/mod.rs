@@ -15,6 +15,7 @@ mod fields;
 mod inside;
 mod keep;
 mod lab;
+mod offer;
 mod panels;
 mod photos;
 mod runs;

@@ -5,13 +5,12 @@
 
 use std::rc::Rc;
 
-use js_sys::Uint8Array;
-use wasm_bindgen::prelude::*;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::Editor;
 use super::card::CardPanel;
+use super::offer::offer;
 use crate::colors;
 use crate::project::file::SavedProject;
 use crate::runs::columns::{Column, sorted};
@@ -19,17 +18,6 @@ use crate::runs::diff::diff;
 use crate::runs::export::{csv, iso_time, json};
 use crate::runs::{RunAction, RunBook, RunRecord};
 use crate::session::{Session, SessionAction};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = agoraProjects, js_name = download)]
-    pub(super) fn download_as(bytes: Uint8Array, name: &str, kind: &str);
-}
-
-/// Offers `text` as a file named `name` (made in the page; nothing is sent anywhere).
-pub(super) fn offer(text: &str, name: &str, kind: &str) {
-    download_as(Uint8Array::from(text.as_bytes()), name, kind);
-}
 
 fn metric(value: Option<f32>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:.4}"))
