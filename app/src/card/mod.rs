@@ -241,7 +241,13 @@ fn recipe(run: &RunRecord) -> Vec<(String, String)> {
         ("Optimizer".to_owned(), recipe.optimizer.label().to_owned()),
         ("Learning rate".to_owned(), recipe.learning_rate.to_string()),
         ("Batch size".to_owned(), recipe.batch_size.to_string()),
-        ("Epochs planned".to_owned(), recipe.epochs.to_string()),
+        (
+            "Epochs planned".to_owned(),
+            crate::runs::export::planned_epochs(recipe.epochs).map_or_else(
+                || "no end (until paused)".to_owned(),
+                |epochs| epochs.to_string(),
+            ),
+        ),
         ("Schedule".to_owned(), recipe.schedule.label().to_owned()),
         ("Weight decay".to_owned(), recipe.weight_decay.to_string()),
         (

@@ -58,6 +58,12 @@ pub fn iso_time(ms: f64) -> String {
     )
 }
 
+/// The epochs a recipe plans, or `None` for the playground's "until paused" (`usize::MAX`,
+/// which is 2³² − 1 in a file saved by the 32-bit page).
+pub fn planned_epochs(epochs: usize) -> Option<usize> {
+    (epochs < u32::MAX as usize).then_some(epochs)
+}
+
 fn number(value: Option<f32>) -> Value {
     value.map_or(Value::Null, |v| json!(f64::from(v)))
 }
@@ -100,7 +106,7 @@ fn columns(run: &RunRecord) -> Map<String, Value> {
         json!(recipe.optimizer.label()),
         json!(recipe.learning_rate),
         json!(recipe.batch_size),
-        json!(recipe.epochs),
+        planned_epochs(recipe.epochs).map_or(Value::Null, |epochs| json!(epochs)),
         json!(run.epochs()),
         json!(run.backend),
         json!(run.browser),

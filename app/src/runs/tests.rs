@@ -303,3 +303,20 @@ fn the_table_sorts_by_any_metric_with_unmeasured_runs_last() {
         [1, 3, 2, 4]
     );
 }
+
+#[test]
+fn the_playgrounds_endless_runs_plan_no_epochs() {
+    use super::export::planned_epochs;
+    assert_eq!(planned_epochs(usize::MAX), None);
+    assert_eq!(
+        planned_epochs(u32::MAX as usize),
+        None,
+        "as the 32-bit page saves it"
+    );
+    assert_eq!(planned_epochs(12), Some(12));
+    let book = trained_run(RunBook::default(), &Project::default(), 0.0, &[0.5]);
+    let line = csv(&book).lines().nth(1).unwrap_or_default().to_owned();
+    let cells: Vec<&str> = line.split(',').collect();
+    let at = COLUMNS.iter().position(|c| *c == "planned_epochs").unwrap();
+    assert_eq!(cells[at], "", "{line}");
+}
