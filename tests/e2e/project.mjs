@@ -3,7 +3,8 @@
 // save the project to a file, change the network, open the file — asked first, and a "no"
 // changes nothing — and the network, recipe and weights are back; a bad file says what is
 // wrong and changes nothing; a visit without a link resumes the kept project; the image
-// classifier's run comes back after a reload and goes on. CPU only.
+// classifier's run comes back after a reload — the same probabilities on a validation image to
+// 1e-6 — and goes on. CPU only.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,8 +117,24 @@ async function run() {
     await page.locator(testid('lab-play')).click();
     await waitFor(page, 'the one epoch', async () => /done/.test(await text(page, 'lab-progress')) && (await rows()).length === 1, 120_000);
     const [[, firstAccuracy]] = await rows();
+    // The network's answer on the first validation image, as the page shows it after epoch 1.
+    const answer = async () => page.locator(testid('sample-label')).evaluate((el) =>
+      ({ sample: el.dataset.sample, epoch: Number(el.dataset.epoch), p: (el.dataset.probabilities || '').split(',').map(Number) }));
+    await waitFor(page, 'the first image seen by the trained network', async () => {
+      const now = await answer().catch(() => null);
+      return now && now.sample === '0' && now.epoch === 1;
+    }, 60_000);
+    const before = await answer();
     await page.reload();
     await waitFor(page, 'the run back after a reload', async () => JSON.stringify(await rows()) === JSON.stringify([[1, firstAccuracy]]), 120_000);
+    await waitFor(page, 'the same image seen again', async () => {
+      const now = await answer().catch(() => null);
+      return now && now.sample === '0' && now.epoch === 1;
+    }, 60_000);
+    const after = await answer();
+    const drift = Math.max(...before.p.map((p, i) => Math.abs(p - after.p[i])));
+    assert(before.p.length === 10 && after.p.length === 10 && drift <= 1e-6, `the same predictions after a reload: ${before.p} vs ${after.p}`);
+    console.log(`[project] digits: validation image 1 gets the same 10 probabilities after a reload (largest difference ${drift})`);
     const epochsField = page.locator(testid('lab-epochs'));
     await epochsField.fill('2');
     await epochsField.press('Tab');

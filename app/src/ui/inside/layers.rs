@@ -72,7 +72,8 @@ pub(super) fn layers_view(
     let header = html! {
         <div class="sample-row">
             <button onclick={step(-1)} data-testid="sample-prev" aria-label="Previous image">{ "←" }</button>
-            <span data-testid="sample-label">{ match (inspection.sample, inspection.label) {
+            <span data-testid="sample-label" data-sample={inspection.sample.map(|s| s.to_string())} data-epoch={inspection.epoch.to_string()}
+                data-probabilities={inspection.probabilities.iter().map(|p| format!("{p:e}")).collect::<Vec<_>>().join(",")}>{ match (inspection.sample, inspection.label) {
                 (Some(sample), Some(label)) => format!("Validation image {} of {} · true class {} · predicted {} ({:.0} %)", sample + 1, inspection.count, name(names, label), name(names, best.0), best.1 * 100.0),
                 _ => format!("Your image · predicted {} ({:.0} %){}", name(names, best.0), best.1 * 100.0, if best.1 < 0.6 { " — not sure" } else { "" }),
             } }</span>
