@@ -132,7 +132,11 @@ fn a_lenet_file_is_its_weights_and_little_else() {
     let count = infer_graph(&project.network).unwrap().total_params;
     let saved = SavedProject {
         project,
-        trained: Some(Checkpoint { params, epoch: 3 }),
+        trained: Some(Checkpoint {
+            params,
+            optimizer: None,
+            epoch: 3,
+        }),
         history: agora_app::session::RunHistory::default(),
         runs: agora_app::runs::RunBook::default(),
         images: None,
@@ -184,6 +188,7 @@ fn a_kept_run_costs_its_weights_and_a_few_kb() {
             let _ = run;
             book = book.apply(RunAction::Weights(Rc::new(Checkpoint {
                 params: params.clone(),
+                optimizer: None,
                 epoch: 20,
             })));
         }
@@ -191,6 +196,7 @@ fn a_kept_run_costs_its_weights_and_a_few_kb() {
             project: project.clone(),
             trained: Some(Checkpoint {
                 params: params.clone(),
+                optimizer: None,
                 epoch: 20,
             }),
             history: agora_app::session::RunHistory::default(),

@@ -31,6 +31,16 @@ impl Rng {
         }
     }
 
+    /// Where the generator is, to go on from later ([`Rng::resume`]).
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+
+    /// A generator going on from a [`state`](Rng::state).
+    pub fn resume(state: u64) -> Self {
+        Self { state }
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;

@@ -43,6 +43,7 @@ pub mod image_file;
 pub mod images;
 pub mod inspect;
 pub mod net;
+pub mod optimizer_state;
 pub mod params;
 pub mod photos;
 pub mod recipe;

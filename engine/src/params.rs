@@ -38,6 +38,10 @@ impl HostTensor {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub params: Vec<LayerParams>,
+    /// What the optimizer remembered (momentum, Adam's moments) and the shuffle state, when
+    /// read with the weights.
+    #[serde(default)]
+    pub optimizer: Option<crate::optimizer_state::OptimizerState>,
     /// Completed epochs.
     pub epoch: usize,
 }

@@ -76,6 +76,28 @@ fn param_names(layer: &Layer) -> &'static [&'static str] {
     }
 }
 
+/// The trainable parameters (weights and biases; a norm's gamma and beta, named `weight` and
+/// `bias` as PyTorch names them), in the order a trainer updates them, each with its name and
+/// its shape as Agora keeps it (a Dense weight `[inputs, units]`).
+///
+/// # Errors
+/// The network is invalid.
+pub fn trainable(network: &Network) -> Result<Vec<(String, Vec<usize>)>, WeightsError> {
+    let report = infer_graph(network).map_err(|error| WeightsError::Network(error.message))?;
+    let mut out = Vec::new();
+    for (at, (layer, shapes)) in network
+        .layers
+        .iter()
+        .zip(param_shapes(network, &report))
+        .enumerate()
+    {
+        for (name, shape) in param_names(layer).iter().zip(shapes).take(2) {
+            out.push((format!("layers.{at}.{name}"), shape));
+        }
+    }
+    Ok(out)
+}
+
 /// Our Dense weights are `[inputs, units]` (as Burn keeps them); PyTorch's `[units, inputs]`.
 fn transposed(tensor: &HostTensor) -> HostTensor {
     let [rows, cols] = tensor.shape[..] else {

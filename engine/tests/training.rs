@@ -26,6 +26,7 @@ on_each_backend! {
     plane_regression_fits => plane;
     multi_gaussian_regression_fits => multi_gaussian;
     learning_rate_change_keeps_weights => learning_rate_change;
+    a_resumed_run_goes_on_as_if_never_stopped => resumed_run;
     divergence_shows_as_non_finite_loss => divergence;
 }
 
@@ -340,4 +341,88 @@ fn divergence(device: Device) {
         "lr 10 on squared features diverges, loss {}",
         after.train_loss
     );
+}
+
+/// A run stopped after an epoch and resumed from its weights, optimizer state and shuffle
+/// (what a saved project holds) takes the same next epoch as the run that never stopped; from
+/// the weights alone (fresh moments) it does not.
+fn resumed_run(device: Device) {
+    let data = dataset(DatasetKind::Spiral, 2);
+    let layers = [dense(8, Act::Tanh), dense(8, Act::Tanh)];
+    let recipes = [
+        Recipe {
+            optimizer: Optimizer::Sgd,
+            momentum: 0.9,
+            nesterov: true,
+            weight_decay: 0.001,
+            ..adam(0.05, 10)
+        },
+        Recipe {
+            weight_decay: 0.001,
+            ..adam(0.01, 10)
+        },
+        Recipe {
+            optimizer: Optimizer::AdamW,
+            weight_decay: 0.01,
+            ..adam(0.01, 10)
+        },
+        Recipe {
+            optimizer: Optimizer::RmsProp,
+            momentum: 0.5,
+            ..adam(0.002, 10)
+        },
+    ];
+    let features = vec![Feature::X1, Feature::X2];
+    for recipe in recipes {
+        let name = recipe.optimizer.label();
+        let build =
+            || playground(&device, &data, features.clone(), &layers, recipe, 4).expect("builds");
+        let (mut straight, _) = build();
+        train_epoch(&mut straight);
+        train_epoch(&mut straight);
+        let expected = pollster::block_on(straight.params()).expect("read");
+        let (mut first, _) = build();
+        train_epoch(&mut first);
+        let params = pollster::block_on(first.params()).expect("read");
+        let state = pollster::block_on(first.optimizer_state()).expect("state");
+        let resume = |with_state: bool| {
+            let network = first.network().clone();
+            let rows = |points: &[Point]| {
+                Samples::Rows(Rows::from_points(points, &features, network.head))
+            };
+            let mut trainer = Trainer::new(
+                &device,
+                &network,
+                &rows(&data.train),
+                &rows(&data.test),
+                recipe,
+                Some(&params),
+                4,
+            )
+            .expect("builds from the weights");
+            if with_state {
+                trainer.restore_optimizer(&state).expect("the state fits");
+            }
+            trainer.resume_at(1);
+            train_epoch(&mut trainer);
+            let after = pollster::block_on(trainer.params()).expect("read");
+            after
+                .iter()
+                .flatten()
+                .zip(expected.iter().flatten())
+                .flat_map(|(a, b)| a.values.iter().zip(&b.values).map(|(x, y)| (x - y).abs()))
+                .fold(0.0_f32, f32::max)
+        };
+        let resumed = resume(true);
+        let fresh = resume(false);
+        println!("{name}: resumed with state {resumed:e}, from the weights alone {fresh:e}");
+        assert!(
+            resumed <= 1e-5,
+            "{name}: the resumed epoch differs by {resumed}"
+        );
+        assert!(
+            fresh > 100.0 * resumed.max(1e-7),
+            "{name}: fresh moments should differ ({fresh})"
+        );
+    }
 }

@@ -144,6 +144,23 @@ async function run() {
     await waitFor(page, 'epoch 2 after the restored epoch 1', async () => (await rows()).length === 2, 120_000);
     const second = await rows();
     assert(second[1][0] === 2 && second[1][1] > 0.8, `went on from the saved weights: ${JSON.stringify(second)}`);
+    // The same two epochs without a reload, in a fresh browser: the resumed run (weights, Adam's
+    // moments and the shuffle came back) is the run that never stopped, to the last image.
+    const fresh = await launch({ webgpu: false });
+    try {
+      const straight = fresh.context.pages()[0] || await fresh.context.newPage();
+      await straight.goto(`${server.url}#data=digits&net=flat,fc32,relu,fc10,softmax&seed=3&epochs=2&batch=64&backend=cpu`);
+      await waitFor(straight, 'the digits to load again', async () => !(await straight.locator(testid('lab-play')).isDisabled()), 120_000);
+      await straight.locator(testid('lab-play')).click();
+      const straightRows = async () => straight.locator(testid('lab-epoch-row')).evaluateAll((els) =>
+        els.map((el) => [Number(el.dataset.epoch), Number(el.dataset.valAccuracy)]).sort((a, b) => a[0] - b[0]));
+      await waitFor(straight, 'two epochs straight', async () => (await straightRows()).length === 2, 120_000);
+      const uninterrupted = await straightRows();
+      assert(JSON.stringify(uninterrupted) === JSON.stringify(second), `resumed ${JSON.stringify(second)} vs never stopped ${JSON.stringify(uninterrupted)}`);
+      console.log(`[project] digits: epoch 2 after a reload is the epoch 2 of a run that never stopped (${(second[1][1] * 100).toFixed(2)} % both)`);
+    } finally {
+      await fresh.context.close();
+    }
     console.log(`[project] digits: epoch 1 at ${(firstAccuracy * 100).toFixed(2)} % came back after a reload; epoch 2 at ${(second[1][1] * 100).toFixed(2)} %`);
     await page.screenshot({ path: join(shots, 'lab-resumed.png') });
 

@@ -9,6 +9,7 @@
 //! | `history.json` | the run so far: every epoch's metrics (images) and the loss curve (the plane); NaN as `null` |
 //! | `runs.json` | every recorded run ([`RunBook`]): its project, data summary, metrics per epoch, label, notes |
 //! | `runs/<id>.safetensors` | a recorded run's weights, while kept (the current run's are `weights.safetensors`) |
+//! | `optimizer.safetensors` | what the optimizer remembered (momentum, Adam's moments, the step count) and the shuffle, with the weights |
 //! | `images.safetensors` | the person's images, when they chose to include them ([`agora_engine::image_file`]) |
 //! | `README.txt` | what the entries are, for whoever unzips it |
 //!
@@ -18,6 +19,7 @@
 //! until the whole file has been read.
 
 use agora_engine::image_file::{ImageArchive, read_images, write_images};
+use agora_engine::optimizer_state::{read_state, write_state};
 use agora_engine::params::Checkpoint;
 use agora_engine::weights::{WeightsError, read_safetensors, write_safetensors};
 use agora_engine::zip::{ZipError, ZipLimits, ZipReader, ZipWriter};
@@ -53,6 +55,7 @@ const README: &str = "README.txt";
 const HISTORY: &str = "history.json";
 const RUNS: &str = "runs.json";
 const IMAGES: &str = "images.safetensors";
+const OPTIMIZER: &str = "optimizer.safetensors";
 /// The most `runs.json` may take: a hundred runs of 600 epochs are about 10 MB.
 const MAX_RUNS_JSON: usize = 32 << 20;
 
@@ -193,6 +196,8 @@ pub enum FileError {
     Runs(String),
     #[error("This file's images could not be read: {0}.")]
     Images(String),
+    #[error("This file's optimizer state could not be read: {0}.")]
+    Optimizer(String),
     #[error("The weights of run {0} do not fit its network: {1}.")]
     RunWeights(u32, WeightsError),
     #[error("This project could not be written: {0}.")]
@@ -257,6 +262,16 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     if weights.is_some() {
         entries.push(WEIGHTS.to_owned());
     }
+    let optimizer = saved
+        .trained
+        .as_ref()
+        .and_then(|trained| trained.optimizer.as_ref())
+        .map(|state| write_state(&saved.project.network, state))
+        .transpose()
+        .map_err(FileError::Write)?;
+    if optimizer.is_some() {
+        entries.push(OPTIMIZER.to_owned());
+    }
     let images = saved.images.as_ref().map(write_images);
     if images.is_some() {
         entries.push(IMAGES.to_owned());
@@ -278,6 +293,9 @@ pub fn save(saved: &SavedProject, saved_by: &str) -> Result<Vec<u8>, FileError> 
     zip.add(RUNS, &runs)?;
     if let Some(weights) = &weights {
         zip.add(WEIGHTS, weights)?;
+    }
+    if let Some(optimizer) = &optimizer {
+        zip.add(OPTIMIZER, optimizer)?;
     }
     for (name, bytes) in &run_weights_files {
         zip.add(name, bytes)?;
@@ -331,7 +349,19 @@ pub fn open(bytes: &[u8]) -> Result<SavedProject, FileError> {
             .and_then(|epoch| epoch.parse().ok())
             .or(manifest.epoch)
             .unwrap_or(0);
-        Some(Checkpoint { params, epoch })
+        let optimizer = if zip.contains(OPTIMIZER) {
+            Some(
+                read_state(&project.network, &zip.read(OPTIMIZER)?)
+                    .map_err(FileError::Optimizer)?,
+            )
+        } else {
+            None
+        };
+        Some(Checkpoint {
+            params,
+            epoch,
+            optimizer,
+        })
     } else if let Some(epoch) = manifest.epoch {
         return Err(FileError::MissingWeights(epoch));
     } else {
@@ -393,7 +423,11 @@ fn read_runs(zip: &ZipReader, trained: Option<&Checkpoint>) -> Result<RunBook, F
                 .get("epoch")
                 .and_then(|epoch| epoch.parse().ok())
                 .unwrap_or(0);
-            run.weights = Some(std::rc::Rc::new(Checkpoint { params, epoch }));
+            run.weights = Some(std::rc::Rc::new(Checkpoint {
+                params,
+                epoch,
+                optimizer: None,
+            }));
         } else if current == Some(run.id) {
             run.weights = trained.cloned().map(std::rc::Rc::new);
         }
@@ -420,6 +454,9 @@ fn readme() -> String {
          - runs.json: every run recorded: when, how long, network, recipe, seed, data classes\n\
          \x20 and counts, backend, browser, metrics per epoch, label and model card notes.\n\
          - runs/<id>.safetensors: the weights of a recorded run, while kept.\n\
+         - optimizer.safetensors (when trained): the optimizer's state per parameter, named as\n\
+         \x20 PyTorch names it (layers.<i>.weight.exp_avg, .exp_avg_sq, .momentum_buffer,\n\
+         \x20 .square_avg; shaped as Agora keeps the parameter), the step count, the shuffle.\n\
          - images.safetensors (when included): the images, pixels uint8 [n, 64, 64, 3] and\n\
          \x20 labels int64 [n], the class names in its metadata.\n\
          - weights.safetensors (when trained): every parameter as float32, named and shaped as\n\
@@ -460,7 +497,11 @@ mod tests {
         };
         SavedProject {
             project,
-            trained: Some(Checkpoint { params, epoch: 12 }),
+            trained: Some(Checkpoint {
+                params,
+                epoch: 12,
+                optimizer: None,
+            }),
             history,
             runs: RunBook::default(),
             images: None,
@@ -543,6 +584,7 @@ mod tests {
                 }))
                 .apply(RunAction::Weights(std::rc::Rc::new(Checkpoint {
                     params: params.clone(),
+                    optimizer: None,
                     epoch: 3,
                 })));
         }
@@ -591,5 +633,32 @@ mod tests {
         });
         let opened = open(&save(&saved, "t").unwrap()).unwrap();
         assert_eq!(opened.images, saved.images);
+    }
+
+    #[test]
+    fn the_optimizer_state_comes_back_with_the_weights() {
+        use agora_engine::optimizer_state::{OptimizerState, ParamState};
+        use agora_engine::weights::trainable;
+        let mut saved = trained();
+        let shapes = trainable(&saved.project.network).unwrap();
+        let state = OptimizerState {
+            optimizer: agora_engine::recipe::Optimizer::Sgd,
+            steps: 40,
+            params: shapes
+                .iter()
+                .map(|(_, shape)| ParamState {
+                    first: Some(vec![0.125; shape.iter().product()]),
+                    second: None,
+                })
+                .collect(),
+            rng: 99,
+        };
+        if let Some(trained) = saved.trained.as_mut() {
+            trained.optimizer = Some(state.clone());
+        }
+        let bytes = save(&saved, "t").unwrap();
+        let opened = open(&bytes).unwrap();
+        assert_eq!(opened.trained.and_then(|t| t.optimizer), Some(state));
+        assert!(ZipReader::open(&bytes, LIMITS).unwrap().contains(OPTIMIZER));
     }
 }

@@ -122,6 +122,7 @@ fn labels_and_notes_are_bounded_and_weights_of_old_runs_go_first() {
         book = trained_run(book, &project, now, &[0.5]).apply(RunAction::Weights(Rc::new(
             Checkpoint {
                 params: params.clone(),
+                optimizer: None,
                 epoch: 1,
             },
         )));

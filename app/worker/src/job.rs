@@ -4,7 +4,7 @@
 
 use agora_engine::compute::PlaneProbe;
 use agora_engine::net::{DeviceLimits, check_limits, infer_graph};
-use agora_engine::params::LayerParams;
+use agora_engine::params::{Checkpoint, LayerParams};
 use agora_engine::photos::Augment;
 use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};
@@ -124,7 +124,8 @@ impl Job {
         Ok(trainer)
     }
 
-    /// Builds the trainer on `kind`, going on from `resume` (weights and epoch) when given,
+    /// Builds the trainer on `kind`, going on from `resume` (weights, epoch and, when saved,
+    /// the optimizer's state and the shuffle) when given,
     /// and reports it. Returns whether it trains.
     pub async fn launch(
         &mut self,
@@ -132,7 +133,7 @@ impl Job {
         kind: BackendKind,
         reason: String,
         measurement: Option<Measurement>,
-        resume: Option<(Vec<LayerParams>, usize)>,
+        resume: Option<Checkpoint>,
     ) -> bool {
         self.trainer = None;
         self.probe = None;
@@ -157,7 +158,7 @@ impl Job {
             });
             return false;
         }
-        let params = resume.as_ref().map(|(params, _)| params.as_slice());
+        let params = resume.as_ref().map(|resume| resume.params.as_slice());
         let built = self
             .trainer(&device, &self.split, params)
             .and_then(|trainer| {
@@ -171,8 +172,15 @@ impl Job {
                 return false;
             }
         };
-        if let Some((_, epoch)) = resume {
-            trainer.resume_at(epoch);
+        if let Some(resume) = resume {
+            trainer.resume_at(resume.epoch);
+            // A state that does not fit (another optimizer, a changed network) is dropped:
+            // training goes on from the weights with fresh moments.
+            if let Some(state) = &resume.optimizer
+                && trainer.restore_optimizer(state).is_err()
+            {
+                web_sys::console::warn_1(&"Agora: the saved optimizer state did not fit".into());
+            }
         }
         self.epoch_ms = 0.0;
         context.emit(&Event::Progress {
@@ -189,13 +197,21 @@ impl Job {
 
     /// The weights to go on from on another backend: read from the device, or (when it is
     /// lost) the last ones read back.
-    pub async fn weights(&self) -> Option<(Vec<LayerParams>, usize)> {
+    pub async fn weights(&self) -> Option<Checkpoint> {
         if let Some(trainer) = &self.trainer
             && let Ok(params) = trainer.params().await
         {
-            return Some((params, trainer.epoch()));
+            return Some(Checkpoint {
+                params,
+                epoch: trainer.epoch(),
+                optimizer: trainer.optimizer_state().await.ok(),
+            });
         }
-        self.checkpoint.clone()
+        self.checkpoint.clone().map(|(params, epoch)| Checkpoint {
+            params,
+            epoch,
+            optimizer: None,
+        })
     }
 
     /// Milliseconds per epoch of this job on `device`: two warm-up mini-batches (they compile

@@ -68,10 +68,7 @@ impl Runner {
             Command::Restore { setup, trained } => self.setup(setup, Some(*trained)).await,
             Command::ReadWeights => {
                 let weights = match &self.job {
-                    Some(job) => job
-                        .weights()
-                        .await
-                        .map(|(params, epoch)| Box::new(Checkpoint { params, epoch })),
+                    Some(job) => job.weights().await.map(Box::new),
                     None => None,
                 };
                 self.emit(&Event::Weights(weights.ok_or_else(|| {
@@ -188,8 +185,7 @@ impl Runner {
         });
         let mut job = Job::new(setup, split);
         let (kind, reason) = self.choose(&mut job);
-        let resume = trained.map(|trained| (trained.params, trained.epoch));
-        job.launch(&self.context, kind, reason, None, resume).await;
+        job.launch(&self.context, kind, reason, None, trained).await;
         self.active = job.active;
         self.job = Some(job);
     }

@@ -17,7 +17,7 @@ pub use batches::HOST_BATCHES_ABOVE_BYTES;
 pub use loss::{cross_entropy, data_loss, mean_squared_error, penalty};
 pub use model::{Block, Conv2dBlock, DenseBlock, Forward, Mode, Model, PlainBlock};
 pub use norm::{BATCH_NORM_MOMENTUM, NORM_EPSILON, NormBlock, Running};
-pub use optim::{clip_global_norm, optimizer_for};
+pub use optim::{Optim, clip_global_norm};
 pub use probes::{PlaneProbe, neuron_taps};
 pub use tensors::{images_tensor, one_hot, rows_tensor, targets_tensor};
 pub use trainer::{EpochMetrics, Evaluation, TrainError, Trainer};

@@ -3,7 +3,7 @@
 //! drive it the same way. What the views need is read by probes on it (`probes.rs`).
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -11,11 +11,12 @@ use super::batches::{EpochOrder, TrainSet};
 use super::loss::{data_loss, penalty};
 use super::model::{Mode, Model};
 use super::norm::Running;
-use super::optim::{clip_global_norm, needs_new_optimizer, optimizer_for};
+use super::optim::{Optim, clip_global_norm, needs_new_optimizer};
 use super::tensors::{images_tensor, labels_tensor, rows_tensor, targets_tensor};
 use super::value::Value;
 use crate::data::Rng;
 use crate::net::{GraphError, Head, Input, Network, infer_graph};
+use crate::optimizer_state::OptimizerState;
 use crate::params::{LayerParams, initial_params};
 use crate::photos::Augment;
 pub use crate::recipe::EpochMetrics;
@@ -102,7 +103,7 @@ pub struct Trainer {
     pub(crate) network: Network,
     pub(crate) model: Model,
     pub(crate) running: Vec<Option<Running>>,
-    optimizer: ModuleOptimizer,
+    optimizer: Optim,
     recipe: Recipe,
     train: TrainSet,
     /// The training rows on the plain device, for full-set readings (rows only: small).
@@ -234,7 +235,7 @@ impl Trainer {
             network: network.clone(),
             model,
             running,
-            optimizer: optimizer_for(&recipe),
+            optimizer: Optim::new(&recipe),
             recipe,
             rng: Rng::new(seed ^ 0x0D1_6175),
             epoch: 0,
@@ -265,9 +266,38 @@ impl Trainer {
     /// Changes the recipe; the weights stay. Another optimizer kind starts with fresh state.
     pub fn set_recipe(&mut self, recipe: Recipe) {
         if needs_new_optimizer(&self.recipe, &recipe) {
-            self.optimizer = optimizer_for(&recipe);
+            self.optimizer = Optim::new(&recipe);
+        } else {
+            self.optimizer.set_recipe(&recipe);
         }
         self.recipe = recipe;
+    }
+
+    /// What the optimizer remembers and where the shuffle is, to save with the weights.
+    ///
+    /// # Errors
+    /// The device could not return the data.
+    pub async fn optimizer_state(&self) -> Result<OptimizerState, TrainError> {
+        self.optimizer
+            .read(self.rng.state())
+            .await
+            .map_err(TrainError::Readback)
+    }
+
+    /// Goes on from a saved optimizer state and shuffle (with the weights it was saved with):
+    /// the next steps are the ones the saved run would have taken.
+    ///
+    /// # Errors
+    /// The state is another optimizer's or does not fit this network; nothing changes.
+    pub fn restore_optimizer(&mut self, state: &OptimizerState) -> Result<(), String> {
+        let counts: Vec<usize> = crate::weights::trainable(&self.network)
+            .map_err(|error| error.to_string())?
+            .iter()
+            .map(|(_, shape)| shape.iter().product())
+            .collect();
+        self.optimizer = Optim::restore(&self.recipe, state, &counts, &self.device)?;
+        self.rng = Rng::resume(state.rng);
+        Ok(())
     }
 
     /// Continues an earlier run's epoch count (after moving to another backend).
