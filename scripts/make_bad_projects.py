@@ -119,6 +119,10 @@ def main():
                                  metadata={"classes": classes})
     files["good-with-images.agora"] = archive(good(**{"images.safetensors": images([0, 1])}))
     files["bad-image-labels.agora"] = archive(good(**{"images.safetensors": images([0, 7])}))
+    # Adam's moments shaped for another network (Agora keeps layer 0's weight as [2, 4]).
+    moments = save({"layers.0.weight.exp_avg": np.zeros((3, 2), dtype=np.float32)},
+                   metadata={"optimizer": "adam", "steps": "3", "rng": "5"})
+    files["bad-optimizer-state.agora"] = archive(good(**{"optimizer.safetensors": moments}))
     for name, data in sorted(files.items()):
         (OUT / name).write_bytes(data)
         print(f"{name}: {len(data)} bytes")

@@ -109,6 +109,10 @@ fn every_bad_file_gets_its_message() {
             "This file's runs.json could not be read",
         ),
         (
+            "bad-optimizer-state.agora",
+            "This file's optimizer state could not be read: \"layers.0.weight.exp_avg\" is F32 [3, 2], but its parameter is F32 [2, 4].",
+        ),
+        (
             "bad-image-labels.agora",
             "This file's images could not be read: an image is labelled 7, but there are 2 classes.",
         ),
