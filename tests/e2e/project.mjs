@@ -118,20 +118,20 @@ async function run() {
     await waitFor(page, 'the one epoch', async () => /done/.test(await text(page, 'lab-progress')) && (await rows()).length === 1, 120_000);
     const [[, firstAccuracy]] = await rows();
     // The network's answer on the first validation image, as the page shows it after epoch 1.
-    const answer = async () => page.locator(testid('sample-label')).evaluate((el) =>
+    const seen = async () => page.locator(testid('sample-label')).evaluate((el) =>
       ({ sample: el.dataset.sample, epoch: Number(el.dataset.epoch), p: (el.dataset.probabilities || '').split(',').map(Number) }));
     await waitFor(page, 'the first image seen by the trained network', async () => {
-      const now = await answer().catch(() => null);
+      const now = await seen().catch(() => null);
       return now && now.sample === '0' && now.epoch === 1;
     }, 60_000);
-    const before = await answer();
+    const before = await seen();
     await page.reload();
     await waitFor(page, 'the run back after a reload', async () => JSON.stringify(await rows()) === JSON.stringify([[1, firstAccuracy]]), 120_000);
     await waitFor(page, 'the same image seen again', async () => {
-      const now = await answer().catch(() => null);
+      const now = await seen().catch(() => null);
       return now && now.sample === '0' && now.epoch === 1;
     }, 60_000);
-    const after = await answer();
+    const after = await seen();
     const drift = Math.max(...before.p.map((p, i) => Math.abs(p - after.p[i])));
     assert(before.p.length === 10 && after.p.length === 10 && drift <= 1e-6, `the same predictions after a reload: ${before.p} vs ${after.p}`);
     console.log(`[project] digits: validation image 1 gets the same 10 probabilities after a reload (largest difference ${drift})`);
