@@ -3,9 +3,9 @@
 //! Small and typed; encoded with postcard into a byte array, so a snapshot's heatmaps (tens of
 //! thousands of floats) cross the boundary as raw bytes rather than JSON text.
 
+use agora_engine::checkpoint::Checkpoint;
 use agora_engine::data::DatasetConfig;
 use agora_engine::net::{ImageSize, Network};
-use agora_engine::params::Checkpoint;
 use agora_engine::photos::Augment;
 use agora_engine::recipe::Recipe;
 use agora_engine::snapshot::Snapshot;

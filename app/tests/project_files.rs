@@ -129,8 +129,9 @@ fn every_bad_file_gets_its_message() {
 
 #[test]
 fn a_lenet_file_is_its_weights_and_little_else() {
+    use agora_engine::checkpoint::Checkpoint;
     use agora_engine::net::infer_graph;
-    use agora_engine::params::{Checkpoint, initial_params};
+    use agora_engine::params::initial_params;
     let project = Project::digits();
     let params = initial_params(&project.network, project.recipe.init, 1).unwrap();
     let count = infer_graph(&project.network).unwrap().total_params;
@@ -159,8 +160,9 @@ fn a_lenet_file_is_its_weights_and_little_else() {
 #[test]
 fn a_kept_run_costs_its_weights_and_a_few_kb() {
     use agora_app::runs::{EpochRow, RunAction, RunBook, RunStart};
+    use agora_engine::checkpoint::Checkpoint;
     use agora_engine::net::infer_graph;
-    use agora_engine::params::{Checkpoint, initial_params};
+    use agora_engine::params::initial_params;
     use std::rc::Rc;
     let project = Project::digits();
     let params = initial_params(&project.network, project.recipe.init, 1).unwrap();

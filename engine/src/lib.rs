@@ -38,6 +38,7 @@
 
 pub mod bench;
 pub mod calibration;
+pub mod checkpoint;
 pub mod data;
 pub mod image_file;
 pub mod images;

@@ -34,18 +34,6 @@ impl HostTensor {
     }
 }
 
-/// A network's numbers after some training: every layer's parameters and the epochs done.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub params: Vec<LayerParams>,
-    /// What the optimizer remembered (momentum, Adam's moments) and the shuffle state, when
-    /// read with the weights.
-    #[serde(default)]
-    pub optimizer: Option<crate::optimizer_state::OptimizerState>,
-    /// Completed epochs.
-    pub epoch: usize,
-}
-
 /// One layer's numbers, in a fixed order: Conv2d `[weight, bias]`, Dense `[weight, bias]`,
 /// BatchNorm `[gamma, beta, running mean, running var]`, LayerNorm `[gamma, beta]`, others `[]`.
 pub type LayerParams = Vec<HostTensor>;

@@ -18,9 +18,9 @@
 //! weights must fit its network exactly. Every refusal says what is wrong; nothing is changed
 //! until the whole file has been read.
 
+use agora_engine::checkpoint::Checkpoint;
 use agora_engine::image_file::{ImageArchive, read_images, write_images};
 use agora_engine::optimizer_state::{read_state, write_state};
-use agora_engine::params::Checkpoint;
 use agora_engine::weights::{WeightsError, read_safetensors, write_safetensors};
 use agora_engine::zip::{ZipError, ZipLimits, ZipReader, ZipWriter};
 use serde::{Deserialize, Serialize};

@@ -16,7 +16,7 @@ pub mod export;
 
 use std::rc::Rc;
 
-use agora_engine::params::Checkpoint;
+use agora_engine::checkpoint::Checkpoint;
 use serde::{Deserialize, Serialize};
 
 use crate::project::Project;

@@ -17,7 +17,7 @@ use crate::project::{Data, Project, ProjectAction};
 use crate::protocol::{Command, Setup, TrainData, encode};
 use crate::runs::{RunAction, RunBook, RunStart, browser_name};
 use crate::session::{RunHistory, Session, SessionAction};
-use agora_engine::params::Checkpoint;
+use agora_engine::checkpoint::Checkpoint;
 use agora_engine::table::prepare;
 
 /// Sends commands to the training worker.

@@ -18,7 +18,7 @@ use crate::project::Project;
 use crate::project::file::{self, MAX_FILE_BYTES, SavedProject};
 use crate::runs::RunAction;
 use crate::session::{Notice, Session, SessionAction};
-use agora_engine::params::Checkpoint;
+use agora_engine::checkpoint::Checkpoint;
 use std::rc::Rc;
 
 #[wasm_bindgen]

@@ -2,9 +2,10 @@
 //! trains it, and what it reports. Every project — points, a table, the digits, photos —
 //! runs through the same tick: train for about [`TICK_TARGET_MS`], read once, report.
 
+use agora_engine::checkpoint::Checkpoint;
 use agora_engine::compute::PlaneProbe;
 use agora_engine::net::{DeviceLimits, check_limits, infer_graph};
-use agora_engine::params::{Checkpoint, LayerParams};
+use agora_engine::params::LayerParams;
 use agora_engine::photos::Augment;
 use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};

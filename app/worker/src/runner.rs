@@ -2,8 +2,8 @@
 //! put aside while the page shows another), chooses the backend by one rule, and ticks.
 
 use agora_engine::Device;
+use agora_engine::checkpoint::Checkpoint;
 use agora_engine::net::infer_graph;
-use agora_engine::params::Checkpoint;
 
 use agora_app::protocol::{BackendChoice, BackendKind, Command, Event, Measurement, Setup};
 
