@@ -152,54 +152,40 @@ impl RunRecord {
         self.last().map_or(0, |row| row.epoch)
     }
 
-    /// The run's curves as the page shows them when it is restored.
+    /// The run's curves as the page shows them when it is restored: the loss curve, and for
+    /// images the epochs' table too.
     pub fn history(&self) -> RunHistory {
-        if self.project.data.is_images() {
-            RunHistory {
-                epochs: self
-                    .rows
-                    .iter()
-                    .map(|row| EpochReport {
-                        metrics: EpochMetrics {
-                            epoch: row.epoch,
-                            train_loss: row.train_loss.unwrap_or(f32::NAN),
-                            train_accuracy: row.train_accuracy.unwrap_or(f32::NAN),
-                            val_loss: row.test_loss.unwrap_or(f32::NAN),
-                            val_accuracy: row.test_accuracy.unwrap_or(f32::NAN),
-                            learning_rate: row.learning_rate.unwrap_or(0.0),
-                        },
-                        train_seconds: row.seconds.unwrap_or(0.0),
-                        samples_per_second: 0.0,
-                    })
-                    .collect(),
-                losses: self
-                    .rows
-                    .iter()
-                    .filter_map(|row| {
-                        Some(LossPoint {
-                            epoch: row.epoch,
-                            train_loss: row.train_loss?,
-                            test_loss: row.test_loss?,
-                        })
-                    })
-                    .collect(),
-            }
+        let losses = self
+            .rows
+            .iter()
+            .filter_map(|row| {
+                Some(LossPoint {
+                    epoch: row.epoch,
+                    train_loss: row.train_loss?,
+                    test_loss: row.test_loss?,
+                })
+            })
+            .collect();
+        let epochs = if self.project.data.is_images() {
+            self.rows
+                .iter()
+                .map(|row| EpochReport {
+                    metrics: EpochMetrics {
+                        epoch: row.epoch,
+                        train_loss: row.train_loss.unwrap_or(f32::NAN),
+                        train_accuracy: row.train_accuracy.unwrap_or(f32::NAN),
+                        val_loss: row.test_loss.unwrap_or(f32::NAN),
+                        val_accuracy: row.test_accuracy.unwrap_or(f32::NAN),
+                        learning_rate: row.learning_rate.unwrap_or(0.0),
+                    },
+                    train_seconds: row.seconds.unwrap_or(0.0),
+                    samples_per_second: 0.0,
+                })
+                .collect()
         } else {
-            RunHistory {
-                epochs: Vec::new(),
-                losses: self
-                    .rows
-                    .iter()
-                    .filter_map(|row| {
-                        Some(LossPoint {
-                            epoch: row.epoch,
-                            train_loss: row.train_loss?,
-                            test_loss: row.test_loss?,
-                        })
-                    })
-                    .collect(),
-            }
-        }
+            Vec::new()
+        };
+        RunHistory { epochs, losses }
     }
 }
 

@@ -10,8 +10,6 @@ use yew::prelude::*;
 use super::Editor;
 use super::offer::offer;
 use crate::card::{Validation, build, render};
-use crate::photos::bmp_data_url;
-use crate::pictures::pixels_rgb;
 use crate::protocol::Command;
 use crate::runs::RunAction;
 use crate::session::{Session, SessionAction};
@@ -72,18 +70,7 @@ pub fn card_panel(props: &CardPanelProps) -> Html {
         logits = &[];
     }
     let thumbnail = |sample: usize| -> Option<String> {
-        let report = evaluation.as_ref()?;
-        if sample >= report.shown {
-            return None;
-        }
-        let size = report.size;
-        let per = size.channels * size.height * size.width;
-        let pixels = report.images.get(sample * per..(sample + 1) * per)?;
-        Some(bmp_data_url(
-            &pixels_rgb(pixels, size.channels),
-            size.width,
-            size.height,
-        ))
+        super::inside::report_image(evaluation.as_ref()?, sample)
     };
     let validation = Validation {
         labels: &labels,

@@ -13,7 +13,7 @@ pub(super) fn image_url(rgb: &[u8], height: usize, width: usize) -> String {
 }
 
 /// A validation image from the evaluation report, as a data URL.
-pub(super) fn report_image(report: &EvaluationReport, index: usize) -> Option<String> {
+pub(in crate::ui) fn report_image(report: &EvaluationReport, index: usize) -> Option<String> {
     if index >= report.shown {
         return None;
     }

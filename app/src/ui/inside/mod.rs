@@ -8,6 +8,7 @@
 
 mod calibration;
 mod common;
+pub(in crate::ui) use common::report_image;
 mod confusion;
 mod embedding;
 mod filters;
