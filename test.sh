@@ -33,6 +33,12 @@ cargo clippy -p agora-app -p agora-worker --target wasm32-unknown-unknown --rele
 step "native tests (engine on Flex and on wgpu, app state)"
 cargo test --workspace --release -- --test-threads 2
 
+step "exports held to onnx.checker, onnxruntime and PyTorch (torchrun, 2 processes, gloo)"
+exports="$CARGO_TARGET_DIR/exports"
+rm -rf "$exports"
+cargo run -p agora-engine --release --example export_cases -- "$exports"
+"$AGORA_PY" scripts/check_export.py --torchrun lenet "$exports"/*.zip
+
 step "build the page"
 trunk build --release
 scripts/sizes.sh

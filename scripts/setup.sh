@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything Agora needs on a Debian machine, skipping what is already there:
-# apt packages (Chromium, ChromeDriver, lavapipe, brotli, python3 for the CSP build hook, pandas to read the runs exports), the wasm32 target, Trunk and
+# apt packages (Chromium, ChromeDriver, lavapipe, brotli, python3 for the CSP build hook, pandas to read the runs exports), PyTorch, onnx and onnxruntime
+# for the export checks (a virtual environment), the wasm32 target, Trunk and
 # wasm-bindgen-cli at the pinned versions, and the npm packages of the browser tests.
 # Tools go under $AGORA_CACHE (default ~/.cache/agora) so repeat runs are quick.
 set -euo pipefail
@@ -13,7 +14,7 @@ WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's
 mkdir -p "$TOOLS"
 
 need_apt=()
-for pkg in chromium chromium-driver mesa-vulkan-drivers libvulkan1 brotli python3 python3-pandas; do
+for pkg in chromium chromium-driver mesa-vulkan-drivers libvulkan1 brotli python3 python3-pandas python3-venv; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -33,6 +34,15 @@ if ! "$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | grep -q "$WASM_BINDGEN_VE
   # Without --locked: its lockfile pins a crate version this registry lacks.
   echo "setup: cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+fi
+
+# PyTorch, onnx and onnxruntime for the export checks, in their own virtual environment.
+PY="$AGORA_CACHE/py"
+if ! cmp -s scripts/requirements-export.txt "$PY/requirements-export.txt" 2>/dev/null; then
+  echo "setup: pip install the export checks' packages (torch, onnx, onnxruntime; about 2 minutes)"
+  python3 -m venv "$PY"
+  "$PY/bin/pip" install -q -r scripts/requirements-export.txt
+  cp scripts/requirements-export.txt "$PY/requirements-export.txt"
 fi
 
 if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ] || [ ! -x tests/node_modules/.bin/wasm-opt ]; then

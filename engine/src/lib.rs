@@ -40,6 +40,7 @@ pub mod bench;
 pub mod calibration;
 pub mod checkpoint;
 pub mod data;
+pub mod export;
 pub mod image_file;
 pub mod images;
 pub mod inspect;

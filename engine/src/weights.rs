@@ -131,6 +131,38 @@ fn named(network: &Network, params: &[LayerParams]) -> Vec<(String, HostTensor)>
     out
 }
 
+/// The network's parameters exactly as PyTorch's `state_dict` of the same network holds them
+/// (what an export writes): [`named`]'s tensors, with a LayerNorm's scale and shift in the
+/// shape of its input (`nn.LayerNorm([c, h, w])`), where Agora keeps them flat.
+///
+/// # Errors
+/// The network is invalid or `params` do not fit it.
+pub fn state_dict(
+    network: &Network,
+    params: &[LayerParams],
+) -> Result<Vec<(String, HostTensor)>, WeightsError> {
+    check(network, params)?;
+    let report = infer_graph(network).map_err(|error| WeightsError::Network(error.message))?;
+    let mut tensors = named(network, params);
+    let mut next = 0;
+    for (at, layer) in network.layers.iter().enumerate() {
+        let count = param_names(layer).len();
+        if matches!(layer, Layer::LayerNorm)
+            && let Some(crate::net::Shape::Image {
+                channels,
+                height,
+                width,
+            }) = report.tap(at)
+        {
+            for (_, tensor) in &mut tensors[next..next + count] {
+                tensor.shape = vec![channels, height, width];
+            }
+        }
+        next += count;
+    }
+    Ok(tensors)
+}
+
 /// The network's parameters as a safetensors file, with `metadata` in its header.
 ///
 /// # Errors
@@ -142,21 +174,30 @@ pub fn write_safetensors(
 ) -> Result<Vec<u8>, WeightsError> {
     check(network, params)?;
     let tensors = named(network, params);
-    let data: Vec<Vec<u8>> = tensors
+    let data = f32_data(&tensors);
+    Ok(safetensors::write(&f32_raw(&tensors, &data), metadata))
+}
+
+/// Each tensor's numbers as little-endian bytes, for [`f32_raw`].
+pub fn f32_data(tensors: &[(String, HostTensor)]) -> Vec<Vec<u8>> {
+    tensors
         .iter()
         .map(|(_, tensor)| tensor.values.iter().flat_map(|v| v.to_le_bytes()).collect())
-        .collect();
-    let raw: Vec<RawTensor<'_>> = tensors
+        .collect()
+}
+
+/// Named float32 tensors as the safetensors writer takes them, over their bytes `data`.
+pub fn f32_raw<'a>(tensors: &[(String, HostTensor)], data: &'a [Vec<u8>]) -> Vec<RawTensor<'a>> {
+    tensors
         .iter()
-        .zip(&data)
+        .zip(data)
         .map(|((name, tensor), data)| RawTensor {
             name: name.clone(),
             dtype: "F32".into(),
             shape: tensor.shape.clone(),
             data,
         })
-        .collect();
-    Ok(safetensors::write(&raw, metadata))
+        .collect()
 }
 
 /// Reads a safetensors file's tensors (float32 only) and header metadata, checking every

@@ -9,7 +9,7 @@ use burn::tensor::{Int, Tensor, TensorData, Transaction};
 
 use super::model::{Block, Mode, Model};
 use super::norm::Running;
-use super::tensors::{images_tensor, tensor};
+use super::tensors::{images_tensor, rows_tensor, tensor};
 use super::trainer::{EVAL_CHUNK, EvalSet, Evaluation, TrainError, Trainer};
 use super::value::Value;
 use crate::images::ImageSet;
@@ -83,6 +83,41 @@ impl Trainer {
             .chunks(self.network.head.outputs().max(1))
             .map(<[f32]>::to_vec)
             .collect())
+    }
+
+    /// The scores (logits, or the predicted value) `[samples × outputs]` of `samples`, from
+    /// the current weights in evaluation mode, in chunks, read once: what an export's
+    /// `check.safetensors` holds.
+    ///
+    /// # Errors
+    /// The samples do not fit the network, or the device failed to return the data.
+    pub async fn scores(&self, samples: &Samples) -> Result<Vec<f32>, TrainError> {
+        self.check_samples(samples)?;
+        let model = self.model.valid();
+        let mut transaction = Transaction::default();
+        let mut chunks = 0;
+        let mut start = 0;
+        while start < samples.len() {
+            let len = EVAL_CHUNK.min(samples.len() - start);
+            let indices: Vec<usize> = (start..start + len).collect();
+            let input = match samples {
+                Samples::Images(set) => {
+                    Value::Image(images_tensor(&set.subset(&indices), &self.device))
+                }
+                Samples::Rows(rows) => {
+                    Value::Flat(rows_tensor(&rows.subset(&indices), &self.device))
+                }
+            };
+            let forward = model.forward(input, &Mode::Eval(&self.running));
+            transaction = transaction.register(forward.flat(self.network.score_tap()));
+            chunks += 1;
+            start += len;
+        }
+        if chunks == 0 {
+            return Ok(Vec::new());
+        }
+        let data = transaction.execute_async().await.map_err(readback)?;
+        Ok(floats(data).take(chunks).flatten().collect())
     }
 
     /// Every tap's value for one image in evaluation mode: the input, then each layer's
