@@ -65,6 +65,19 @@ impl TrainData {
     }
 }
 
+/// What an export is called and holds, from what the page knows (names the worker lacks).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    /// The data's short name ("digits", "circle", the table's name).
+    pub title: String,
+    /// Class names in label order.
+    pub class_names: Vec<String>,
+    /// A table's feature columns (empty: the network's own names).
+    pub columns: Vec<String>,
+    /// Put the training and validation samples in the export.
+    pub data: bool,
+}
+
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
@@ -77,6 +90,9 @@ pub enum Command {
     },
     /// Read the current weights back, for saving ([`Event::Weights`]).
     ReadWeights,
+    /// Export the trained network ([`Event::Exported`]): ONNX, safetensors, PyTorch code and,
+    /// if asked, the data, as one zip made in the worker.
+    Export(ExportRequest),
     /// The page shows another project: put the current one aside (paused, weights kept) and
     /// take this one up — where it was, if it is the one put aside, else from its start.
     /// `None`: the project shown cannot train yet.
@@ -176,6 +192,8 @@ pub enum Event {
     /// The weights of the project on screen and their epoch ([`Command::ReadWeights`]), or
     /// why there are none.
     Weights(Result<Box<Checkpoint>, String>),
+    /// The export's zip ([`Command::Export`]) and its file name, or why there is none.
+    Exported(Result<(Vec<u8>, String), String>),
     /// Class probabilities for the image sent with [`Command::Predict`], or why there are none.
     Prediction(Result<Vec<f32>, String>),
     Inspection(Box<Inspection>),

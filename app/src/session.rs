@@ -324,7 +324,7 @@ impl Session {
             Event::Evaluation(report) => self.evaluation = Some(Rc::from(report)),
             Event::Speed(event) => self.speed = std::mem::take(&mut self.speed).apply(event),
             // The page's project file code takes the weights (they are not a report to show).
-            Event::Weights(_) => {}
+            Event::Weights(_) | Event::Exported(_) => {}
         }
     }
 

@@ -10,10 +10,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Rng};
-use agora_engine::export::{CHECK_SAMPLES, Check, ExportModel, bundle, input_tensor};
+use agora_engine::export::{ExportModel, bundle};
 use agora_engine::images::ImageSet;
 use agora_engine::net::{Act, Feature, Head, ImageSize, Input, Layer, Network};
-use agora_engine::params::HostTensor;
 use agora_engine::recipe::{Optimizer, Recipe};
 use agora_engine::samples::{Rows, Samples, Targets};
 use agora_engine::{Device, Trainer};
@@ -285,15 +284,7 @@ fn main() {
         while !trainer.train_batches(64) {}
         let metrics = pollster::block_on(trainer.epoch_metrics()).expect("metrics");
         let params = pollster::block_on(trainer.params()).expect("params");
-        let check_input = input_tensor(&case.val, CHECK_SAMPLES);
-        let count = check_input.shape[0];
-        let subset: Vec<usize> = (0..count).collect();
-        let check_samples = match &case.val {
-            Samples::Images(set) => Samples::Images(set.subset(&subset)),
-            Samples::Rows(rows) => Samples::Rows(rows.subset(&subset)),
-        };
-        let scores = pollster::block_on(trainer.scores(&check_samples)).expect("scores");
-        let outputs = case.network.head.outputs();
+        let check = pollster::block_on(trainer.export_check(&case.val)).expect("scores");
         let model = ExportModel {
             title: case.name.to_owned(),
             network: &case.network,
@@ -304,13 +295,7 @@ fn main() {
             steps: trainer.batches_done() as u64,
             class_names: case.class_names.clone(),
             columns: case.columns.clone(),
-            check: Some(Check {
-                input: check_input,
-                scores: HostTensor {
-                    shape: vec![count, outputs],
-                    values: scores,
-                },
-            }),
+            check: Some(check),
             data: Some((&case.train, &case.val)),
         };
         let bytes = bundle(&model).expect("the export");

@@ -14,7 +14,7 @@ use yew::prelude::*;
 use super::table::LoadedTable;
 use crate::project::file::SavedProject;
 use crate::project::{Data, Project, ProjectAction};
-use crate::protocol::{Command, Setup, TrainData, encode};
+use crate::protocol::{Command, ExportRequest, Setup, TrainData, encode};
 use crate::runs::{RunAction, RunBook, RunStart, browser_name};
 use crate::session::{RunHistory, Session, SessionAction};
 use agora_engine::checkpoint::Checkpoint;
@@ -251,6 +251,34 @@ impl Editor {
             now_ms: js_sys::Date::now(),
             continues,
         }
+    }
+
+    /// Asks the worker to export the network on screen (`Event::Exported` answers), named as
+    /// the page names its data and classes.
+    pub fn export(&self, data: bool) {
+        let start = self.run_start(false);
+        let columns = match &start.project.data {
+            Data::Table(setup) => self
+                .table
+                .borrow()
+                .as_ref()
+                .map(|loaded| {
+                    setup
+                        .choice
+                        .features
+                        .iter()
+                        .filter_map(|&column| loaded.headers.get(column).cloned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        self.link.send(&Command::Export(ExportRequest {
+            title: start.data_name,
+            class_names: start.class_names,
+            columns,
+            data,
+        }));
     }
 
     /// Sends the project to the worker (which restarts from the seed's starting weights), if

@@ -433,6 +433,7 @@ pub fn project_bar(props: &ProjectBarProps) -> Html {
                     { "Include my images" }
                 </label>
             }
+            <super::export::ExportButton editor={props.editor.clone()} />
             <label class="project-button" title="Open a project file saved by Agora (or drop one on the page)">
                 { "Open project…" }
                 <input type="file" accept=".agora,application/zip" class="hidden-input" onchange={open} data-testid="open-project" />

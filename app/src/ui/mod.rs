@@ -11,6 +11,7 @@ mod card;
 mod chosen;
 mod drag;
 mod editor;
+mod export;
 mod fields;
 mod inside;
 mod keep;
@@ -62,6 +63,7 @@ fn spawn_worker(editor: Editor) -> Result<Worker, String> {
         let bytes = js_sys::Uint8Array::new(&message.data()).to_vec();
         match decode::<Event>(&bytes) {
             Ok(Event::Weights(weights)) => keep::on_weights(&on_event, weights),
+            Ok(Event::Exported(exported)) => export::on_exported(&on_event, exported),
             Ok(event) => {
                 let ready = matches!(event, Event::Ready { .. });
                 if let Event::Running(running) = event {

@@ -4,6 +4,7 @@
 
 use agora_engine::checkpoint::Checkpoint;
 use agora_engine::compute::PlaneProbe;
+use agora_engine::export::{ExportModel, bundle};
 use agora_engine::net::{DeviceLimits, check_limits, infer_graph};
 use agora_engine::params::LayerParams;
 use agora_engine::photos::Augment;
@@ -11,7 +12,7 @@ use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};
 use web_sys::DedicatedWorkerGlobalScope;
 
-use agora_app::protocol::{BackendKind, EpochReport, Event, Measurement, Setup};
+use agora_app::protocol::{BackendKind, EpochReport, Event, ExportRequest, Measurement, Setup};
 
 use crate::plane;
 use crate::scope::{now_ms, post};
@@ -213,6 +214,54 @@ impl Job {
             epoch,
             optimizer: None,
         })
+    }
+
+    /// The trained network exported as one zip (`engine::export::bundle`), with the scores
+    /// this model gives a few validation samples for other tools to be held to, and its file
+    /// name.
+    pub async fn export(&self, request: &ExportRequest) -> Result<(Vec<u8>, String), String> {
+        let trainer = self
+            .trainer
+            .as_ref()
+            .ok_or("There is no trained network to export yet.")?;
+        let params = trainer.params().await.map_err(|error| error.to_string())?;
+        let check = trainer
+            .export_check(&self.split.val)
+            .await
+            .map_err(|error| error.to_string())?;
+        let model = ExportModel {
+            title: request.title.clone(),
+            network: trainer.network(),
+            params: &params,
+            recipe: trainer.recipe(),
+            seed: self.setup.seed,
+            epochs_trained: trainer.epoch(),
+            steps: trainer.batches_done() as u64,
+            class_names: request.class_names.clone(),
+            columns: request.columns.clone(),
+            check: Some(check),
+            data: request.data.then_some((&self.split.train, &self.split.val)),
+        };
+        let bytes = bundle(&model).map_err(|error| format!("The export failed: {error}."))?;
+        let name: String = request
+            .title
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        Ok((
+            bytes,
+            format!(
+                "agora-{}-epoch-{}-export.zip",
+                name.trim_matches('-'),
+                trainer.epoch()
+            ),
+        ))
     }
 
     /// Milliseconds per epoch of this job on `device`: two warm-up mini-batches (they compile

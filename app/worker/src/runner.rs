@@ -75,6 +75,13 @@ impl Runner {
                     "There is no trained network to save yet.".to_owned()
                 })));
             }
+            Command::Export(request) => {
+                let exported = match &self.job {
+                    Some(job) => job.export(&request).await,
+                    None => Err("There is no trained network to export yet.".to_owned()),
+                };
+                self.emit(&Event::Exported(exported));
+            }
             Command::Switch(setup) => self.switch(setup).await,
             Command::Play => {
                 if self.job.as_ref().is_none_or(|job| job.trainer.is_none()) {

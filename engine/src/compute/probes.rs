@@ -12,6 +12,7 @@ use super::norm::Running;
 use super::tensors::{images_tensor, rows_tensor, tensor};
 use super::trainer::{EVAL_CHUNK, EvalSet, Evaluation, TrainError, Trainer};
 use super::value::Value;
+use crate::export::{CHECK_SAMPLES, Check, input_tensor};
 use crate::images::ImageSet;
 use crate::inspect::{Saliency, SaliencyMethod, grad_cam_tap};
 use crate::net::{Head, Layer};
@@ -118,6 +119,29 @@ impl Trainer {
         }
         let data = transaction.execute_async().await.map_err(readback)?;
         Ok(floats(data).take(chunks).flatten().collect())
+    }
+
+    /// The first [`CHECK_SAMPLES`](crate::export::CHECK_SAMPLES) of `samples` and the scores
+    /// this model gives them: an export's `check.safetensors`, which other tools' outputs are
+    /// held to.
+    ///
+    /// # Errors
+    /// As [`scores`](Self::scores).
+    pub async fn export_check(&self, samples: &Samples) -> Result<Check, TrainError> {
+        let count = CHECK_SAMPLES.min(samples.len());
+        let indices: Vec<usize> = (0..count).collect();
+        let few = match samples {
+            Samples::Images(set) => Samples::Images(set.subset(&indices)),
+            Samples::Rows(rows) => Samples::Rows(rows.subset(&indices)),
+        };
+        let scores = self.scores(&few).await?;
+        Ok(Check {
+            input: input_tensor(&few, count),
+            scores: HostTensor {
+                shape: vec![count, self.network.head.outputs()],
+                values: scores,
+            },
+        })
     }
 
     /// Every tap's value for one image in evaluation mode: the input, then each layer's
