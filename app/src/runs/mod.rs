@@ -353,8 +353,14 @@ impl RunBook {
             }
             RunAction::Backend(backend) => {
                 self.backend.clone_from(&backend);
+                // A run that trained on one backend and goes on on another (Auto moving to
+                // WebGPU, the command line, then the page again) names each, in order.
                 if let Some(run) = self.current.and_then(|id| self.get_mut(id)) {
-                    run.backend = backend;
+                    if run.rows.is_empty() || run.backend.is_empty() {
+                        run.backend = backend;
+                    } else if !run.backend.split(" + ").any(|name| name == backend) {
+                        run.backend = format!("{} + {backend}", run.backend);
+                    }
                 }
             }
             RunAction::Running(true, now) => self.running_since = Some(now),

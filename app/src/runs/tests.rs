@@ -321,3 +321,20 @@ fn the_playgrounds_endless_runs_plan_no_epochs() {
     let at = COLUMNS.iter().position(|c| *c == "planned_epochs").unwrap();
     assert_eq!(cells[at], "", "{line}");
 }
+
+#[test]
+fn a_run_that_goes_on_elsewhere_names_every_backend_it_trained_on() {
+    let project = Project::digits();
+    let book = trained_run(RunBook::default(), &project, 1.0e12, &[0.5]);
+    // Saved, trained on by the command line, opened in the page again.
+    let book = book
+        .apply(start(&project, true, 2.0e12))
+        .apply(RunAction::Backend("CPU (native, Burn's Flex)".into()))
+        .apply(row(2, 0.4))
+        .apply(start(&project, true, 3.0e12))
+        .apply(RunAction::Backend("CPU".into()))
+        .apply(RunAction::Backend("CPU (native, Burn's Flex)".into()));
+    assert_eq!(book.runs.len(), 1, "one run, gone on");
+    assert_eq!(book.runs[0].backend, "CPU + CPU (native, Burn's Flex)");
+    assert_eq!(book.runs[0].epochs(), 2);
+}
