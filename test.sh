@@ -48,6 +48,7 @@ step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/project.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/runs.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/export.mjs)
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/cli.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/speed.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/photos.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/inside.mjs)
