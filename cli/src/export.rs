@@ -48,6 +48,7 @@ pub fn export_bytes(
         network: &project.network,
         params: &trained.params,
         recipe: project.recipe,
+        augment: project.augment,
         seed: project.seed,
         epochs_trained: trained.epoch,
         steps,

@@ -290,6 +290,17 @@ fn main() {
             network: &case.network,
             params: &params,
             recipe: case.recipe,
+            // LeNet's export asks train.py to augment (the page's crop and brightness), so the
+            // torchrun check trains through that path too.
+            augment: if case.name == "lenet" {
+                agora_engine::photos::Augment {
+                    crop: true,
+                    brightness: true,
+                    flip: false,
+                }
+            } else {
+                agora_engine::photos::Augment::NONE
+            },
             seed: 11,
             epochs_trained: trainer.epoch(),
             steps: trainer.batches_done() as u64,

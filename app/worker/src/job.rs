@@ -234,6 +234,7 @@ impl Job {
             network: trainer.network(),
             params: &params,
             recipe: trainer.recipe(),
+            augment: self.augment(),
             seed: self.setup.seed,
             epochs_trained: trainer.epoch(),
             steps: trainer.batches_done() as u64,

@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use crate::net::{Head, Input, Layer, Network, infer_graph};
 use crate::params::{HostTensor, LayerParams};
+use crate::photos::Augment;
 use crate::recipe::Recipe;
 use crate::safetensors::{self, RawTensor};
 use crate::samples::{Samples, Targets};
@@ -60,6 +61,8 @@ pub struct ExportModel<'a> {
     pub network: &'a Network,
     pub params: &'a [LayerParams],
     pub recipe: Recipe,
+    /// How training images are changed each time they are drawn (`train.py` does the same).
+    pub augment: Augment,
     pub seed: u64,
     /// Epochs the weights have trained.
     pub epochs_trained: usize,
@@ -374,6 +377,7 @@ fn description(model: &ExportModel<'_>, folders: &[String]) -> Value {
         "network": model.network,
         "network_json": serde_json::to_string(model.network).unwrap_or_default(),
         "recipe": model.recipe,
+        "augment": model.augment,
         "seed": model.seed,
         "epochs": default_epochs(model),
         "epochs_trained": model.epochs_trained,
@@ -499,6 +503,7 @@ mod tests {
             network,
             params: &params,
             recipe: Recipe::default(),
+            augment: Augment::NONE,
             seed: 3,
             epochs_trained: 2,
             steps: 40,

@@ -4,7 +4,8 @@
     torchrun --nproc-per-node 4 train.py     # four processes, DistributedDataParallel
     python train.py --epochs 5 --weights model.safetensors   # go on from Agora's weights
 
-Each process trains on its share of every epoch (DistributedSampler) with the recipe's batch
+Training images are augmented as in Agora when the project asked for it (agora.json's
+"augment": crop, flip, brightness). Each process trains on its share of every epoch (DistributedSampler) with the recipe's batch
 size, so N processes take N times the batch per step. Only the first process prints and writes
 trained.safetensors (the same tensor names as model.safetensors, which Agora's `agora` command
 and PyTorch load). Written by Agora; needs torch, safetensors and, for images, pillow.
@@ -12,6 +13,7 @@ and PyTorch load). Written by Agora; needs torch, safetensors and, for images, p
 import argparse
 import math
 import os
+import random
 
 import torch
 import torch.distributed as dist
@@ -73,6 +75,29 @@ def penalty(model, recipe):
     return recipe["penalty_rate"] * total
 
 
+def augment(x, aug):
+    """Agora's augmentation of a batch of images [N, C, H, W] in [0, 1], each image anew: zoom
+    into a random square of 80-100 % of the side, mirror left-right half of the time, scale the
+    brightness by 0.75-1.25."""
+    if x.dim() != 4 or not (aug.get("crop") or aug.get("flip") or aug.get("brightness")):
+        return x
+    n, c, h, w = x.shape
+    out = []
+    for image in x:
+        if aug.get("crop"):
+            share = random.uniform(0.8, 1.0)
+            ch, cw = min(max(round(h * share), 1), h), min(max(round(w * share), 1), w)
+            top, left = random.randrange(h - ch + 1), random.randrange(w - cw + 1)
+            window = image[None, :, top:top + ch, left:left + cw]
+            image = F.interpolate(window, size=(h, w), mode="bilinear", align_corners=False)[0]
+        if aug.get("flip") and random.random() < 0.5:
+            image = image.flip(-1)
+        if aug.get("brightness"):
+            image = (image * random.uniform(0.75, 1.25)).clamp(0.0, 1.0)
+        out.append(image)
+    return torch.stack(out)
+
+
 def loss_of(scores, targets, task):
     return F.cross_entropy(scores, targets) if task == "classification" else F.mse_loss(scores, targets)
 
@@ -119,6 +144,7 @@ def main():
     say = print if rank == 0 else (lambda *a, **k: None)
 
     torch.manual_seed(args.seed)
+    random.seed(args.seed * 1000 + rank)
     source = Source(args.data)
     train_x, train_y = load_split(source, cfg, "train")
     val_x, val_y = load_split(source, cfg, "val")
@@ -148,7 +174,7 @@ def main():
             sampler.set_epoch(epoch)
         sums = torch.zeros(3, device=device)  # loss × n, correct, n
         for batch, (x, y) in enumerate(loader):
-            x, y = x.to(device), y.to(device)
+            x, y = augment(x, cfg.get("augment") or {}).to(device), y.to(device)
             for group in opt.param_groups:
                 group["lr"] = rate_at(recipe, epoch, batch / max(len(loader), 1))
             scores = net(x)
