@@ -55,6 +55,8 @@ pub fn export_bytes(
         class_names: split.class_names.clone(),
         columns: Vec::new(),
         check: Some(check),
+        // Tables are not in project files, so a project here has no table to scale.
+        scaling: None,
         data: (!options.no_data).then_some((&split.train, &split.val)),
     };
     if options.onnx_only {

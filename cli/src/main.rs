@@ -89,6 +89,13 @@ impl Args {
         }
     }
 
+    fn at_most(&self, count: usize) -> Result<(), String> {
+        match self.positional.get(count) {
+            Some(extra) => Err(format!("unexpected \"{extra}\": name one project file")),
+            None => Ok(()),
+        }
+    }
+
     fn project(&self) -> Result<PathBuf, String> {
         self.positional
             .first()
@@ -105,6 +112,7 @@ fn run(args: &[String]) -> Result<(), String> {
     match command.as_str() {
         "train" => {
             parsed.only(&["--epochs", "--backend", "--out"])?;
+            parsed.at_most(1)?;
             let project = parsed.project()?;
             let epochs = parsed
                 .value("--epochs")
@@ -122,7 +130,8 @@ fn run(args: &[String]) -> Result<(), String> {
             train::train(&project, &out, &TrainOptions { epochs, backend })
         }
         "export" => {
-            parsed.only(&["--out", "--onnx", "--no-data", "--pytorch"])?;
+            parsed.only(&["--out", "--onnx", "--no-data"])?;
+            parsed.at_most(1)?;
             let project = parsed.project()?;
             let onnx_only = parsed.flag("--onnx");
             let stem = project.file_stem().map_or_else(

@@ -115,8 +115,8 @@ pub fn train(path: &Path, out: &Path, options: &TrainOptions) -> Result<(), Stri
     }
     let start = trainer.epoch();
     let target = match options.epochs {
-        Some(more) => start + more,
-        None if project.recipe.epochs > 100_000 => start + OPEN_ENDED_EPOCHS,
+        Some(more) => start.saturating_add(more),
+        None if project.recipe.epochs > 100_000 => start.saturating_add(OPEN_ENDED_EPOCHS),
         None => project.recipe.epochs,
     };
     if target <= start {
@@ -189,8 +189,12 @@ pub fn train(path: &Path, out: &Path, options: &TrainOptions) -> Result<(), Stri
                 test_loss: metrics.val_loss,
             });
         } else {
-            eprintln!("the loss is no longer a number: the run diverged; lower the learning rate");
-            break;
+            // Weights that are not numbers would make the file unopenable: keep the old one.
+            return Err(format!(
+                "the loss is no longer a number at epoch {}: the run diverged, and {} was left as it was; lower the learning rate (in the page) and train again",
+                metrics.epoch,
+                out.display()
+            ));
         }
     }
     let params = pollster::block_on(trainer.params()).map_err(|e| e.to_string())?;

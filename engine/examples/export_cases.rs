@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Rng};
-use agora_engine::export::{ExportModel, bundle};
+use agora_engine::export::{ExportModel, Scaling, bundle};
 use agora_engine::images::ImageSet;
 use agora_engine::net::{Act, Feature, Head, ImageSize, Input, Layer, Network};
 use agora_engine::recipe::{Optimizer, Recipe};
@@ -138,6 +138,21 @@ fn table(count: usize, seed: u64) -> Samples {
     })
 }
 
+/// The same rows with a number to predict: a mix of the first two columns.
+fn values(samples: &Samples) -> Samples {
+    let Samples::Rows(rows) = samples else {
+        return samples.clone();
+    };
+    let targets = (0..rows.len())
+        .map(|row| rows.values[row * 4] + 0.5 * rows.values[row * 4 + 1])
+        .collect();
+    Samples::Rows(Rows {
+        targets: Targets::Values(targets),
+        classes: 0,
+        ..rows.clone()
+    })
+}
+
 struct Case {
     name: &'static str,
     network: Network,
@@ -146,6 +161,8 @@ struct Case {
     recipe: Recipe,
     class_names: Vec<String>,
     columns: Vec<String>,
+    /// A table's standardisation (the export takes the table's own numbers).
+    scaling: Option<Scaling>,
 }
 
 fn cases() -> Vec<Case> {
@@ -190,6 +207,7 @@ fn cases() -> Vec<Case> {
             recipe: Recipe::playground(),
             class_names: vec!["blue".into(), "orange".into()],
             columns: Vec::new(),
+            scaling: None,
         },
         Case {
             name: "regression",
@@ -209,6 +227,7 @@ fn cases() -> Vec<Case> {
             },
             class_names: Vec::new(),
             columns: Vec::new(),
+            scaling: None,
         },
         Case {
             name: "table",
@@ -217,8 +236,8 @@ fn cases() -> Vec<Case> {
                 &[(16, Some(Act::Relu)), (8, Some(Act::Gelu))],
                 two,
             ),
-            train: table_train,
-            val: table_val,
+            train: table_train.clone(),
+            val: table_val.clone(),
             recipe: adam,
             class_names: vec!["no".into(), "yes".into()],
             columns: vec![
@@ -227,6 +246,29 @@ fn cases() -> Vec<Case> {
                 "depth".into(),
                 "mass".into(),
             ],
+            scaling: Some(Scaling {
+                means: vec![170.0, 40.0, -3.0, 0.5],
+                deviations: vec![10.0, 2.5, 4.0, 0.1],
+                label: None,
+            }),
+        },
+        Case {
+            name: "table-value",
+            network: Network::dense(
+                Input::Table { columns: 4 },
+                &[(12, Some(Act::Tanh))],
+                Head::Regression,
+            ),
+            train: values(&table_train),
+            val: values(&table_val),
+            recipe: adam,
+            class_names: Vec::new(),
+            columns: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            scaling: Some(Scaling {
+                means: vec![1.0, 2.0, 3.0, 4.0],
+                deviations: vec![0.5, 2.0, 1.5, 3.0],
+                label: Some((20.0, 4.0)),
+            }),
         },
         Case {
             name: "lenet",
@@ -239,6 +281,7 @@ fn cases() -> Vec<Case> {
             },
             class_names: digit_names.clone(),
             columns: Vec::new(),
+            scaling: None,
         },
         Case {
             name: "resnet",
@@ -248,6 +291,7 @@ fn cases() -> Vec<Case> {
             recipe: adam,
             class_names: digit_names,
             columns: Vec::new(),
+            scaling: None,
         },
         Case {
             name: "every-layer",
@@ -262,6 +306,7 @@ fn cases() -> Vec<Case> {
             },
             class_names: colours.class_names.clone(),
             columns: Vec::new(),
+            scaling: None,
         },
     ]
 }
@@ -307,6 +352,7 @@ fn main() {
             class_names: case.class_names.clone(),
             columns: case.columns.clone(),
             check: Some(check),
+            scaling: case.scaling.clone(),
             data: Some((&case.train, &case.val)),
         };
         let bytes = bundle(&model).expect("the export");

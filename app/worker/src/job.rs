@@ -4,7 +4,7 @@
 
 use agora_engine::checkpoint::Checkpoint;
 use agora_engine::compute::PlaneProbe;
-use agora_engine::export::{ExportModel, bundle};
+use agora_engine::export::{ExportModel, Scaling, bundle};
 use agora_engine::net::{DeviceLimits, check_limits, infer_graph};
 use agora_engine::params::LayerParams;
 use agora_engine::photos::Augment;
@@ -12,7 +12,9 @@ use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};
 use web_sys::DedicatedWorkerGlobalScope;
 
-use agora_app::protocol::{BackendKind, EpochReport, Event, ExportRequest, Measurement, Setup};
+use agora_app::protocol::{
+    BackendKind, EpochReport, Event, ExportRequest, Measurement, Setup, TrainData,
+};
 
 use crate::plane;
 use crate::scope::{now_ms, post};
@@ -229,6 +231,10 @@ impl Job {
             .export_check(&self.split.val)
             .await
             .map_err(|error| error.to_string())?;
+        let table = match &self.setup.data {
+            TrainData::Table(table) => Some(table.as_ref()),
+            _ => None,
+        };
         let model = ExportModel {
             title: request.title.clone(),
             network: trainer.network(),
@@ -238,9 +244,20 @@ impl Job {
             seed: self.setup.seed,
             epochs_trained: trainer.epoch(),
             steps: trainer.batches_done() as u64,
-            class_names: request.class_names.clone(),
-            columns: request.columns.clone(),
+            class_names: table.map_or_else(
+                || request.class_names.clone(),
+                |table| table.class_names.clone(),
+            ),
+            columns: table.map_or_else(
+                || request.columns.clone(),
+                |table| table.feature_names.clone(),
+            ),
             check: Some(check),
+            scaling: table.map(|table| Scaling {
+                means: table.means.clone(),
+                deviations: table.deviations.clone(),
+                label: table.label_scale,
+            }),
             data: request.data.then_some((&self.split.train, &self.split.val)),
         };
         let bytes = bundle(&model).map_err(|error| format!("The export failed: {error}."))?;

@@ -24,7 +24,7 @@ use crate::samples::{Samples, Targets};
 use crate::weights::{WeightsError, f32_data, f32_raw, state_dict};
 use crate::zip::ZipWriter;
 
-pub use onnx::{INPUT, LOGITS, OPSET, PROBABILITIES, VALUE, write_onnx};
+pub use onnx::{INPUT, InGraphScaling, LOGITS, OPSET, PROBABILITIES, VALUE, write_onnx};
 pub use png::encode as encode_png;
 pub use torch_code::model_py;
 
@@ -53,6 +53,44 @@ pub struct Check {
     pub scores: HostTensor,
 }
 
+/// A table's standardisation: each column's mean and deviation over the training rows (what
+/// Agora subtracted and divided by) and, for a number label, its mean and deviation. An export
+/// with it takes and gives the table's own numbers: the ONNX graph, the scripts and the data
+/// files do the standardising.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scaling {
+    pub means: Vec<f32>,
+    pub deviations: Vec<f32>,
+    pub label: Option<(f32, f32)>,
+}
+
+impl Scaling {
+    fn in_graph(&self) -> InGraphScaling<'_> {
+        InGraphScaling {
+            means: &self.means,
+            deviations: &self.deviations,
+            label: self.label,
+        }
+    }
+
+    /// A standardised row back in the table's numbers.
+    fn raw_row(&self, row: &[f32]) -> Vec<f32> {
+        row.iter()
+            .enumerate()
+            .map(|(at, value)| {
+                value * self.deviations.get(at).copied().unwrap_or(1.0)
+                    + self.means.get(at).copied().unwrap_or(0.0)
+            })
+            .collect()
+    }
+
+    /// A standardised number label (or prediction) back in the label's units.
+    fn raw_label(&self, value: f32) -> f32 {
+        self.label
+            .map_or(value, |(mean, deviation)| value * deviation + mean)
+    }
+}
+
 /// Everything an export is made from.
 #[derive(Clone, Debug)]
 pub struct ExportModel<'a> {
@@ -73,6 +111,8 @@ pub struct ExportModel<'a> {
     /// The names of a row's columns (points' features, a table's columns); empty for images.
     pub columns: Vec<String>,
     pub check: Option<Check>,
+    /// A table's standardisation (`None` for points and images).
+    pub scaling: Option<Scaling>,
     /// The training and validation samples, to export as data.
     pub data: Option<(&'a Samples, &'a Samples)>,
 }
@@ -146,8 +186,9 @@ pub fn class_folders(names: &[String]) -> Vec<String> {
         .map(|name| {
             let safe: String = name
                 .chars()
+                .take(60)
                 .map(|c| {
-                    if c.is_alphanumeric() || matches!(c, '-' | '_' | ' ') {
+                    if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ' ') {
                         c
                     } else {
                         '_'
@@ -158,11 +199,22 @@ pub fn class_folders(names: &[String]) -> Vec<String> {
             if safe.is_empty() {
                 "class".to_owned()
             } else {
-                safe.chars().take(60).collect()
+                safe
             }
         })
         .collect();
-    let ordered = clean.windows(2).all(|pair| pair[0] < pair[1]);
+    // Sorted and distinct even where file names ignore case (macOS, Windows), and none of
+    // Windows' reserved device names.
+    let folded: Vec<String> = clean.iter().map(|name| name.to_ascii_lowercase()).collect();
+    let reserved = |name: &str| {
+        let stem = name.split('.').next().unwrap_or(name);
+        matches!(stem, "con" | "prn" | "aux" | "nul")
+            || ((stem.starts_with("com") || stem.starts_with("lpt"))
+                && stem.len() == 4
+                && stem.as_bytes()[3].is_ascii_digit())
+    };
+    let ordered = folded.windows(2).all(|pair| pair[0] < pair[1])
+        && !folded.iter().any(|name| reserved(name));
     if ordered {
         return clean;
     }
@@ -174,7 +226,7 @@ pub fn class_folders(names: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn input_description(network: &Network, columns: &[String]) -> Value {
+fn input_description(network: &Network, columns: &[String], scaling: Option<&Scaling>) -> Value {
     match &network.input {
         Input::Image(size) => json!({
             "kind": "image",
@@ -192,12 +244,23 @@ fn input_description(network: &Network, columns: &[String]) -> Value {
             "columns": columns,
             "scale": "features of the point (x1, x2) of the plane, each in about [-6, 6]",
         }),
-        Input::Table { .. } => json!({
-            "kind": "table",
-            "shape": [columns.len()],
-            "columns": columns,
-            "scale": "each column standardised with the training rows' mean and deviation",
-        }),
+        Input::Table { .. } => match scaling {
+            Some(scaling) => json!({
+                "kind": "table",
+                "shape": [columns.len()],
+                "columns": columns,
+                "scale": "the table's own numbers; the model standardises each column: (x - mean) / deviation",
+                "means": scaling.means,
+                "deviations": scaling.deviations,
+                "label_scale": scaling.label.map(|(mean, deviation)| [mean, deviation]),
+            }),
+            None => json!({
+                "kind": "table",
+                "shape": [columns.len()],
+                "columns": columns,
+                "scale": "each column standardised with the training rows' mean and deviation",
+            }),
+        },
     }
 }
 
@@ -220,7 +283,7 @@ fn metadata(model: &ExportModel<'_>) -> Vec<(String, String)> {
         ),
         (
             "agora.input".into(),
-            input_description(model.network, &columns).to_string(),
+            input_description(model.network, &columns, model.scaling.as_ref()).to_string(),
         ),
         (
             "agora.network".into(),
@@ -244,6 +307,7 @@ pub fn onnx_bytes(model: &ExportModel<'_>) -> Result<Vec<u8>, ExportError> {
         model.params,
         &model.title,
         &metadata(model),
+        model.scaling.as_ref().map(Scaling::in_graph),
     )?)
 }
 
@@ -297,6 +361,15 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// The CSV files' label column: `label`, unless a feature is called that.
+fn label_column(columns: &[String]) -> &'static str {
+    if columns.iter().any(|name| name == "label") {
+        "__label__"
+    } else {
+        "label"
+    }
+}
+
 /// Adds one split of the data to the zip.
 fn add_split(
     zip: &mut ZipWriter,
@@ -305,6 +378,7 @@ fn add_split(
     folders: &[String],
     classes: &[String],
     columns: &[String],
+    scaling: Option<&Scaling>,
 ) -> Result<(), ExportError> {
     let too_large = |error: crate::zip::ZipError| ExportError::TooLarge(error.to_string());
     match samples {
@@ -326,10 +400,13 @@ fn add_split(
                 .map(|name| csv_field(name))
                 .collect::<Vec<_>>()
                 .join(",");
-            text.push_str(",label\n");
+            text.push(',');
+            text.push_str(label_column(columns));
+            text.push('\n');
             for index in 0..rows.len() {
                 let row = &rows.values[index * rows.columns..(index + 1) * rows.columns];
-                for value in row {
+                let row = scaling.map_or_else(|| row.to_vec(), |scaling| scaling.raw_row(row));
+                for value in &row {
                     text.push_str(&format!("{value},"));
                 }
                 match &rows.targets {
@@ -339,7 +416,10 @@ fn add_split(
                             .map_or_else(|| labels[index].to_string(), |name| csv_field(name));
                         text.push_str(&name);
                     }
-                    Targets::Values(values) => text.push_str(&values[index].to_string()),
+                    Targets::Values(values) => {
+                        let value = scaling.map_or(values[index], |s| s.raw_label(values[index]));
+                        text.push_str(&value.to_string());
+                    }
                 }
                 text.push('\n');
             }
@@ -365,7 +445,9 @@ fn description(model: &ExportModel<'_>, folders: &[String]) -> Value {
     let columns = columns(model);
     let data = model.data.map(|(train, _)| match train {
         Samples::Images(_) => json!({"format": "imagefolder", "root": "data", "folders": folders}),
-        Samples::Rows(_) => json!({"format": "csv", "root": "data"}),
+        Samples::Rows(_) => {
+            json!({"format": "csv", "root": "data", "label_column": label_column(&columns)})
+        }
     });
     json!({
         "format": "agora-export",
@@ -373,7 +455,7 @@ fn description(model: &ExportModel<'_>, folders: &[String]) -> Value {
         "title": model.title,
         "task": task(model.network),
         "classes": class_names(model),
-        "input": input_description(model.network, &columns),
+        "input": input_description(model.network, &columns, model.scaling.as_ref()),
         "network": model.network,
         "network_json": serde_json::to_string(model.network).unwrap_or_default(),
         "recipe": model.recipe,
@@ -458,7 +540,40 @@ pub fn bundle(model: &ExportModel<'_>) -> Result<Vec<u8>, ExportError> {
     for (name, bytes) in &files {
         zip.add(name, bytes).map_err(too_large)?;
     }
-    if let Some(check) = &model.check {
+    if let Some(check) = model
+        .check
+        .as_ref()
+        .filter(|check| check.input.shape.first() > Some(&0))
+    {
+        // With a table's scaling, the file holds the table's numbers in and the label's out,
+        // as the ONNX model and the scripts take and give them.
+        let check = match &model.scaling {
+            Some(scaling) => {
+                let width = check.input.shape.get(1).copied().unwrap_or(1).max(1);
+                let regression = matches!(model.network.head, Head::Regression);
+                Check {
+                    input: HostTensor {
+                        shape: check.input.shape.clone(),
+                        values: check
+                            .input
+                            .values
+                            .chunks(width)
+                            .flat_map(|row| scaling.raw_row(row))
+                            .collect(),
+                    },
+                    scores: HostTensor {
+                        shape: check.scores.shape.clone(),
+                        values: check
+                            .scores
+                            .values
+                            .iter()
+                            .map(|&v| if regression { scaling.raw_label(v) } else { v })
+                            .collect(),
+                    },
+                }
+            }
+            None => check.clone(),
+        };
         let (input, scores) = (floats(&check.input.values), floats(&check.scores.values));
         let raw = [
             host_raw("input", &check.input, &input),
@@ -475,8 +590,11 @@ pub fn bundle(model: &ExportModel<'_>) -> Result<Vec<u8>, ExportError> {
     }
     if let Some((train, val)) = model.data {
         let columns = columns(model);
-        add_split(&mut zip, "train", train, &folders, &classes, &columns)?;
-        add_split(&mut zip, "val", val, &folders, &classes, &columns)?;
+        let scaling = model.scaling.as_ref();
+        add_split(
+            &mut zip, "train", train, &folders, &classes, &columns, scaling,
+        )?;
+        add_split(&mut zip, "val", val, &folders, &classes, &columns, scaling)?;
     }
     zip.finish().map_err(too_large)
 }
@@ -510,6 +628,7 @@ mod tests {
             class_names: Vec::new(),
             columns: Vec::new(),
             check: None,
+            scaling: None,
             data: None,
         };
         bundle(&model).expect("exports")
@@ -569,6 +688,10 @@ mod tests {
             class_folders(&names(&["dog", "cat", "../x"])),
             ["0-dog", "1-cat", "2-___x"]
         );
+        // Apart only by case, or a device name on Windows: numbered.
+        assert_eq!(class_folders(&names(&["A", "a"])), ["0-A", "1-a"]);
+        assert_eq!(class_folders(&names(&["con", "dog"])), ["0-con", "1-dog"]);
+        assert_eq!(class_folders(&names(&["chat", "été"])), ["0-chat", "1-_t_"]);
         let many: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
         assert_eq!(class_folders(&many)[11], "11-c11");
         assert_eq!(class_folders(&many)[2], "02-c2");

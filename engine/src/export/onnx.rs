@@ -137,15 +137,46 @@ fn square(value: usize) -> Attr {
     Attr::Ints(vec![value, value])
 }
 
-/// The name of tap `tap`'s value in the graph.
-fn tap_name(network: &Network, tap: usize) -> String {
-    if tap == 0 {
-        INPUT.to_owned()
-    } else if tap == network.score_tap() {
-        match network.head {
-            Head::Classification { .. } => LOGITS.to_owned(),
-            Head::Regression => VALUE.to_owned(),
+/// A table's standardisation, done inside the graph so `input` takes the table's own numbers:
+/// `(x − means) / deviations`, and a number label's `value · deviation + mean` on the way out.
+#[derive(Clone, Copy)]
+pub struct InGraphScaling<'a> {
+    pub means: &'a [f32],
+    pub deviations: &'a [f32],
+    pub label: Option<(f32, f32)>,
+}
+
+/// What the graph calls the network's input and its scores, given the scaling around them.
+struct Names {
+    first: String,
+    score: String,
+}
+
+impl Names {
+    fn new(network: &Network, scaling: Option<InGraphScaling<'_>>) -> Names {
+        let scaled_label =
+            scaling.is_some_and(|s| s.label.is_some()) && matches!(network.head, Head::Regression);
+        Names {
+            first: if scaling.is_some() {
+                "input.standardised".to_owned()
+            } else {
+                INPUT.to_owned()
+            },
+            score: match network.head {
+                Head::Classification { .. } => LOGITS.to_owned(),
+                Head::Regression if scaled_label => "value.standardised".to_owned(),
+                Head::Regression => VALUE.to_owned(),
+            },
         }
+    }
+}
+
+/// The name of tap `tap`'s value in the graph.
+fn tap_name(network: &Network, names: &Names, tap: usize) -> String {
+    if tap == 0 {
+        names.first.clone()
+    } else if tap == network.score_tap() {
+        names.score.clone()
     } else if tap == network.layers.len() && matches!(network.head, Head::Classification { .. }) {
         PROBABILITIES.to_owned()
     } else {
@@ -154,9 +185,9 @@ fn tap_name(network: &Network, tap: usize) -> String {
 }
 
 /// The nodes of one layer, reading tap `at` and writing tap `at + 1`.
-fn layer_nodes(network: &Network, at: usize, layer: &Layer) -> Vec<Node> {
-    let input = tap_name(network, at);
-    let output = tap_name(network, at + 1);
+fn layer_nodes(network: &Network, names: &Names, at: usize, layer: &Layer) -> Vec<Node> {
+    let input = tap_name(network, names, at);
+    let output = tap_name(network, names, at + 1);
     let name = format!("layers.{at}");
     let param = |suffix: &str| format!("layers.{at}.{suffix}");
     let node = |op: &'static str, inputs: Vec<String>, attrs: Vec<(&'static str, Attr)>| Node {
@@ -269,12 +300,12 @@ fn layer_nodes(network: &Network, at: usize, layer: &Layer) -> Vec<Node> {
         }
         Layer::Add { from } => vec![node(
             "Add",
-            vec![input, tap_name(network, *from)],
+            vec![input, tap_name(network, names, *from)],
             Vec::new(),
         )],
         Layer::Concat { from } => vec![node(
             "Concat",
-            vec![input, tap_name(network, *from)],
+            vec![input, tap_name(network, names, *from)],
             vec![("axis", Attr::Int(1))],
         )],
         Layer::Softmax => vec![node("Softmax", vec![input], vec![("axis", Attr::Int(1))])],
@@ -301,17 +332,79 @@ pub fn write_onnx(
     params: &[LayerParams],
     graph_name: &str,
     metadata: &[(String, String)],
+    scaling: Option<InGraphScaling<'_>>,
 ) -> Result<Vec<u8>, WeightsError> {
     let report = infer_graph(network).map_err(|error| WeightsError::Network(error.message))?;
     let tensors = state_dict(network, params)?;
+    let names = Names::new(network, scaling);
+    let step = |op: &'static str, name: &str, inputs: [&str; 2], output: &str| Node {
+        op,
+        name: name.to_owned(),
+        inputs: inputs.iter().map(|input| (*input).to_owned()).collect(),
+        output: output.to_owned(),
+        attrs: Vec::new(),
+    };
     let mut graph = Message::new();
+    let mut constants: Vec<(&str, HostTensor)> = Vec::new();
+    if let Some(scaling) = scaling {
+        graph.message(
+            1,
+            &step(
+                "Sub",
+                "table.centre",
+                [INPUT, "table.means"],
+                "input.centred",
+            )
+            .encode(),
+        );
+        graph.message(
+            1,
+            &step(
+                "Div",
+                "table.scale",
+                ["input.centred", "table.deviations"],
+                &names.first,
+            )
+            .encode(),
+        );
+        let flat = |values: &[f32]| HostTensor {
+            shape: vec![values.len()],
+            values: values.to_vec(),
+        };
+        constants.push(("table.means", flat(scaling.means)));
+        constants.push(("table.deviations", flat(scaling.deviations)));
+    }
     for (at, layer) in network.layers.iter().enumerate() {
-        for node in layer_nodes(network, at, layer) {
+        for node in layer_nodes(network, &names, at, layer) {
             graph.message(1, &node.encode());
         }
     }
+    if names.score != VALUE
+        && matches!(network.head, Head::Regression)
+        && let Some((mean, deviation)) = scaling.and_then(|s| s.label)
+    {
+        graph.message(
+            1,
+            &step(
+                "Mul",
+                "label.scale",
+                [&names.score, "label.deviation"],
+                "value.scaled",
+            )
+            .encode(),
+        );
+        graph.message(
+            1,
+            &step("Add", "label.shift", ["value.scaled", "label.mean"], VALUE).encode(),
+        );
+        constants.push(("label.deviation", scalar(deviation)));
+        constants.push(("label.mean", scalar(mean)));
+    }
     graph.string(2, graph_name);
     for (name, host) in &tensors {
+        graph.message(5, &tensor(name, host));
+    }
+    for (name, host) in &constants {
         graph.message(5, &tensor(name, host));
     }
     if network

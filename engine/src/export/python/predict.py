@@ -2,7 +2,7 @@
 
     python predict.py photo.jpg other.png        # PyTorch, model.safetensors
     python predict.py rows.csv                   # one prediction per row
-    python predict.py --onnx photo.jpg           # onnxruntime, model.onnx
+    python predict.py --onnx photo.jpg           # onnxruntime, model.onnx (--onnx-model PATH)
     python predict.py --check                    # PyTorch and ONNX against Agora's own outputs
 
 Images are turned into the network's input as Agora does: resized to its size, pixels / 255.
@@ -15,7 +15,7 @@ import sys
 
 import torch
 
-from common import HERE, config, image_tensor, row_tensor
+from common import HERE, config, image_tensor, row_tensor, standardise, unscale
 
 
 def inputs_of(paths, cfg):
@@ -35,11 +35,12 @@ def inputs_of(paths, cfg):
     return names, (torch.stack(rows) if rows else None)
 
 
-def torch_scores(x, weights):
+def torch_scores(x, weights, cfg):
+    """AgoraNet's scores for inputs as the ONNX model takes them (a table's own numbers)."""
     from model import load
 
     with torch.no_grad():
-        return load(weights)(x).numpy()
+        return unscale(load(weights)(standardise(x, cfg)), cfg).numpy()
 
 
 def onnx_scores(x, path):
@@ -54,10 +55,13 @@ def check(cfg, weights, onnx_path):
     """PyTorch's and onnxruntime's outputs for check.safetensors' inputs against Agora's."""
     from safetensors.torch import load_file
 
-    reference = load_file(os.path.join(HERE, "check.safetensors"))
+    path = os.path.join(HERE, "check.safetensors")
+    if not os.path.exists(path):
+        sys.exit("this export holds no check samples (its data had no validation samples)")
+    reference = load_file(path)
     x, expected = reference["input"], reference["scores"].numpy()
     worst = 0.0
-    for name, scores in [("PyTorch", torch_scores(x, weights)), ("onnxruntime", onnx_scores(x, onnx_path))]:
+    for name, scores in [("PyTorch", torch_scores(x, weights, cfg)), ("onnxruntime", onnx_scores(x, onnx_path))]:
         scale = max(float(abs(expected).max()), 1e-6)
         error = float(abs(scores - expected).max()) / scale
         worst = max(worst, error)
@@ -72,17 +76,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="*", help="images, or CSV files of rows")
     parser.add_argument("--weights", default=os.path.join(HERE, "model.safetensors"))
-    parser.add_argument("--onnx", nargs="?", const=os.path.join(HERE, "model.onnx"), help="use onnxruntime")
+    parser.add_argument("--onnx", action="store_true", help="use onnxruntime and the ONNX model")
+    parser.add_argument("--onnx-model", default=os.path.join(HERE, "model.onnx"))
     parser.add_argument("--check", action="store_true", help="compare with Agora's own outputs")
     args = parser.parse_args()
     if args.check:
-        return check(cfg, args.weights, args.onnx or os.path.join(HERE, "model.onnx"))
+        return check(cfg, args.weights, args.onnx_model)
     if not args.files:
         parser.error("name image files or CSV files to classify")
     names, x = inputs_of(args.files, cfg)
     if x is None:
         sys.exit("nothing to classify")
-    scores = onnx_scores(x, args.onnx) if args.onnx else torch_scores(x, args.weights)
+    scores = onnx_scores(x, args.onnx_model) if args.onnx else torch_scores(x, args.weights, cfg)
     if cfg["task"] == "regression":
         for name, value in zip(names, scores[:, 0]):
             print(f"{name}: {value:.6g}")

@@ -7,8 +7,10 @@
 Training images are augmented as in Agora when the project asked for it (agora.json's
 "augment": crop, flip, brightness). Each process trains on its share of every epoch (DistributedSampler) with the recipe's batch
 size, so N processes take N times the batch per step. Only the first process prints and writes
-trained.safetensors (the same tensor names as model.safetensors, which Agora's `agora` command
-and PyTorch load). Written by Agora; needs torch, safetensors and, for images, pillow.
+trained.safetensors (the same tensor names and layouts as model.safetensors: load it into
+model.py's AgoraNet). With --weights, the schedule goes on from the epochs Agora trained
+(--start-epoch to change that); the optimizer's moments start afresh. Written by Agora; needs
+torch, safetensors and, for images, pillow.
 """
 import argparse
 import math
@@ -44,7 +46,7 @@ def rate_at(recipe, epoch, fraction):
 
 
 def optimizer(recipe, params):
-    kind, lr, wd = recipe["optimizer"], recipe["learning_rate"], recipe["weight_decay"]
+    kind, lr, wd = recipe["optimizer"], recipe["learning_rate"], max(recipe["weight_decay"], 0.0)
     if kind == "Sgd":
         return torch.optim.SGD(params, lr=lr, momentum=recipe["momentum"],
                                nesterov=recipe["nesterov"] and recipe["momentum"] > 0, weight_decay=wd)
@@ -126,6 +128,7 @@ def main():
     parser.add_argument("--data", default=HERE, help="the export's folder or zip (default: this folder)")
     parser.add_argument("--epochs", type=int, default=cfg["epochs"], help=f"default {cfg['epochs']}")
     parser.add_argument("--weights", help="start from these weights (model.safetensors) instead of fresh ones")
+    parser.add_argument("--start-epoch", type=int, help="where the schedule starts (default: 0, or the epochs Agora trained with --weights)")
     parser.add_argument("--seed", type=int, default=cfg["seed"])
     parser.add_argument("--out", default="trained.safetensors")
     args = parser.parse_args()
@@ -161,27 +164,32 @@ def main():
     model.to(device)
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     opt = optimizer(recipe, net.parameters())
+    first = args.start_epoch if args.start_epoch is not None else (cfg["epochs_trained"] if args.weights else 0)
+    batch_size = max(int(recipe["batch_size"]), 1)
 
     dataset = TensorDataset(train_x, train_y)
     sampler = DistributedSampler(dataset, shuffle=recipe["shuffle"], seed=args.seed) if distributed else None
-    loader = DataLoader(dataset, batch_size=recipe["batch_size"], sampler=sampler,
-                        shuffle=(recipe["shuffle"] if sampler is None else False), drop_last=False)
+    share = len(sampler) if sampler is not None else len(dataset)
+    # A last batch of one sample cannot train a batch norm in PyTorch (Agora's can): drop it.
+    loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler,
+                        shuffle=(recipe["shuffle"] if sampler is None else False),
+                        drop_last=(share % batch_size == 1 and share > 1))
     say(f"{len(train_x)} training and {len(val_x)} validation samples, {world} process(es), device {device.type}")
     loss0, acc0 = evaluate(model, val_x, val_y, task, device)
     say(f"epoch 0: val loss {loss0:.4f}  val accuracy {acc0:.4f}")
-    for epoch in range(args.epochs):
+    for epoch in range(first, first + args.epochs):
         if sampler is not None:
             sampler.set_epoch(epoch)
         sums = torch.zeros(3, device=device)  # loss × n, correct, n
         for batch, (x, y) in enumerate(loader):
             x, y = augment(x, cfg.get("augment") or {}).to(device), y.to(device)
             for group in opt.param_groups:
-                group["lr"] = rate_at(recipe, epoch, batch / max(len(loader), 1))
+                group["lr"] = rate_at(recipe, epoch, batch * batch_size / max(share, 1))
             scores = net(x)
             loss = loss_of(scores, y, task)
             opt.zero_grad()
             (loss + penalty(model, recipe)).backward()
-            if recipe.get("clip_norm"):
+            if recipe.get("clip_norm") is not None:
                 torch.nn.utils.clip_grad_norm_(net.parameters(), recipe["clip_norm"])
             opt.step()
             sums[0] += loss.detach() * len(x)
