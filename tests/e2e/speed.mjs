@@ -53,8 +53,10 @@ try {
     assert(segments >= 1 && segments <= 3, `${workload}: 1–3 timed runs, got ${segments}`);
     assert(steps >= 20 * segments, `${workload}: at least 20 steps per run, got ${steps} in ${segments}`);
     assert(batch === (workload === 'playground' ? 10 : 64), `${workload}: batch ${batch}`);
-    // Each run lasts ≥ 1 s, so steps × batch / rate is at least about one second per run.
-    assert(steps * batch / rate >= segments * 0.9, `${workload}: ${steps} steps of ${batch} at ${rate}/s is under ${segments} s`);
+    // Each run lasts ≥ 1 s, so steps × batch / rate is at least about one second per run. The
+    // rate is the runs' median, which a fast run can lift above their mean (seen: 2.70 s for 3
+    // runs on a busy machine), so the bound leaves a quarter.
+    assert(steps * batch / rate >= segments * 0.75, `${workload}: ${steps} steps of ${batch} at ${rate}/s is under ${segments} s`);
     const gpu = page.locator(testid(`speed-${workload}-webgpu`));
     assert(/WebGPU is not available/.test(await gpu.getAttribute('data-error') ?? ''), `${workload}: WebGPU says why it did not run`);
     assert(await page.getAttribute(testid(`speed-${workload}-faster`), 'data-backend') === 'cpu', `${workload}: the CPU is named faster`);
