@@ -37,8 +37,9 @@ if ! "$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | grep -q "$WASM_BINDGEN_VE
 fi
 
 # PyTorch, onnx and onnxruntime for the export checks, in their own virtual environment.
+# ./dev.sh only serves the page, so it sets AGORA_SETUP_PY=0 and skips them (5 GB with CUDA's wheels).
 PY="$AGORA_CACHE/py"
-if ! cmp -s scripts/requirements-export.txt "$PY/requirements-export.txt" 2>/dev/null; then
+if [ "${AGORA_SETUP_PY:-1}" = 1 ] && ! cmp -s scripts/requirements-export.txt "$PY/requirements-export.txt" 2>/dev/null; then
   echo "setup: pip install the export checks' packages (torch, onnx, onnxruntime; about 2 minutes)"
   python3 -m venv "$PY"
   "$PY/bin/pip" install -q -r scripts/requirements-export.txt
