@@ -70,10 +70,8 @@ impl TrainData {
 pub struct ExportRequest {
     /// The data's short name ("digits", "circle", the table's name).
     pub title: String,
-    /// Class names in label order.
+    /// Class names in label order (a table's come from its prepared rows in the worker).
     pub class_names: Vec<String>,
-    /// A table's feature columns (empty: the network's own names).
-    pub columns: Vec<String>,
     /// Put the training and validation samples in the export.
     pub data: bool,
 }

@@ -11,6 +11,7 @@ use agora_app::reports::{EpochReport, LossPoint};
 use agora_app::runs::{EpochRow, RunAction, RunStart};
 use agora_engine::Trainer;
 use agora_engine::checkpoint::Checkpoint;
+use agora_engine::samples::Samples;
 
 use crate::backend::Backend;
 use crate::clock::{Clock, now_ms};
@@ -49,27 +50,6 @@ pub fn write(saved: &SavedProject, path: &Path) -> Result<(), String> {
     std::fs::write(&temporary, &bytes)
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|error| format!("{}: cannot write it ({error})", path.display()))
-}
-
-fn class_counts(split: &data::Split) -> Vec<(usize, usize)> {
-    let count = |samples: &agora_engine::samples::Samples| {
-        let mut counts = vec![0; samples.classes()];
-        for &label in samples.labels().unwrap_or_default() {
-            if let Some(slot) = counts.get_mut(usize::from(label)) {
-                *slot += 1;
-            }
-        }
-        counts
-    };
-    let (train, val) = (count(&split.train), count(&split.val));
-    (0..train.len().max(val.len()))
-        .map(|class| {
-            (
-                train.get(class).copied().unwrap_or(0),
-                val.get(class).copied().unwrap_or(0),
-            )
-        })
-        .collect()
 }
 
 fn shown(value: f32) -> String {
@@ -155,7 +135,7 @@ pub fn train(path: &Path, out: &Path, options: &TrainOptions) -> Result<(), Stri
         .apply(RunAction::Data {
             train: split.train.len(),
             val: split.val.len(),
-            counts: class_counts(&split),
+            counts: Samples::class_counts(&split.train, &split.val),
         })
         .apply(RunAction::Backend(options.backend.describe()))
         .apply(RunAction::Running(true, now_ms()));

@@ -165,4 +165,34 @@ impl Samples {
             Samples::Rows(_) => None,
         }
     }
+
+    /// Only the samples at `indices`, in that order.
+    pub fn subset(&self, indices: &[usize]) -> Samples {
+        match self {
+            Samples::Images(set) => Samples::Images(set.subset(indices)),
+            Samples::Rows(rows) => Samples::Rows(rows.subset(indices)),
+        }
+    }
+
+    /// Samples of each class that train and that validate (empty for regression).
+    pub fn class_counts(train: &Samples, val: &Samples) -> Vec<(usize, usize)> {
+        let count = |samples: &Samples| {
+            let mut counts = vec![0; samples.classes()];
+            for &label in samples.labels().unwrap_or_default() {
+                if let Some(slot) = counts.get_mut(usize::from(label)) {
+                    *slot += 1;
+                }
+            }
+            counts
+        };
+        let (train, val) = (count(train), count(val));
+        (0..train.len().max(val.len()))
+            .map(|class| {
+                (
+                    train.get(class).copied().unwrap_or(0),
+                    val.get(class).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
 }

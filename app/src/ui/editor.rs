@@ -254,29 +254,12 @@ impl Editor {
     }
 
     /// Asks the worker to export the network on screen (`Event::Exported` answers), named as
-    /// the page names its data and classes.
+    /// the page names its data and classes (a table's columns and classes are the worker's).
     pub fn export(&self, data: bool) {
         let start = self.run_start(false);
-        let columns = match &start.project.data {
-            Data::Table(setup) => self
-                .table
-                .borrow()
-                .as_ref()
-                .map(|loaded| {
-                    setup
-                        .choice
-                        .features
-                        .iter()
-                        .filter_map(|&column| loaded.headers.get(column).cloned())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
         self.link.send(&Command::Export(ExportRequest {
             title: start.data_name,
             class_names: start.class_names,
-            columns,
             data,
         }));
     }

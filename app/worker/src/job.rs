@@ -248,10 +248,7 @@ impl Job {
                 || request.class_names.clone(),
                 |table| table.class_names.clone(),
             ),
-            columns: table.map_or_else(
-                || request.columns.clone(),
-                |table| table.feature_names.clone(),
-            ),
+            columns: table.map_or_else(Vec::new, |table| table.feature_names.clone()),
             check: Some(check),
             scaling: table.map(|table| Scaling {
                 means: table.means.clone(),

@@ -48,24 +48,7 @@ impl Split {
 
     /// Samples of each class that train and that validate (empty for regression).
     pub fn class_counts(&self) -> Vec<(usize, usize)> {
-        let count = |samples: &Samples| {
-            let mut counts = vec![0; samples.classes()];
-            for &label in samples.labels().unwrap_or_default() {
-                if let Some(slot) = counts.get_mut(usize::from(label)) {
-                    *slot += 1;
-                }
-            }
-            counts
-        };
-        let (train, val) = (count(&self.train), count(&self.val));
-        (0..train.len().max(val.len()))
-            .map(|class| {
-                (
-                    train.get(class).copied().unwrap_or(0),
-                    val.get(class).copied().unwrap_or(0),
-                )
-            })
-            .collect()
+        Samples::class_counts(&self.train, &self.val)
     }
 
     /// A few batches of training samples (and a few to validate) to time a backend on,
@@ -75,10 +58,7 @@ impl Split {
         let take = |samples: &Samples, count: usize| {
             let (len, count) = (samples.len(), count.min(samples.len()));
             let indices: Vec<usize> = (0..count).map(|i| i * len / count).collect();
-            match samples {
-                Samples::Images(set) => Samples::Images(set.subset(&indices)),
-                Samples::Rows(rows) => Samples::Rows(rows.subset(&indices)),
-            }
+            samples.subset(&indices)
         };
         Split {
             train: take(&self.train, count),

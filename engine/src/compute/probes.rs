@@ -130,10 +130,7 @@ impl Trainer {
     pub async fn export_check(&self, samples: &Samples) -> Result<Check, TrainError> {
         let count = CHECK_SAMPLES.min(samples.len());
         let indices: Vec<usize> = (0..count).collect();
-        let few = match samples {
-            Samples::Images(set) => Samples::Images(set.subset(&indices)),
-            Samples::Rows(rows) => Samples::Rows(rows.subset(&indices)),
-        };
+        let few = samples.subset(&indices);
         let scores = self.scores(&few).await?;
         Ok(Check {
             input: input_tensor(&few, count),
