@@ -39,6 +39,11 @@ rm -rf "$exports"
 cargo run -p agora-engine --release --example export_cases -- "$exports"
 "$AGORA_PY" scripts/check_export.py --torchrun lenet "$exports"/*.zip
 
+step "the pretrained EfficientNet-Lite0 held to PyTorch and to photos (CPU, then wgpu)"
+scripts/pretrained/setup.sh check
+cargo run -p agora-engine --release --example pretrained_check -- "$AGORA_CACHE/pretrained" cpu
+cargo run -p agora-engine --release --example pretrained_check -- "$AGORA_CACHE/pretrained" wgpu
+
 step "build the page"
 trunk build --release
 scripts/sizes.sh

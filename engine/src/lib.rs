@@ -48,6 +48,7 @@ pub mod net;
 pub mod optimizer_state;
 pub mod params;
 pub mod photos;
+pub mod pretrained;
 pub mod recipe;
 pub mod safetensors;
 pub mod samples;

@@ -2,6 +2,7 @@
 //! of typed blocks, the one [`Trainer`], and the probes the views read through it.
 
 mod activation;
+mod backbone;
 mod batches;
 mod loss;
 mod model;
@@ -13,6 +14,7 @@ mod trainer;
 mod value;
 
 pub use activation::LEAKY_SLOPE;
+pub use backbone::{Backbone, FoldedConv, MbConv, input_tensor, pool};
 pub use batches::HOST_BATCHES_ABOVE_BYTES;
 pub use loss::{cross_entropy, data_loss, mean_squared_error, penalty};
 pub use model::{Block, Conv2dBlock, DenseBlock, Forward, Mode, Model, PlainBlock};

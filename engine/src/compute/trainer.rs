@@ -131,6 +131,9 @@ fn describe_input(input: &Input) -> String {
         Input::Image(size) => size.describe(),
         Input::Points { features } => format!("{} features", features.len()),
         Input::Table { columns } => format!("{columns} columns"),
+        Input::Pretrained { side } => {
+            format!("EfficientNet-Lite0 features of {side}×{side} photos")
+        }
     }
 }
 

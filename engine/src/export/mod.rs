@@ -42,6 +42,10 @@ pub enum ExportError {
     Weights(#[from] WeightsError),
     #[error("the export would be too large for a zip file ({0}); export it without the data")]
     TooLarge(String),
+    #[error(
+        "a network on the pretrained EfficientNet-Lite0 cannot be exported yet: the files would hold its head without the backbone it reads; train it from scratch to export it"
+    )]
+    Pretrained,
 }
 
 /// A few inputs and the scores Agora's model gave them (logits, or the predicted value).
@@ -160,7 +164,7 @@ fn columns(model: &ExportModel<'_>) -> Vec<String> {
     match &model.network.input {
         Input::Points { features } => features.iter().map(|f| f.key().to_owned()).collect(),
         Input::Table { columns } => (1..=*columns).map(|i| format!("c{i}")).collect(),
-        Input::Image(_) => Vec::new(),
+        Input::Image(_) | Input::Pretrained { .. } => Vec::new(),
     }
 }
 
@@ -238,6 +242,13 @@ fn input_description(network: &Network, columns: &[String], scaling: Option<&Sca
             "scale": "pixel / 255, in [0, 1]",
             "colour": if size.channels == 3 { "RGB" } else { "grey" },
         }),
+        Input::Pretrained { side } => json!({
+            "kind": "pretrained",
+            "backbone": "efficientnet-lite0",
+            "shape": [crate::pretrained::FEATURES],
+            "side": side,
+            "scale": "the pretrained network's 1280 features of an RGB photo at side x side, (x - 127) / 128",
+        }),
         Input::Points { .. } => json!({
             "kind": "points",
             "shape": [columns.len()],
@@ -302,6 +313,9 @@ fn metadata(model: &ExportModel<'_>) -> Vec<(String, String)> {
 /// # Errors
 /// The network is invalid or the parameters do not fit it.
 pub fn onnx_bytes(model: &ExportModel<'_>) -> Result<Vec<u8>, ExportError> {
+    if matches!(model.network.input, Input::Pretrained { .. }) {
+        return Err(ExportError::Pretrained);
+    }
     Ok(write_onnx(
         model.network,
         model.params,
@@ -513,6 +527,9 @@ fn readme(model: &ExportModel<'_>, params: usize) -> String {
 /// # Errors
 /// The network is invalid, the parameters do not fit it, or the data pass zip's 4 GiB.
 pub fn bundle(model: &ExportModel<'_>) -> Result<Vec<u8>, ExportError> {
+    if matches!(model.network.input, Input::Pretrained { .. }) {
+        return Err(ExportError::Pretrained);
+    }
     let report = infer_graph(model.network)
         .map_err(|error| ExportError::Weights(WeightsError::Network(error.message)))?;
     let classes = class_names(model);

@@ -106,6 +106,9 @@ fn input_text(input: &Input) -> String {
                 .join(", ")
         ),
         Input::Table { columns } => format!("rows [N, {columns}] of standardised columns"),
+        Input::Pretrained { side } => {
+            format!("EfficientNet-Lite0's features [N, 1280] of RGB photos at {side}x{side}")
+        }
     }
 }
 

@@ -185,6 +185,13 @@ fn infer(network: &Network, with_head: bool) -> Result<GraphReport, GraphError> 
                 )));
             }
         }
+        Input::Pretrained { side } => {
+            if !crate::pretrained::INPUT_SIZES.contains(side) {
+                return Err(GraphError::general(format!(
+                    "The pretrained network reads photos of 224, 160 or 128 pixels, not {side}: choose one under Data."
+                )));
+            }
+        }
     }
     if with_head
         && let Head::Classification { classes } = network.head

@@ -92,6 +92,9 @@ pub enum Input {
     Image(ImageSize),
     /// A row of a table: this many numeric feature columns, standardised.
     Table { columns: usize },
+    /// A photo seen by the pretrained EfficientNet-Lite0 (frozen) at `side`×`side`: its 1280
+    /// features ([`crate::pretrained`]), computed once per image, are what the layers read.
+    Pretrained { side: usize },
 }
 
 impl Input {
@@ -105,6 +108,7 @@ impl Input {
                 width: size.width,
             },
             Input::Table { columns } => Shape::Flat(*columns),
+            Input::Pretrained { .. } => Shape::Flat(crate::pretrained::FEATURES),
         }
     }
 
