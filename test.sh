@@ -56,6 +56,9 @@ step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/cli.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/speed.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/photos.mjs)
+crops="$CARGO_TARGET_DIR/pretrained-crops"
+"$AGORA_PY" scripts/pretrained/crops.py "$AGORA_CACHE"/wheels/scikit_image-0.26.0-*.whl "$crops"
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts AGORA_CROPS="$crops" node e2e/pretrained.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/inside.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/playground.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/table.mjs)

@@ -2,13 +2,14 @@
 //
 // Loaded by the page (<script src>) and by the training worker (importScripts); both see the
 // same database because they share the page's origin. Images are stored as 64×64 RGB bytes
-// (12 KiB each); classes as {id, name, color, order}. Everything here is promise-based and
+// (12 KiB each); classes as {id, name, color, order}; the pretrained network's features of an
+// image (1280 float32s, 5 KiB) under "model:imageId" in `features`, computed once. Everything here is promise-based and
 // throws Error objects whose message a person can read.
 'use strict';
 
 (function () {
   const DB_NAME = 'agora-photos';
-  const DB_VERSION = 1;
+  const DB_VERSION = 2;
   const SIDE = 64;
   let opening = null;
 
@@ -48,9 +49,12 @@
             return;
           }
           const db = req.result;
-          db.createObjectStore('classes', { keyPath: 'id' });
-          const images = db.createObjectStore('images', { keyPath: 'id', autoIncrement: true });
-          images.createIndex('class', 'class');
+          if (event.oldVersion < 1) {
+            db.createObjectStore('classes', { keyPath: 'id' });
+            const images = db.createObjectStore('images', { keyPath: 'id', autoIncrement: true });
+            images.createIndex('class', 'class');
+          }
+          if (!db.objectStoreNames.contains('features')) db.createObjectStore('features');
         };
         req.onsuccess = () => {
           const db = req.result;
@@ -199,11 +203,12 @@
       try {
         db = await open(false);
       } catch (error) {
-        if (error.message === NO_DATABASE) return { classes: new Uint32Array(0), pixels: new Uint8Array(0) };
+        if (error.message === NO_DATABASE) return { classes: new Uint32Array(0), ids: new Float64Array(0), pixels: new Uint8Array(0) };
         throw error;
       }
       const wanted = new Set(classIds);
       const labels = [];
+      const ids = [];
       const chunks = [];
       let count = 0;
       let after = null;
@@ -219,6 +224,7 @@
           if (!wanted.has(record.class) || record.pixels.length !== SIDE * SIDE * 3) continue;
           chunk.set(record.pixels, n * SIDE * SIDE * 3);
           labels.push(record.class);
+          ids.push(record.id);
           n += 1;
         }
         chunks.push(chunk.subarray(0, n * SIDE * SIDE * 3));
@@ -227,7 +233,34 @@
       const pixels = new Uint8Array(count * SIDE * SIDE * 3);
       let at = 0;
       for (const chunk of chunks) { pixels.set(chunk, at); at += chunk.length; }
-      return { classes: Uint32Array.from(labels), pixels };
+      return { classes: Uint32Array.from(labels), ids: Float64Array.from(ids), pixels };
+    },
+
+    // The features `model` gave these images, where kept: {have: Uint8Array (1 where found),
+    // values: Float32Array (width each, zeros where not)}.
+    async loadFeatures(model, ids, width) {
+      const db = await open();
+      const tx = db.transaction('features', 'readonly');
+      const os = tx.objectStore('features');
+      const have = new Uint8Array(ids.length);
+      const values = new Float32Array(ids.length * width);
+      await Promise.all(Array.from(ids, (id, i) => request(os.get(`${model}:${id}`)).then((v) => {
+        if (v instanceof Float32Array && v.length === width) { values.set(v, i * width); have[i] = 1; }
+      })));
+      return { have, values };
+    },
+
+    // Keeps the features `model` gave these images (width float32s each, back to back).
+    async putFeatures(model, ids, values, width) {
+      const db = await open();
+      const tx = db.transaction('features', 'readwrite');
+      const os = tx.objectStore('features');
+      Array.from(ids).forEach((id, i) => os.put(values.slice(i * width, (i + 1) * width), `${model}:${id}`));
+      try {
+        await done(tx);
+      } catch (error) {
+        throw isQuota(error) ? quotaError() : error;
+      }
     },
   };
 

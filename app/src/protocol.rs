@@ -76,6 +76,25 @@ pub struct ExportRequest {
     pub data: bool,
 }
 
+/// Where the pretrained network stands in the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PretrainedStatus {
+    /// Downloading its weights: bytes so far, of `total` when the server said.
+    Loading { loaded: u64, total: Option<u64> },
+    /// Ready: the weights file's size, and whether it came from this browser's cache.
+    Ready { bytes: u64, cached: bool },
+    /// Computing the features of images that have none yet (`done` of `total`).
+    Embedding { done: usize, total: usize },
+    /// Every image's features are there (`computed` of them just now, the rest kept).
+    Embedded {
+        computed: usize,
+        kept: usize,
+        ms: f64,
+    },
+    /// Why it could not load, for the user.
+    Failed(String),
+}
+
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
@@ -194,6 +213,10 @@ pub enum Event {
     Exported(Result<(Vec<u8>, String), String>),
     /// Class probabilities for the image sent with [`Command::Predict`], or why there are none.
     Prediction(Result<Vec<f32>, String>),
+    /// What the pretrained network sees in that image: ImageNet's top five (name, probability).
+    Seen(Vec<(String, f32)>),
+    /// The pretrained network's weights and the features of the person's images.
+    Pretrained(PretrainedStatus),
     Inspection(Box<Inspection>),
     Evaluation(Box<EvaluationReport>),
     /// The speed test's reports.

@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use agora_engine::snapshot::Snapshot;
 
-use crate::protocol::{BackendKind, EpochReport, EvaluationReport, Event, Inspection, Measurement};
+use crate::protocol::{
+    BackendKind, EpochReport, EvaluationReport, Event, Inspection, Measurement, PretrainedStatus,
+};
 use crate::runs::{EpochRow, RunAction, RunBook};
 use crate::speed::SpeedSession;
 
@@ -78,6 +80,13 @@ pub struct Session {
     pub runs: RunBook,
     /// The page's clock (ms since 1970) when the latest worker event arrived.
     pub now_ms: f64,
+    /// The pretrained network's weights (loading, ready, failed) — the worker's, not a
+    /// project's, so it stays across a switch.
+    pub pretrained: Option<PretrainedStatus>,
+    /// Its work on the person's images (embedding, embedded).
+    pub features: Option<PretrainedStatus>,
+    /// What the pretrained network saw in the latest "try it" image: ImageNet's top five.
+    pub seen: Option<Vec<(String, f32)>>,
 }
 
 /// What saving, opening or keeping a project did, for the project bar.
@@ -212,6 +221,7 @@ impl Session {
         let mut shown = Session {
             webgpu: self.webgpu.take(),
             speed: std::mem::take(&mut self.speed),
+            pretrained: self.pretrained.take(),
             switching: worker_ready,
             ..back
         };
@@ -253,7 +263,12 @@ impl Session {
         if self.switching
             && !matches!(
                 event,
-                Event::Ready { .. } | Event::Speed(_) | Event::Switched
+                Event::Ready { .. }
+                    | Event::Speed(_)
+                    | Event::Switched
+                    | Event::Pretrained(
+                        PretrainedStatus::Loading { .. } | PretrainedStatus::Ready { .. }
+                    )
             )
         {
             return;
@@ -320,6 +335,15 @@ impl Session {
             Event::Diverged { epoch } => self.status = Status::Diverged { epoch },
             Event::Failed { message } => self.status = Status::Failed { message },
             Event::Prediction(prediction) => self.prediction = Some(prediction),
+            Event::Seen(top) => self.seen = Some(top),
+            Event::Pretrained(status) => match status {
+                PretrainedStatus::Embedding { .. } | PretrainedStatus::Embedded { .. } => {
+                    self.features = Some(status);
+                }
+                PretrainedStatus::Loading { .. }
+                | PretrainedStatus::Ready { .. }
+                | PretrainedStatus::Failed(_) => self.pretrained = Some(status),
+            },
             Event::Inspection(inspection) => self.inspection = Some(Rc::from(inspection)),
             Event::Evaluation(report) => self.evaluation = Some(Rc::from(report)),
             Event::Speed(event) => self.speed = std::mem::take(&mut self.speed).apply(event),

@@ -29,6 +29,32 @@ pub enum ImageSetError {
 const MAGIC: &[u8; 8] = b"AGDS0001";
 const HEADER: usize = 8 + 4 + 2 + 2 + 1 + 1;
 
+/// Which samples train and which validate: `train_percent` of each class to training, shuffled
+/// by `seed` (stratified, so both keep the class balance). The same for images and for the
+/// pretrained network's features of them, so both see the same split.
+pub fn split_indices(
+    labels: &[u8],
+    classes: usize,
+    train_percent: u8,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = Rng::new(seed ^ 0x5EED_1A6E);
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for class in 0..classes {
+        let mut members: Vec<usize> = (0..labels.len())
+            .filter(|&index| usize::from(labels[index]) == class)
+            .collect();
+        rng.shuffle(&mut members);
+        let cut = (members.len() * usize::from(train_percent.min(100))).div_ceil(100);
+        train.extend_from_slice(&members[..cut]);
+        test.extend_from_slice(&members[cut..]);
+    }
+    rng.shuffle(&mut train);
+    rng.shuffle(&mut test);
+    (train, test)
+}
+
 impl ImageSet {
     /// Reads the format written by `scripts/make_digits.py` (already decompressed).
     ///
@@ -119,20 +145,7 @@ impl ImageSet {
     /// Splits into training and validation sets, `train_percent` of each class to training,
     /// shuffled by `seed`. Stratified, so both sets keep the class balance.
     pub fn split(&self, train_percent: u8, seed: u64) -> (ImageSet, ImageSet) {
-        let mut rng = Rng::new(seed ^ 0x5EED_1A6E);
-        let mut train = Vec::new();
-        let mut test = Vec::new();
-        for class in 0..self.classes() {
-            let mut members: Vec<usize> = (0..self.len())
-                .filter(|&index| usize::from(self.labels[index]) == class)
-                .collect();
-            rng.shuffle(&mut members);
-            let cut = (members.len() * usize::from(train_percent.min(100))).div_ceil(100);
-            train.extend_from_slice(&members[..cut]);
-            test.extend_from_slice(&members[cut..]);
-        }
-        rng.shuffle(&mut train);
-        rng.shuffle(&mut test);
+        let (train, test) = split_indices(&self.labels, self.classes(), train_percent, seed);
         (self.subset(&train), self.subset(&test))
     }
 

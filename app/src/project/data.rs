@@ -3,6 +3,7 @@
 
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
 use agora_engine::net::{Feature, Head, ImageSize, Input};
+use agora_engine::pretrained::INPUT_SIZES;
 use agora_engine::table::{TableChoice, TableTask};
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +30,15 @@ pub enum Data {
     Table(TableSetup),
     /// The bundled handwritten digits.
     Digits,
-    /// The person's own images (kept in this browser), resampled to `side`×`side`.
-    Photos { side: usize, colour: bool },
+    /// The person's own images (kept in this browser), resampled to `side`×`side`; or, when
+    /// `pretrained`, seen by the pretrained EfficientNet-Lite0 at `side`×`side` in colour (its
+    /// features are what the layers read).
+    Photos {
+        side: usize,
+        colour: bool,
+        #[serde(default)]
+        pretrained: bool,
+    },
 }
 
 impl Default for Data {
@@ -82,7 +90,25 @@ impl Data {
     pub const PHOTOS: Data = Data::Photos {
         side: 32,
         colour: true,
+        pretrained: false,
     };
+    /// Photos through the pretrained network, as that choice starts: 160×160 (fast on a CPU).
+    pub const PRETRAINED: Data = Data::Photos {
+        side: 160,
+        colour: true,
+        pretrained: true,
+    };
+
+    /// Whether the layers read the pretrained network's features.
+    pub fn is_pretrained(&self) -> bool {
+        matches!(
+            self,
+            Data::Photos {
+                pretrained: true,
+                ..
+            }
+        )
+    }
 
     /// Images (digits or photos), which the layer graph edits; otherwise rows of numbers
     /// (points or a table), which the playground's cards edit.
@@ -98,7 +124,7 @@ impl Data {
     pub fn image_size(&self) -> Option<ImageSize> {
         match *self {
             Data::Digits => Some(DIGITS),
-            Data::Photos { side, colour } => Some(ImageSize {
+            Data::Photos { side, colour, .. } => Some(ImageSize {
                 channels: if colour { 3 } else { 1 },
                 height: side,
                 width: side,
@@ -148,6 +174,11 @@ impl Data {
             Data::Table(table) => Input::Table {
                 columns: table.choice.features.len(),
             },
+            Data::Photos {
+                side,
+                pretrained: true,
+                ..
+            } => Input::Pretrained { side: *side },
             Data::Digits | Data::Photos { .. } => Input::Image(self.image_size().unwrap_or(DIGITS)),
         }
     }
@@ -164,13 +195,27 @@ impl Data {
                 noise_percent: noise_percent.min(50),
                 classes: classes.clamp(2, MAX_DATASET_CLASSES),
             },
-            Data::Photos { side, colour } => Data::Photos {
+            Data::Photos {
+                side,
+                pretrained: true,
+                ..
+            } => Data::Photos {
+                side: if INPUT_SIZES.contains(&side) {
+                    side
+                } else {
+                    160
+                },
+                colour: true,
+                pretrained: true,
+            },
+            Data::Photos { side, colour, .. } => Data::Photos {
                 side: if Data::PHOTO_SIDES.contains(&side) {
                     side
                 } else {
                     32
                 },
                 colour,
+                pretrained: false,
             },
             other => other,
         }

@@ -177,6 +177,25 @@ fn fields() -> Vec<Field<Project>> {
             },
         },
         Field {
+            key: "pretrained",
+            write: |p| {
+                p.data
+                    .is_pretrained()
+                    .then(|| "efficientnet-lite0".to_owned())
+            },
+            read: |p, v| {
+                let (true, Data::Photos { side, .. }) = (v == "efficientnet-lite0", &p.data) else {
+                    return false;
+                };
+                p.data = Data::Photos {
+                    side: *side,
+                    colour: true,
+                    pretrained: true,
+                };
+                true
+            },
+        },
+        Field {
             key: "side",
             write: |p| match p.data {
                 Data::Photos { side, .. } => Some(side.to_string()),
@@ -184,15 +203,27 @@ fn fields() -> Vec<Field<Project>> {
             },
             read: |p, v| {
                 // Only photos have a size to choose (the link names the data first).
-                let (Ok(new), Data::Photos { colour, .. }) = (v.parse::<usize>(), &p.data) else {
+                let (
+                    Ok(new),
+                    Data::Photos {
+                        colour, pretrained, ..
+                    },
+                ) = (v.parse::<usize>(), &p.data)
+                else {
                     return false;
                 };
-                if !Data::PHOTO_SIDES.contains(&new) {
+                let sides: &[usize] = if *pretrained {
+                    &agora_engine::pretrained::INPUT_SIZES
+                } else {
+                    &Data::PHOTO_SIDES
+                };
+                if !sides.contains(&new) {
                     return false;
                 }
                 p.data = Data::Photos {
                     side: new,
                     colour: *colour,
+                    pretrained: *pretrained,
                 };
                 true
             },
@@ -204,12 +235,19 @@ fn fields() -> Vec<Field<Project>> {
                 _ => None,
             },
             read: |p, v| {
-                let (Some(new), Data::Photos { side, .. }) = (link::flag(v), &p.data) else {
+                let (
+                    Some(new),
+                    Data::Photos {
+                        side, pretrained, ..
+                    },
+                ) = (link::flag(v), &p.data)
+                else {
                     return false;
                 };
                 p.data = Data::Photos {
                     side: *side,
                     colour: new,
+                    pretrained: *pretrained,
                 };
                 true
             },

@@ -51,7 +51,11 @@ pub fn read(encoded: &str) -> Result<Project, String> {
     let mut project = Project {
         data: match old.data {
             OldData::Digits => Data::Digits,
-            OldData::Photos { side, colour } => Data::Photos { side, colour },
+            OldData::Photos { side, colour } => Data::Photos {
+                side,
+                colour,
+                pretrained: false,
+            },
         },
         network: old.network,
         recipe: old.recipe,

@@ -358,7 +358,8 @@ impl Project {
             }
             ProjectAction::Preset(preset) => {
                 if self.data.is_images() {
-                    self.network = preset.network_for(self.image_size(), self.network.classes());
+                    let input = self.data.input(&self.network.input);
+                    self.network = preset.network_on(&input, self.network.classes());
                 }
             }
             ProjectAction::SetData(data) => self.set_data(data.sanitized()),
@@ -456,9 +457,22 @@ impl Project {
             self.recipe = fresh.recipe;
             self.train_percent = fresh.train_percent;
         }
+        let switched = data.is_pretrained() != self.data.is_pretrained();
         self.data = data;
         if self.data.is_images() {
-            self.network.input = Input::Image(self.image_size());
+            let input = self.data.input(&self.network.input);
+            if switched {
+                // Pixels and the pretrained network's features need other layers.
+                let preset = if self.data.is_pretrained() {
+                    Preset::Softmax
+                } else {
+                    Preset::LeNet
+                };
+                self.network = preset.network_on(&input, classes);
+                self.recipe = Project::starting(true).recipe;
+            } else {
+                self.network.input = input;
+            }
             self.set_classes(classes);
         }
     }

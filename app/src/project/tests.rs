@@ -479,6 +479,7 @@ fn photos_set_the_input_and_the_output_layer() {
     let grey = project.clone().apply(ProjectAction::SetData(Data::Photos {
         side: 64,
         colour: false,
+        pretrained: false,
     }));
     assert_eq!((grey.image_size().channels, grey.network.classes()), (1, 5));
     assert!(
@@ -519,10 +520,59 @@ fn photos_set_the_input_and_the_output_layer() {
     odd.data = Data::Photos {
         side: 4000,
         colour: true,
+        pretrained: false,
     };
     let (read, unreadable) = open(&odd.to_fragment());
     assert_eq!(read.image_size().height, 32);
     assert_eq!(unreadable, ["side"]);
+}
+
+#[test]
+fn the_pretrained_network_gives_a_head_over_its_features_and_back() {
+    let photos = Project::digits()
+        .apply(ProjectAction::SetData(Data::PHOTOS))
+        .apply(ProjectAction::SetClasses(3));
+    let pre = photos
+        .clone()
+        .apply(ProjectAction::SetData(Data::PRETRAINED));
+    assert_eq!(pre.network.input, Input::Pretrained { side: 160 });
+    assert_eq!(
+        pre.network.layers,
+        [Layer::Dense { units: 3 }, Layer::Softmax],
+        "Teachable Machine's head: one softmax layer"
+    );
+    assert!(pre.report().is_ok(), "{:?}", pre.report());
+    assert!(!pre.same_run(&photos));
+    // The hidden-layer head, more classes, another input size: all kept by a link.
+    let hidden = pre
+        .apply(ProjectAction::Preset(Preset::Hidden))
+        .apply(ProjectAction::SetClasses(4))
+        .apply(ProjectAction::SetData(Data::Photos {
+            side: 224,
+            colour: true,
+            pretrained: true,
+        }));
+    assert_eq!(hidden.network.input, Input::Pretrained { side: 224 });
+    assert_eq!(hidden.network.layers.len(), 5);
+    assert_eq!(hidden.network.classes(), 4);
+    assert!(hidden.report().is_ok(), "{:?}", hidden.report());
+    assert_eq!(
+        Project::from_fragment(&hidden.to_fragment()),
+        Ok((hidden.clone(), Vec::new()))
+    );
+    // Sizes the pretrained network does not take become 160; grey is not offered.
+    let odd = hidden.clone().apply(ProjectAction::SetData(Data::Photos {
+        side: 64,
+        colour: false,
+        pretrained: true,
+    }));
+    assert_eq!(odd.data, Data::PRETRAINED);
+    // Back to pixels: a network over pixels again, the classes kept.
+    let back = hidden.apply(ProjectAction::SetData(Data::PHOTOS));
+    assert_eq!(back.network.input, Input::Image(back.image_size()));
+    assert!(matches!(back.network.layers[0], Layer::Conv2d { .. }));
+    assert_eq!(back.network.classes(), 4);
+    assert!(back.report().is_ok());
 }
 
 #[test]

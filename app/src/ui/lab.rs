@@ -468,7 +468,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         && editor.setup_revision.get() != album.revision;
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
-            <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} />
+            <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} session={props.session.clone()} />
             // Fixed wrappers: a banner appearing must not re-create the photo panels (and the
             // webcam's <video> with them).
             <div class="photo-area">{ for photo_panels }</div>
@@ -481,7 +481,11 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                 </section>
                 <section class="panel lab-network" aria-label="Network">
                     <h2>{ "Network" }</h2>
-                    <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.image_size().channels, doc.image_size().height, doc.image_size().width) }</p>
+                    { if let agora_engine::net::Input::Pretrained { side } = doc.network.input {
+                        html! { <p class="input-row" data-testid="pretrained-input">{ format!("Input: your photos at {side}×{side} → EfficientNet-Lite0, pretrained on ImageNet (frozen: 16 blocks, 3.4 M parameters) → 1,280 features. The layers below learn your classes from them.") }</p> }
+                    } else {
+                        html! { <p class="input-row">{ format!("Input: {input_name}, {}×{}×{} (channels × height × width)", doc.image_size().channels, doc.image_size().height, doc.image_size().width) }</p> }
+                    } }
                     <ol class="lab-list" ref={list.clone()} data-testid="lab-list">
                         { for row_views }
                         { for drop_at_end.then(|| html! { <li class="drop-marker" aria-hidden="true" /> }) }
@@ -654,7 +658,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
             <label class="control">{ "Preset" }
                 <select onchange={on_preset} data-testid="lab-preset">
                     <option value="" selected=true disabled=true>{ "Load a network…" }</option>
-                    { for Preset::ALL.iter().map(|preset| html! { <option value={format!("{preset:?}")}>{ preset.label() }</option> }) }
+                    { for Preset::offered(props.doc.data.is_pretrained()).iter().map(|preset| html! { <option value={format!("{preset:?}")}>{ preset.label() }</option> }) }
                 </select>
             </label>
             <div class="buttons">

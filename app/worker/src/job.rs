@@ -96,7 +96,13 @@ impl Job {
     }
 
     fn augment(&self) -> Augment {
-        if self.setup.data.is_images() {
+        // Features of the pretrained network are computed once per image: nothing to augment.
+        if self.setup.data.is_images()
+            && !matches!(
+                self.setup.network.input,
+                agora_engine::net::Input::Pretrained { .. }
+            )
+        {
             self.setup.augment
         } else {
             Augment::NONE

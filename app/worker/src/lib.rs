@@ -6,6 +6,8 @@ mod job;
 #[cfg(target_arch = "wasm32")]
 mod plane;
 #[cfg(target_arch = "wasm32")]
+mod pretrained;
+#[cfg(target_arch = "wasm32")]
 mod readouts;
 #[cfg(target_arch = "wasm32")]
 mod runner;

@@ -30,7 +30,7 @@ pub fn probe(trainer: &Trainer) -> Result<Option<PlaneProbe>, TrainError> {
         )
         .map(Some),
         Input::Table { .. } => Ok(Some(PlaneProbe::without_grid())),
-        Input::Image(_) => Ok(None),
+        Input::Image(_) | Input::Pretrained { .. } => Ok(None),
     }
 }
 

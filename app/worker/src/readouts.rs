@@ -3,10 +3,12 @@
 //! and embedding. Each reads the one trainer in its current state.
 
 use agora_engine::Trainer;
+use agora_engine::calibration::softmax;
 use agora_engine::images::ImageSet;
 use agora_engine::inspect::pca2;
 use agora_engine::net::{ImageSize, Layer};
 use agora_engine::photos::{STORE_SIZE, resample};
+use agora_engine::samples::{Rows, Samples, Targets};
 
 use agora_app::protocol::{EvaluationReport, Inspection};
 
@@ -35,6 +37,21 @@ pub async fn predict(trainer: &Trainer, pixels: &[u8]) -> Result<Vec<f32>, Strin
                 .next()
                 .ok_or_else(|| "No prediction came back.".to_owned())
         })
+}
+
+/// Class probabilities for the pretrained network's features of one image.
+pub async fn predict_features(trainer: &Trainer, features: Vec<f32>) -> Result<Vec<f32>, String> {
+    let rows = Samples::Rows(Rows {
+        columns: features.len(),
+        values: features,
+        targets: Targets::Classes(vec![0]),
+        classes: trainer.network().classes(),
+    });
+    let logits = trainer
+        .scores(&rows)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(softmax(&logits, 1.0))
 }
 
 /// Validation image `sample` (or an image the person gave) through every layer, with the

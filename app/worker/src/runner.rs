@@ -3,7 +3,8 @@
 
 use agora_engine::Device;
 use agora_engine::checkpoint::Checkpoint;
-use agora_engine::net::infer_graph;
+use agora_engine::net::{ImageSize, Input, infer_graph};
+use agora_engine::photos::{STORE_BYTES, STORE_SIZE, resample};
 
 use agora_app::protocol::{BackendChoice, BackendKind, Command, Event, Measurement, Setup};
 
@@ -120,6 +121,19 @@ impl Runner {
             }
             Command::SetBackend(choice) => self.set_backend(choice).await,
             Command::Predict { pixels } => {
+                let pretrained = self
+                    .job
+                    .as_ref()
+                    .and_then(|job| match job.setup.network.input {
+                        Input::Pretrained { side } => Some(side),
+                        _ => None,
+                    });
+                if let Some(side) = pretrained {
+                    self.predict_pretrained(&pixels, side).await;
+                    return;
+                }
+                // Nothing pretrained saw this one.
+                self.emit(&Event::Seen(Vec::new()));
                 let prediction = match self.job.as_ref().and_then(|job| job.trainer.as_ref()) {
                     Some(trainer) => readouts::predict(trainer, &pixels).await,
                     None => Err("Train the model first: press Train.".to_owned()),
@@ -132,7 +146,7 @@ impl Runner {
             }
             Command::Evaluate => {
                 let Some(job) = &self.job else { return };
-                let (Some(trainer), Some(val)) = (&job.trainer, job.split.val_images()) else {
+                let (Some(trainer), Some(val)) = (&job.trainer, job.split.val_pictures()) else {
                     return;
                 };
                 if let Some(report) = readouts::evaluate(trainer, val).await {
@@ -153,6 +167,41 @@ impl Runner {
                 speed::run(&self.context, webgpu.as_ref(), &request).await;
             }
         }
+    }
+
+    /// One photo (stored format) through the pretrained network: what it sees (ImageNet's
+    /// top five, even before training) and, once the head has trained, the person's classes.
+    async fn predict_pretrained(&mut self, pixels: &[u8], side: usize) {
+        let result = async {
+            let pretrained = self.sources.pretrained(&self.context).await?;
+            let input = ImageSize {
+                channels: 3,
+                height: side,
+                width: side,
+            };
+            if pixels.len() != STORE_BYTES {
+                return Err("The image did not arrive whole. Take it again.".to_owned());
+            }
+            let features = pretrained
+                .embed_square(&resample(pixels, STORE_SIZE, input), side)
+                .await?;
+            let seen = pretrained.top5(&features).await?;
+            Ok((features, seen))
+        }
+        .await;
+        let (features, seen) = match result {
+            Ok(done) => done,
+            Err(message) => {
+                self.emit(&Event::Prediction(Err(message)));
+                return;
+            }
+        };
+        self.emit(&Event::Seen(seen));
+        let prediction = match self.job.as_ref().and_then(|job| job.trainer.as_ref()) {
+            Some(trainer) => readouts::predict_features(trainer, features).await,
+            None => Err("Train the model first: press Train.".to_owned()),
+        };
+        self.emit(&Event::Prediction(prediction));
     }
 
     async fn inspect(
@@ -178,7 +227,7 @@ impl Runner {
         if self.sources.slow(&setup.data) {
             self.emit(&Event::Loading);
         }
-        let split = match self.sources.load(&setup).await {
+        let split = match self.sources.load(&setup, &self.context).await {
             Ok(split) => split,
             Err(message) => {
                 self.emit(&Event::Failed { message });

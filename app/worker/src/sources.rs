@@ -4,15 +4,19 @@
 //! [`Samples`], split into training and validation.
 
 use agora_engine::data::{Dataset, Point};
-use agora_engine::images::ImageSet;
+use agora_engine::images::{ImageSet, split_indices};
 use agora_engine::net::{ImageSize, Input};
 use agora_engine::photos::{STORE_BYTES, STORE_SIZE, resample};
-use agora_engine::samples::{Rows, Samples};
+use agora_engine::pretrained::FEATURES;
+use agora_engine::samples::{Rows, Samples, Targets};
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use agora_app::protocol::{Setup, TrainData};
+use agora_app::protocol::{Event, PretrainedStatus, Setup, TrainData};
+
+use crate::job::Context;
+use crate::pretrained::Pretrained;
 
 /// Where the page's own origin serves the digits (gzip; see `static/data/README.md`).
 const DIGITS_URL: &str = "./data/digits.agds.gz";
@@ -35,6 +39,9 @@ extern "C" {
 pub struct Split {
     pub train: Samples,
     pub val: Samples,
+    /// The validation photos as stored (64×64), when the samples are the pretrained
+    /// network's features of them: what the views show.
+    pub pictures: Option<ImageSet>,
 }
 
 impl Split {
@@ -44,6 +51,11 @@ impl Split {
             Samples::Images(set) => Some(set),
             Samples::Rows(_) => None,
         }
+    }
+
+    /// The validation photos to show: the images trained on, or those the features came from.
+    pub fn val_pictures(&self) -> Option<&ImageSet> {
+        self.pictures.as_ref().or_else(|| self.val_images())
     }
 
     /// Samples of each class that train and that validate (empty for regression).
@@ -63,14 +75,17 @@ impl Split {
         Split {
             train: take(&self.train, count),
             val: take(&self.val, batch_size.max(1)),
+            pictures: None,
         }
     }
 }
 
-/// The bundled digits, loaded once and kept for every setup that asks for them.
+/// The bundled digits and the pretrained network, loaded once and kept for every setup that
+/// asks for them.
 #[derive(Default)]
 pub struct Sources {
     digits: Option<ImageSet>,
+    pub pretrained: Option<Pretrained>,
 }
 
 impl Sources {
@@ -87,7 +102,7 @@ impl Sources {
     ///
     /// # Errors
     /// Why they could not be read, for the user.
-    pub async fn load(&mut self, setup: &Setup) -> Result<Split, String> {
+    pub async fn load(&mut self, setup: &Setup, context: &Context) -> Result<Split, String> {
         let head = setup.network.head;
         match (&setup.data, &setup.network.input) {
             (TrainData::Points(config), Input::Points { features }) => {
@@ -96,11 +111,13 @@ impl Sources {
                 Ok(Split {
                     train: Samples::Rows(rows(&dataset.train)),
                     val: Samples::Rows(rows(&dataset.test)),
+                    pictures: None,
                 })
             }
             (TrainData::Table(table), Input::Table { .. }) => Ok(Split {
                 train: Samples::Rows(table.train.clone()),
                 val: Samples::Rows(table.test.clone()),
+                pictures: None,
             }),
             (TrainData::Digits, Input::Image(size)) => {
                 if self.digits.is_none() {
@@ -117,8 +134,32 @@ impl Sources {
                 Ok(split_images(digits, setup))
             }
             (TrainData::Photos { classes }, Input::Image(size)) => {
-                let photos = load_photos(classes, *size).await?;
+                let (photos, _) = load_photos(classes, *size).await?;
                 Ok(split_images(&photos, setup))
+            }
+            (TrainData::Photos { classes }, Input::Pretrained { side }) => {
+                let pretrained = self.pretrained(context).await?;
+                let (photos, ids) = load_photos(classes, STORE_SIZE).await?;
+                let features = pretrained
+                    .features_of(context, &ids, &photos.pixels, *side)
+                    .await?;
+                let rows = Rows {
+                    columns: FEATURES,
+                    values: features,
+                    targets: Targets::Classes(photos.labels.clone()),
+                    classes: classes.len(),
+                };
+                let (train, val) = split_indices(
+                    &photos.labels,
+                    classes.len(),
+                    setup.train_percent,
+                    setup.seed,
+                );
+                Ok(Split {
+                    train: Samples::Rows(rows.subset(&train)),
+                    val: Samples::Rows(rows.subset(&val)),
+                    pictures: Some(photos.subset(&val)),
+                })
             }
             (data, input) => Err(format!(
                 "The network reads {}, which this data ({}) does not give. Reload the page.",
@@ -139,6 +180,30 @@ fn split_images(images: &ImageSet, setup: &Setup) -> Split {
     Split {
         train: Samples::Images(train),
         val: Samples::Images(val),
+        pictures: None,
+    }
+}
+
+impl Sources {
+    /// The pretrained network, loaded on first use.
+    ///
+    /// # Errors
+    /// Why it could not load, for the user (also reported as [`PretrainedStatus::Failed`]).
+    pub async fn pretrained(&mut self, context: &Context) -> Result<&Pretrained, String> {
+        if self.pretrained.is_none() {
+            match Pretrained::load(context).await {
+                Ok(loaded) => self.pretrained = Some(loaded),
+                Err(message) => {
+                    context.emit(&Event::Pretrained(PretrainedStatus::Failed(
+                        message.clone(),
+                    )));
+                    return Err(message);
+                }
+            }
+        }
+        self.pretrained
+            .as_ref()
+            .ok_or_else(|| "The pretrained network is not loaded.".to_owned())
     }
 }
 
@@ -157,8 +222,11 @@ async fn load_digits() -> Result<ImageSet, String> {
 }
 
 /// Reads the person's images of `classes` from this browser's storage and resamples them to
-/// the network's input. Labels follow the order of `classes`.
-async fn load_photos(classes: &[(u32, String)], input: ImageSize) -> Result<ImageSet, String> {
+/// the network's input, with each image's id in storage. Labels follow the order of `classes`.
+async fn load_photos(
+    classes: &[(u32, String)],
+    input: ImageSize,
+) -> Result<(ImageSet, Vec<f64>), String> {
     let ids: Vec<u32> = classes.iter().map(|(id, _)| *id).collect();
     let loaded = load_all(ids.clone()).await.map_err(|error| {
         format!(
@@ -180,6 +248,11 @@ async fn load_photos(classes: &[(u32, String)], input: ImageSize) -> Result<Imag
         .and_then(|v| v.dyn_into::<Uint8Array>().ok())
         .map(|array| array.to_vec())
         .ok_or_else(|| "Storage returned no pixels. Reload the page.".to_owned())?;
+    let stored_ids: Vec<f64> = field("ids")
+        .and_then(|v| v.dyn_into::<js_sys::Float64Array>().ok())
+        .map(|array| array.to_vec())
+        .ok_or_else(|| "Storage returned no image ids. Reload the page.".to_owned())?;
+    let mut kept_ids = Vec::with_capacity(stored_ids.len());
     let per = input.channels * input.height * input.width;
     let mut labels = Vec::with_capacity(image_classes.len());
     let mut resized = Vec::with_capacity(image_classes.len() * per);
@@ -191,12 +264,18 @@ async fn load_photos(classes: &[(u32, String)], input: ImageSize) -> Result<Imag
             break;
         };
         labels.push(u8::try_from(label).unwrap_or(u8::MAX));
-        resized.extend(resample(image, STORE_SIZE, input));
+        kept_ids.push(stored_ids.get(index).copied().unwrap_or(-1.0));
+        if input == STORE_SIZE {
+            resized.extend_from_slice(image);
+        } else {
+            resized.extend(resample(image, STORE_SIZE, input));
+        }
     }
-    Ok(ImageSet {
+    let set = ImageSet {
         size: input,
         class_names: classes.iter().map(|(_, name)| name.clone()).collect(),
         labels,
         pixels: resized,
-    })
+    };
+    Ok((set, kept_ids))
 }

@@ -10,7 +10,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::tensors::{param, tensor};
 use crate::params::HostTensor;
-use crate::pretrained::{FEATURES, IMAGENET_CLASSES, PretrainedWeights, blocks, same_padding};
+use crate::pretrained::{
+    FEATURES, IMAGENET_CLASSES, PretrainedWeights, blocks, normalise, same_padding,
+};
 
 /// A convolution with its BatchNorm folded in, padded as TensorFlow's `SAME`, then ReLU6 or
 /// nothing.
@@ -199,6 +201,59 @@ impl Backbone {
     pub fn imagenet(&self, features: Tensor<2>) -> Tensor<2> {
         features.matmul(self.classifier.val()) + self.classifier_bias.val().unsqueeze()
     }
+}
+
+impl Backbone {
+    /// Features `[count × 1280]` of RGB images `side`×`side` (channels last, back to back),
+    /// read back in one transfer (async, so it works on WebGPU too).
+    ///
+    /// # Errors
+    /// The device failed to return the data.
+    pub async fn embed(
+        &self,
+        rgb: &[u8],
+        side: usize,
+        device: &Device,
+    ) -> Result<Vec<f32>, String> {
+        let per = side * side * 3;
+        let count = rgb.len() / per.max(1);
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let mut values = Vec::with_capacity(count * per);
+        for image in rgb.chunks_exact(per) {
+            values.extend(normalise(image, side));
+        }
+        read(self.features(input_tensor(values, count, side, device))).await
+    }
+
+    /// ImageNet's probabilities for the features of one image, `[1000]`.
+    ///
+    /// # Errors
+    /// Not 1280 features, or the device failed to return the data.
+    pub async fn imagenet_probabilities(
+        &self,
+        features: &[f32],
+        device: &Device,
+    ) -> Result<Vec<f32>, String> {
+        if features.len() != FEATURES {
+            return Err(format!(
+                "expected {FEATURES} features, got {}",
+                features.len()
+            ));
+        }
+        let f = Tensor::<2>::from_data(TensorData::new(features.to_vec(), [1, FEATURES]), device);
+        read(burn::tensor::activation::softmax(self.imagenet(f), 1)).await
+    }
+}
+
+async fn read(t: Tensor<2>) -> Result<Vec<f32>, String> {
+    t.into_data_async()
+        .await
+        .map_err(|error| format!("the pretrained network's result could not be read: {error:?}"))?
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|error| format!("the pretrained network's result is not numbers: {error:?}"))
 }
 
 /// A map averaged over its positions: `[batch, channels, h, w]` → `[batch, channels]`.

@@ -183,6 +183,28 @@ pub fn try_it(props: &TryItProps) -> Html {
             html! { <p class="hint">{ "Drop an image here or use the webcam to see what the model thinks." }</p> }
         }
     };
+    // What the pretrained network itself sees: ImageNet's top five (its own classes).
+    let seen = match (&props.session.seen, sample.is_some()) {
+        (Some(top), true) if !top.is_empty() => html! {
+            <div class="seen" data-testid="seen">
+                <h3>{ "What does the pretrained network see?" }</h3>
+                <ol class="probabilities" data-testid="seen-top5">
+                    { for top.iter().map(|(name, p)| {
+                        let style = format!("width: {:.1}%; background: #7a869a", p * 100.0);
+                        html! {
+                            <li>
+                                <span class="name">{ name.clone() }</span>
+                                <span class="bar"><span class="fill" {style} /></span>
+                                <span class="value">{ format!("{:.0} %", p * 100.0) }</span>
+                            </li>
+                        }
+                    }) }
+                </ol>
+                <p class="hint">{ "ImageNet's 1,000 classes, as the network learned them before it saw your images." }</p>
+            </div>
+        },
+        _ => html! {},
+    };
     let preview = (*sample).clone().map(|pixels| {
         html! { <img class="try-sample" src={bmp_data_url(&pixels, STORE_SIZE.width, STORE_SIZE.height)} alt="The image being classified" width="96" height="96" /> }
     });
@@ -199,6 +221,7 @@ pub fn try_it(props: &TryItProps) -> Html {
                 { for preview }
                 <div>{ result }</div>
             </div>
+            { seen }
         </section>
     }
 }
