@@ -48,6 +48,10 @@ pub struct Inspection {
     pub kernels: Vec<(usize, HostTensor)>,
     /// Epoch of the weights.
     pub epoch: usize,
+    /// What each tap is, when it is not the network's own layers (the pretrained network's
+    /// stem, blocks and head come before the layers trained on its features).
+    #[serde(default)]
+    pub titles: Vec<String>,
 }
 
 /// The validation set through the current network (answer to `Command::Evaluate`).

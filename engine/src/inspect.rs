@@ -30,6 +30,52 @@ pub struct Saliency {
     pub values: Vec<f32>,
 }
 
+/// Grad-CAM on a map whose channels are averaged into the features a head reads (the
+/// pretrained network's last map): a channel's weight is the mean over positions of the
+/// score's gradient there, which is the gradient with respect to its feature divided by the
+/// positions; the heat is the positive part of the weighted sum of the maps. `map` is
+/// `[channels, h, w]`, `gradient` one value per channel; `tap` is where the map is shown.
+#[must_use]
+pub fn grad_cam_of_pooled(
+    map: &HostTensor,
+    gradient: &[f32],
+    class: usize,
+    tap: usize,
+) -> Saliency {
+    let (channels, height, width) = match map.shape.as_slice() {
+        [c, h, w] => (*c, *h, *w),
+        _ => (0, 0, 0),
+    };
+    let plane = height * width;
+    let mut values = vec![0.0_f32; plane];
+    let channels = if map.values.len() == channels * plane {
+        channels
+    } else {
+        0
+    };
+    #[allow(clippy::cast_precision_loss)]
+    let per = 1.0 / plane.max(1) as f32;
+    for (c, &g) in gradient.iter().enumerate().take(channels) {
+        let weight = g * per;
+        for (v, &m) in values
+            .iter_mut()
+            .zip(&map.values[c * plane..(c + 1) * plane])
+        {
+            *v += weight * m;
+        }
+    }
+    for v in &mut values {
+        *v = v.max(0.0);
+    }
+    Saliency {
+        method: SaliencyMethod::GradCam { tap },
+        class,
+        height,
+        width,
+        values,
+    }
+}
+
 /// The tap Grad-CAM looks at: the output of the last Conv2d's block (the Conv2d and the
 /// activations, norms, dropouts and skips right after it), before pooling or flattening.
 /// `None` without a Conv2d.
@@ -203,6 +249,29 @@ pub fn pca2(rows: &[f32], dim: usize) -> Vec<[f32; 2]> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn grad_cam_of_pooled_weighs_each_map_by_its_features_gradient() {
+        // Two 1×2 maps: the first counts for the class, the second against it.
+        let map = HostTensor {
+            shape: vec![2, 1, 2],
+            values: vec![1.0, 3.0, 4.0, 0.0],
+        };
+        let s = grad_cam_of_pooled(&map, &[2.0, -1.0], 1, 18);
+        // (2·[1, 3] − 1·[4, 0]) / 2 positions = [−1, 3] → ReLU → [0, 3]
+        assert_eq!(s.values, vec![0.0, 3.0]);
+        assert_eq!((s.height, s.width, s.class), (1, 2, 1));
+        assert_eq!(s.method, SaliencyMethod::GradCam { tap: 18 });
+        let wrong = HostTensor {
+            shape: vec![2, 1, 2],
+            values: vec![1.0],
+        };
+        assert_eq!(
+            grad_cam_of_pooled(&wrong, &[1.0, 1.0], 0, 1).values,
+            vec![0.0, 0.0]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -137,6 +137,15 @@ impl Pretrained {
             .collect())
     }
 
+    /// One image (RGB `side`×`side`) through the backbone: every map and the features.
+    pub async fn inspect(
+        &self,
+        rgb: &[u8],
+        side: usize,
+    ) -> Result<(Vec<agora_engine::params::HostTensor>, Vec<f32>), String> {
+        self.backbone.inspect(rgb, side, &self.device).await
+    }
+
     /// Features of stored images (64×64 RGB each, back to back, with their ids): those kept
     /// in IndexedDB are read, the rest computed from the stored copy at `side` and kept.
     pub async fn features_of(

@@ -110,6 +110,7 @@ pub async fn inspect(
         probabilities,
         kernels,
         epoch: trainer.epoch(),
+        titles: Vec::new(),
     })
 }
 

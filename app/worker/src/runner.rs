@@ -204,11 +204,111 @@ impl Runner {
         self.emit(&Event::Prediction(prediction));
     }
 
+    /// A photo through the pretrained network and the head: the input, every block's maps,
+    /// the person's classes, and Grad-CAM on the last map for the predicted class (exact: the
+    /// features are that map averaged, so each map's weight is the score's gradient with
+    /// respect to its feature over the map's positions).
+    async fn inspect_pretrained(
+        &mut self,
+        sample: Option<usize>,
+        given: Option<(Vec<u8>, ImageSize)>,
+        side: usize,
+    ) {
+        let Ok(pretrained) = self.sources.pretrained(&self.context).await else {
+            return;
+        };
+        let Some(job) = &self.job else { return };
+        let target = ImageSize {
+            channels: 3,
+            height: side,
+            width: side,
+        };
+        let pictures = job.split.val_pictures();
+        let count = pictures.map_or(0, |p| p.len());
+        let (rgb, sample, label) = match (given, sample, pictures) {
+            (Some((pixels, size)), _, _) => {
+                if pixels.len() != size.channels * size.height * size.width
+                    || !matches!(size.channels, 1 | 3)
+                {
+                    return;
+                }
+                (resample(&pixels, size, target), None, None)
+            }
+            (None, Some(sample), Some(pictures)) if !pictures.is_empty() => {
+                let sample = sample.min(pictures.len() - 1);
+                (
+                    resample(pictures.image(sample), pictures.size, target),
+                    Some(sample),
+                    Some(usize::from(pictures.labels[sample])),
+                )
+            }
+            _ => return,
+        };
+        let Ok((maps, features)) = pretrained.inspect(&rgb, side).await else {
+            return;
+        };
+        let mut titles = vec![format!(
+            "Input ({side}×{side}, what the pretrained network sees)"
+        )];
+        titles.extend(agora_engine::pretrained::tap_titles());
+        let mut taps = Vec::with_capacity(maps.len() + 2);
+        let plane = side * side;
+        let mut input = vec![0.0_f32; 3 * plane];
+        for (i, px) in rgb.chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                input[c * plane + i] = f32::from(px[c]) / 255.0;
+            }
+        }
+        taps.push(agora_engine::params::HostTensor {
+            shape: vec![3, side, side],
+            values: input,
+        });
+        let head_tap = maps.len();
+        let last = maps.last().cloned();
+        taps.extend(maps);
+        let (mut probabilities, mut saliency) = (Vec::new(), None);
+        if let Some(trainer) = &job.trainer {
+            if let Ok(p) = readouts::predict_features(trainer, features.clone()).await {
+                titles.push("Your classes (the head trained on the 1,280 features)".to_owned());
+                taps.push(agora_engine::params::HostTensor {
+                    shape: vec![p.len()],
+                    values: p.clone(),
+                });
+                probabilities = p;
+            }
+            if let (Ok((gradient, class)), Some(map)) =
+                (trainer.input_gradient(&features, None).await, last)
+            {
+                saliency = Some(agora_engine::inspect::grad_cam_of_pooled(
+                    &map, &gradient, class, head_tap,
+                ));
+            }
+        }
+        self.emit(&Event::Inspection(Box::new(
+            agora_app::protocol::Inspection {
+                sample,
+                count,
+                label,
+                saliency,
+                taps,
+                probabilities,
+                kernels: Vec::new(),
+                epoch: job.trainer.as_ref().map_or(0, agora_engine::Trainer::epoch),
+                titles,
+            },
+        )));
+    }
+
     async fn inspect(
-        &self,
+        &mut self,
         sample: Option<usize>,
         given: Option<(Vec<u8>, agora_engine::net::ImageSize)>,
     ) {
+        let Some(job) = &self.job else { return };
+        if let Input::Pretrained { side } = job.setup.network.input {
+            self.inspect_pretrained(sample, given, side).await;
+            return;
+        }
         let Some(job) = &self.job else { return };
         let (Some(trainer), Some(val)) = (&job.trainer, job.split.val_images()) else {
             return;

@@ -227,6 +227,47 @@ impl Backbone {
         read(self.features(input_tensor(values, count, side, device))).await
     }
 
+    /// One image (RGB `side`×`side`, channels last) through the network: every map (stem, the
+    /// sixteen blocks, the head; each `[channels, h, w]`) and its 1280 features. One read.
+    ///
+    /// # Errors
+    /// The device failed to return the data.
+    pub async fn inspect(
+        &self,
+        rgb: &[u8],
+        side: usize,
+        device: &Device,
+    ) -> Result<(Vec<HostTensor>, Vec<f32>), String> {
+        if rgb.len() != side * side * 3 {
+            return Err("the image is not side × side RGB".to_owned());
+        }
+        let x = input_tensor(normalise(rgb, side), 1, side, device);
+        let taps = self.taps(x);
+        let features = taps.last().map(|head| pool(head.clone()));
+        let shapes: Vec<Vec<usize>> = taps.iter().map(|t| t.dims()[1..].to_vec()).collect();
+        let mut transaction = burn::tensor::Transaction::default();
+        for t in taps {
+            transaction = transaction.register(t);
+        }
+        if let Some(f) = features {
+            transaction = transaction.register(f);
+        }
+        let data = transaction.execute_async().await.map_err(|error| {
+            format!("the pretrained network's maps could not be read: {error:?}")
+        })?;
+        let mut values = data
+            .into_iter()
+            .map(|d| d.convert::<f32>().try_to_vec::<f32>().unwrap_or_default());
+        let maps = shapes
+            .into_iter()
+            .map(|shape| HostTensor {
+                shape,
+                values: values.next().unwrap_or_default(),
+            })
+            .collect();
+        Ok((maps, values.next().unwrap_or_default()))
+    }
+
     /// ImageNet's probabilities for the features of one image, `[1000]`.
     ///
     /// # Errors

@@ -376,6 +376,78 @@ impl Trainer {
         })
     }
 
+    /// The gradient of a class's score (the predicted one when `class` is `None`) with respect
+    /// to a flat input (a row, or the pretrained network's features of an image), in
+    /// evaluation mode, and that class. One read. With the features' gradient the pretrained
+    /// network's Grad-CAM is exact: its features are its last map averaged.
+    ///
+    /// # Errors
+    /// The network does not read a flat input of this length, or the device failed.
+    pub async fn input_gradient(
+        &self,
+        input: &[f32],
+        class: Option<usize>,
+    ) -> Result<(Vec<f32>, usize), TrainError> {
+        let width = match self.network.input.shape() {
+            crate::net::Shape::Flat(width) if width == input.len() => width,
+            shape => {
+                return Err(TrainError::SizeMismatch {
+                    expected: format!("{shape}"),
+                    actual: format!("{} values", input.len()),
+                });
+            }
+        };
+        let running: Vec<Option<Running>> = self
+            .running
+            .iter()
+            .map(|slot| {
+                slot.as_ref().map(|r| Running {
+                    mean: r.mean.clone().autodiff(),
+                    var: r.var.clone().autodiff(),
+                })
+            })
+            .collect();
+        let mode = Mode::Eval(&running);
+        let leaf: Tensor<2> = Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(input.to_vec(), [1, width]),
+            &self.train_device,
+        )
+        .require_grad();
+        let classes = self.network.head.outputs();
+        let logits = self
+            .model
+            .forward(Value::Flat(leaf.clone()), &mode)
+            .flat(self.network.score_tap());
+        let score = match class {
+            Some(c) => logits
+                .clone()
+                .narrow(1, c.min(classes.saturating_sub(1)), 1)
+                .sum(),
+            None => logits.clone().max_dim(1).sum(),
+        };
+        let gradients = score.backward();
+        let Some(gradient) = leaf.grad(&gradients) else {
+            return Err(TrainError::Readback("no gradient reached the input".into()));
+        };
+        let data = Transaction::default()
+            .register(gradient)
+            .register(logits.detach().inner())
+            .execute_async()
+            .await
+            .map_err(readback)?;
+        let mut data = floats(data);
+        let gradient: Vec<f32> = data.next().unwrap_or_default();
+        let logits: Vec<f32> = data.next().unwrap_or_default();
+        let class = class.unwrap_or_else(|| {
+            logits
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(c, _)| c)
+        });
+        Ok((gradient, class))
+    }
+
     /// Every parameter and running statistic, read back in one transaction, in
     /// [`LayerParams`] order.
     ///

@@ -14,7 +14,14 @@ use crate::reports::Inspection;
 /// Feature maps shown per layer, and units per dense layer.
 pub(super) const MAX_MAPS: usize = 32;
 pub(super) const MAX_UNITS: usize = 128;
-pub(super) fn layer_label(layers: &[Layer], tap: usize) -> String {
+pub(super) fn layer_label(layers: &[Layer], titles: &[String], tap: usize) -> String {
+    if let Some(title) = titles.get(tap) {
+        return if tap == 0 {
+            title.clone()
+        } else {
+            format!("{tap}. {title}")
+        };
+    }
     if tap == 0 {
         return "Input".into();
     }
@@ -84,7 +91,7 @@ pub(super) fn layers_view(
         </div>
     };
     let rows = inspection.taps.iter().enumerate().map(|(tap, tensor)| {
-        let label = layer_label(layers, tap);
+        let label = layer_label(layers, &inspection.titles, tap);
         let shape = tensor
             .shape
             .iter()
@@ -98,7 +105,7 @@ pub(super) fn layers_view(
                 let saliency = inspection.saliency.as_ref().map(|saliency| {
                     let over = overlay_rgb(&base, (*h, *w), &saliency.values, (saliency.height, saliency.width));
                     let how = match saliency.method {
-                        SaliencyMethod::GradCam { tap } => format!("Grad-CAM on {} for “{}”: where the last convolutional block saw evidence for it", layer_label(layers, tap), name(names, saliency.class)),
+                        SaliencyMethod::GradCam { tap } => format!("Grad-CAM on {} for “{}”: where the last convolutional block saw evidence for it", layer_label(layers, &inspection.titles, tap), name(names, saliency.class)),
                         SaliencyMethod::GradientTimesInput => format!("gradient × input for “{}” (no convolution layer): the pixels that move its score most", name(names, saliency.class)),
                     };
                     html! {
