@@ -126,6 +126,13 @@ pub enum Command {
     Predict {
         pixels: Vec<u8>,
     },
+    /// Images just stored (`ids`), decoded again at `side`×`side` RGB (back to back): the
+    /// pretrained network's features of them are computed now and kept in IndexedDB.
+    Embed {
+        side: usize,
+        ids: Vec<u64>,
+        pixels: Vec<u8>,
+    },
     /// Every layer's output for validation image `sample`, and the conv kernels.
     Inspect {
         sample: usize,

@@ -455,7 +455,7 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
     });
     let photo_panels = photos.then(|| html! {
         <div class="photo-columns">
-            <super::photos::PhotoPanel project={props.album.clone()} doc={props.doc.clone()} camera={camera.clone()} />
+            <super::photos::PhotoPanel project={props.album.clone()} doc={props.doc.clone()} link={editor.link.clone()} camera={camera.clone()} />
             <div class="photo-side">
                 <super::photos::TryIt project={props.album.clone()} session={props.session.clone()} link={editor.link.clone()} camera={camera.clone()} />
                 <super::photos::PrivacyPanel project={props.album.clone()} />

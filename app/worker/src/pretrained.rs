@@ -146,6 +146,36 @@ impl Pretrained {
         self.backbone.inspect(rgb, side, &self.device).await
     }
 
+    /// Computes and keeps the features of images just stored (RGB `side`×`side` each, from
+    /// the decoded file), so training reads them instead of the 64×64 copies.
+    pub async fn keep_features(&self, ids: &[u64], rgb: &[u8], side: usize) -> Result<(), String> {
+        if rgb.len() != ids.len() * side * side * 3 {
+            return Err("The images to embed did not arrive whole.".to_owned());
+        }
+        let per = side * side * 3;
+        let width = u32::try_from(FEATURES).unwrap_or(1280);
+        let key = model_key(side);
+        for (chunk_ids, chunk) in ids.chunks(BATCH).zip(rgb.chunks(BATCH * per)) {
+            let features = self.embed_square(chunk, side).await?;
+            #[allow(clippy::cast_precision_loss)]
+            let ids: Vec<f64> = chunk_ids.iter().map(|&id| id as f64).collect();
+            put_features(
+                &key,
+                Float64Array::from(&ids[..]),
+                Float32Array::from(&features[..]),
+                width,
+            )
+            .await
+            .map_err(|error| {
+                format!(
+                    "Your images' features could not be kept in this browser's storage ({}).",
+                    message(&error)
+                )
+            })?;
+        }
+        Ok(())
+    }
+
     /// Features of stored images (64×64 RGB each, back to back, with their ids): those kept
     /// in IndexedDB are read, the rest computed from the stored copy at `side` and kept.
     pub async fn features_of(

@@ -6,7 +6,9 @@ use agora_engine::checkpoint::Checkpoint;
 use agora_engine::net::{ImageSize, Input, infer_graph};
 use agora_engine::photos::{STORE_BYTES, STORE_SIZE, resample};
 
-use agora_app::protocol::{BackendChoice, BackendKind, Command, Event, Measurement, Setup};
+use agora_app::protocol::{
+    BackendChoice, BackendKind, Command, Event, Measurement, PretrainedStatus, Setup,
+};
 
 use crate::job::{Context, Job, Tick};
 use crate::readouts;
@@ -139,6 +141,23 @@ impl Runner {
                     None => Err("Train the model first: press Train.".to_owned()),
                 };
                 self.emit(&Event::Prediction(prediction));
+            }
+            Command::Embed { side, ids, pixels } => {
+                let started = self.context.now();
+                let result = async {
+                    let pretrained = self.sources.pretrained(&self.context).await?;
+                    pretrained.keep_features(&ids, &pixels, side).await
+                }
+                .await;
+                let status = match result {
+                    Ok(()) => PretrainedStatus::Embedded {
+                        computed: ids.len(),
+                        kept: 0,
+                        ms: self.context.now() - started,
+                    },
+                    Err(message) => PretrainedStatus::Failed(message),
+                };
+                self.emit(&Event::Pretrained(status));
             }
             Command::Inspect { sample } => self.inspect(Some(sample), None).await,
             Command::InspectImage { pixels, size } => {

@@ -16,6 +16,7 @@ use crate::photos::{Album, AlbumAction, Level, bmp_data_url};
 pub struct PhotoPanelProps {
     pub project: UseReducerHandle<Album>,
     pub doc: UseReducerHandle<crate::project::Project>,
+    pub link: crate::ui::editor::WorkerLink,
     pub camera: NodeRef,
 }
 
@@ -33,9 +34,23 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
         .filter(|id| project.class(*id).is_some())
         .or_else(|| project.classes.first().map(|c| c.class.id));
 
+    // With the pretrained network, what it sees in each new image is computed as it is added,
+    // from the decoded file at the network's input size.
+    let embedder = match props.doc.data {
+        crate::project::Data::Photos {
+            side,
+            pretrained: true,
+            ..
+        } => Some(Embedder {
+            side,
+            link: props.link.clone(),
+        }),
+        _ => None,
+    };
     // Paste adds to the selected class.
     {
         let project = project.clone();
+        let embedder = embedder.clone();
         use_effect_with((target, project.revision), move |(target, _)| {
             let target = *target;
             let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
@@ -55,6 +70,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
                     stored_classes(&project),
                     class,
                     files,
+                    embedder.clone(),
                 ));
             });
             let window = web_sys::window();
@@ -115,11 +131,12 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
         let id = class.class.id;
         let on_files = {
             let project = project.clone();
+            let embedder = embedder.clone();
             Callback::from(move |event: Event| {
                 let input = event.target_unchecked_into::<HtmlInputElement>();
                 let files: Vec<JsValue> = media_files_from_list(input.files().map_or(JsValue::NULL, Into::into)).iter().collect();
                 input.set_value("");
-                wasm_bindgen_futures::spawn_local(add_files(project.dispatcher(), stored_classes(&project), id, files));
+                wasm_bindgen_futures::spawn_local(add_files(project.dispatcher(), stored_classes(&project), id, files, embedder.clone()));
             })
         };
         let ondragover = {
@@ -137,6 +154,7 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
         };
         let ondrop = {
             let project = project.clone();
+            let embedder = embedder.clone();
             let over = over.clone();
             let selected = selected.clone();
             Callback::from(move |event: DragEvent| {
@@ -145,13 +163,14 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
                 selected.set(Some(id));
                 let Some(transfer) = event.data_transfer() else { return };
                 let project = project.clone();
+                let embedder = embedder.clone();
                 // Read the entries now: the browser empties the drop after this handler.
                 let pending = media_files_from_drop(transfer.into());
                 wasm_bindgen_futures::spawn_local(async move {
                     match pending.await {
                         Ok(files) => {
                             let files: Vec<JsValue> = Array::from(&files).iter().collect();
-                            add_files(project.dispatcher(), stored_classes(&project), id, files).await;
+                            add_files(project.dispatcher(), stored_classes(&project), id, files, embedder).await;
                         }
                         Err(error) => project.dispatch(AlbumAction::Refused(format!(
                             "The dropped files could not be read ({}).",

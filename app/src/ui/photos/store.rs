@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::bridge::*;
 use crate::photos::{Album, AlbumAction, StoredClass, THUMBS_PER_CLASS, Thumb};
+use crate::protocol::Command;
 
 pub fn load_project(project: UseReducerDispatcher<Album>) {
     wasm_bindgen_futures::spawn_local(async move {
@@ -111,13 +112,21 @@ pub(super) fn edit_classes(project: &UseReducerHandle<Album>, action: AlbumActio
 /// # Errors
 /// Storage is full: how many images were not stored (the caller reports it once, with the
 /// files it will no longer try).
+/// Where images just added go to be seen by the pretrained network (the project uses it).
+#[derive(Clone, PartialEq)]
+pub struct Embedder {
+    pub side: usize,
+    pub link: crate::ui::editor::WorkerLink,
+}
+
+/// Stores a batch and returns the images' ids (none when it could not be saved).
 pub(super) async fn store_images(
     project: &UseReducerDispatcher<Album>,
     class: u32,
     images: &mut Vec<Vec<u8>>,
-) -> Result<(), usize> {
+) -> Result<Vec<u64>, usize> {
     if images.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let array = Array::new();
     for image in images.iter() {
@@ -128,16 +137,19 @@ pub(super) async fn store_images(
     match result {
         Ok(ids) => {
             let ids = Array::from(&ids);
+            let ids: Vec<u64> = (0..batch.len())
+                .map(|index| as_u64(&ids.get(u32::try_from(index).unwrap_or(0))))
+                .collect();
             let thumbs = batch
                 .into_iter()
-                .enumerate()
-                .map(|(index, pixels)| Thumb {
-                    id: as_u64(&ids.get(u32::try_from(index).unwrap_or(0))),
+                .zip(&ids)
+                .map(|(pixels, &id)| Thumb {
+                    id,
                     pixels: Rc::from(pixels),
                 })
                 .collect();
             project.dispatch(AlbumAction::Added { class, thumbs });
-            Ok(())
+            Ok(ids)
         }
         Err(error) if is_quota(&error) => Err(batch.len()),
         Err(error) => {
@@ -147,7 +159,7 @@ pub(super) async fn store_images(
                 if batch.len() == 1 { "" } else { "s" },
                 js_message(&error)
             )));
-            Ok(())
+            Ok(Vec::new())
         }
     }
 }
@@ -158,10 +170,26 @@ pub(super) async fn add_files(
     classes: Vec<StoredClass>,
     class: u32,
     files: Vec<JsValue>,
+    embedder: Option<Embedder>,
 ) {
     if files.is_empty() {
         return;
     }
+    // Each stored batch's images at the pretrained network's input size, for the worker.
+    let mut large: Vec<u8> = Vec::new();
+    let send = |ids: Vec<u64>, large: &mut Vec<u8>| {
+        if let Some(embedder) = &embedder {
+            let side = embedder.side;
+            if !ids.is_empty() && large.len() == ids.len() * side * side * 3 {
+                embedder.link.send(&Command::Embed {
+                    side,
+                    ids,
+                    pixels: std::mem::take(large),
+                });
+            }
+        }
+        large.clear();
+    };
     // The class list is stored with the first images (the starting classes live in memory
     // until then).
     let _ = store_save_classes(classes_value(&classes)).await;
@@ -200,6 +228,13 @@ pub(super) async fn add_files(
         drop(bytes);
         match media_decode(file, SIDE).await {
             Ok(pixels) => {
+                if let Some(embedder) = &embedder {
+                    // The decoded original again, at the pretrained network's input size.
+                    match media_decode(file, u32::try_from(embedder.side).unwrap_or(160)).await {
+                        Ok(big) => large.extend(bytes_of(&big).unwrap_or_default()),
+                        Err(_) => continue,
+                    }
+                }
                 if let Some(note) = &sniffed.note {
                     project.dispatch(AlbumAction::Noted(format!("{name}: {note}")));
                 }
@@ -213,20 +248,24 @@ pub(super) async fn add_files(
                 continue;
             }
         }
-        if pending.len() >= STORE_BATCH
-            && let Err(unsaved) = store_images(&project, class, &mut pending).await
-        {
-            // Storage is full: stop here, so nothing more is decoded for nothing.
-            project.dispatch(AlbumAction::StorageFull {
-                unsaved: unsaved + remaining,
-            });
-            project.dispatch(AlbumAction::Finish);
-            refresh_estimate(&project).await;
-            return;
+        if pending.len() >= STORE_BATCH {
+            match store_images(&project, class, &mut pending).await {
+                Ok(ids) => send(ids, &mut large),
+                Err(unsaved) => {
+                    // Storage is full: stop here, so nothing more is decoded for nothing.
+                    project.dispatch(AlbumAction::StorageFull {
+                        unsaved: unsaved + remaining,
+                    });
+                    project.dispatch(AlbumAction::Finish);
+                    refresh_estimate(&project).await;
+                    return;
+                }
+            }
         }
     }
-    if let Err(unsaved) = store_images(&project, class, &mut pending).await {
-        project.dispatch(AlbumAction::StorageFull { unsaved });
+    match store_images(&project, class, &mut pending).await {
+        Ok(ids) => send(ids, &mut large),
+        Err(unsaved) => project.dispatch(AlbumAction::StorageFull { unsaved }),
     }
     project.dispatch(AlbumAction::Finish);
     refresh_estimate(&project).await;
