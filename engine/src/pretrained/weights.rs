@@ -117,7 +117,7 @@ impl PretrainedWeights {
                 }
                 let s = scale(&mut used)?;
                 let mut out = Vec::with_capacity(count);
-                for r in 0..rows {
+                for (r, row_scale) in s.iter().enumerate() {
                     for i in 0..per {
                         let byte = t.data[r * width + i / 2];
                         let nibble = (byte >> (4 * (i % 2))) & 0xF;
@@ -126,7 +126,7 @@ impl PretrainedWeights {
                         } else {
                             i16::from(nibble)
                         };
-                        out.push(f32::from(q) * s[r]);
+                        out.push(f32::from(q) * row_scale);
                     }
                 }
                 out
