@@ -5,19 +5,18 @@
 use agora_engine::checkpoint::Checkpoint;
 use agora_engine::compute::PlaneProbe;
 use agora_engine::export::{ExportModel, Scaling, bundle};
-use agora_engine::net::{DeviceLimits, check_limits, infer_graph};
+use agora_engine::net::{check_limits, infer_graph};
 use agora_engine::params::LayerParams;
 use agora_engine::photos::Augment;
 use agora_engine::snapshot::Snapshot;
 use agora_engine::{Device, Trainer};
-use web_sys::DedicatedWorkerGlobalScope;
 
 use agora_app::protocol::{
     BackendKind, EpochReport, Event, ExportRequest, Measurement, Setup, TrainData,
 };
 
+use crate::context::Context;
 use crate::plane;
-use crate::scope::{now_ms, post};
 use crate::sources::Split;
 
 /// How long one tick (its training and its one read) should take: long enough that the
@@ -25,36 +24,6 @@ use crate::sources::Split;
 pub const TICK_TARGET_MS: f64 = 80.0;
 /// Most mini-batches in one tick.
 const MAX_BATCHES_PER_TICK: usize = 2048;
-/// What one tensor may use on the CPU backend (wasm32 memory is 4 GiB at most).
-const CPU_LIMITS: DeviceLimits = DeviceLimits {
-    max_binding_bytes: 1 << 30,
-    max_buffer_bytes: 1 << 30,
-};
-
-/// What every job needs from the worker: where to post, and the WebGPU device if any.
-pub struct Context {
-    pub scope: DedicatedWorkerGlobalScope,
-    pub webgpu: Option<(Device, DeviceLimits)>,
-}
-
-impl Context {
-    pub fn emit(&self, event: &Event) {
-        post(&self.scope, event);
-    }
-
-    pub fn now(&self) -> f64 {
-        now_ms(&self.scope)
-    }
-
-    /// The device for a backend, and what one tensor may use on it.
-    pub fn device(&self, kind: BackendKind) -> (Device, DeviceLimits) {
-        match (kind, &self.webgpu) {
-            (BackendKind::WebGpu, Some((device, limits))) => (device.clone(), *limits),
-            _ => (Device::flex(), CPU_LIMITS),
-        }
-    }
-}
-
 /// How a tick ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tick {

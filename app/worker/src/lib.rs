@@ -2,6 +2,8 @@
 //! the page's main thread (see `runtime`, and `runner` for the one runner). Builds for wasm32 only; natively it is empty.
 
 #[cfg(target_arch = "wasm32")]
+mod context;
+#[cfg(target_arch = "wasm32")]
 mod job;
 #[cfg(target_arch = "wasm32")]
 mod plane;

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use agora_app::protocol::{Event, PretrainedStatus};
 
-use crate::job::Context;
+use crate::context::Context;
 use crate::scope::yield_now;
 
 /// Images embedded per forward pass.

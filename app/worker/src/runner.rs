@@ -10,7 +10,8 @@ use agora_app::protocol::{
     BackendChoice, BackendKind, Command, Event, Measurement, PretrainedStatus, Setup,
 };
 
-use crate::job::{Context, Job, Tick};
+use crate::context::Context;
+use crate::job::{Job, Tick};
 use crate::readouts;
 use crate::sources::Sources;
 use crate::speed;

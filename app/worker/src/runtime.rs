@@ -19,7 +19,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use agora_app::protocol::{Command, Event, decode};
 
-use crate::job::Context;
+use crate::context::Context;
 use crate::runner::Runner;
 use crate::scope::{post, yield_now};
 

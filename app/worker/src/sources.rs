@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use agora_app::protocol::{Event, PretrainedStatus, Setup, TrainData};
 
-use crate::job::Context;
+use crate::context::Context;
 use crate::pretrained::Pretrained;
 
 /// Where the page's own origin serves the digits (gzip; see `static/data/README.md`).

@@ -6,7 +6,7 @@ use agora_engine::bench::measure;
 
 use agora_app::protocol::{BackendKind, Event, SpeedEvent, SpeedRequest};
 
-use crate::job::Context;
+use crate::context::Context;
 use crate::scope::yield_now;
 
 pub async fn run(context: &Context, webgpu: Option<&Device>, request: &SpeedRequest) {
