@@ -30,22 +30,36 @@ pub fn try_it(props: &TryItProps) -> Html {
     let problem = use_state(|| None::<String>);
     let prediction = props.session.prediction.clone();
 
-    // Live: a frame every 400 ms while on (the worker answers between training steps).
+    // Live: the next frame as soon as the worker has answered the last one (it answers between
+    // training steps), checked every 50 ms; a frame unanswered for 2 s is given up on.
+    let waiting = use_mut_ref(|| None::<f64>);
+    {
+        let waiting = waiting.clone();
+        use_effect_with(prediction.clone(), move |_| {
+            *waiting.borrow_mut() = None;
+        });
+    }
     {
         let live_on = *live;
         let video = props.camera.clone();
         let link = props.link.clone();
         let sample = sample.clone();
         let live = live.clone();
+        let waiting = waiting.clone();
         use_effect_with(live_on, move |on| {
             let mut handle = None;
             let closure = Closure::<dyn Fn()>::new(move || {
+                let now = js_sys::Date::now();
+                if waiting.borrow().is_some_and(|sent| now - sent < 2000.0) {
+                    return;
+                }
                 let Some(video) = video.cast::<HtmlVideoElement>() else {
                     return;
                 };
                 match media_grab(&video, SIDE) {
                     Ok(pixels) => {
                         if let Some(pixels) = bytes_of(&pixels) {
+                            *waiting.borrow_mut() = Some(now);
                             link.send(&Command::Predict {
                                 pixels: pixels.clone(),
                             });
@@ -59,7 +73,7 @@ pub fn try_it(props: &TryItProps) -> Html {
                 handle = window
                     .set_interval_with_callback_and_timeout_and_arguments_0(
                         closure.as_ref().unchecked_ref(),
-                        400,
+                        50,
                     )
                     .ok();
             }
