@@ -472,6 +472,22 @@ impl Aggregator {
         Ok(inbox)
     }
 
+    /// Who announced keys.
+    pub fn advertised(&self) -> BTreeSet<u32> {
+        self.roster.keys().copied().collect()
+    }
+
+    /// Who sent their sealed shares.
+    pub fn sealed_by(&self) -> BTreeSet<u32> {
+        self.sealed.keys().copied().collect()
+    }
+
+    /// Those whose updates the round waits for or keeps: the survivors once the updates are
+    /// in.
+    pub fn survivors(&self) -> &BTreeSet<u32> {
+        &self.survivors
+    }
+
     /// Who exchanged shares (and may send a masked update).
     pub fn sharing(&self) -> &BTreeSet<u32> {
         &self.sharing
