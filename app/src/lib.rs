@@ -44,6 +44,7 @@ pub mod plane;
 pub mod project;
 pub mod protocol;
 pub mod reports;
+pub mod room;
 pub mod runs;
 pub mod session;
 pub mod speed;

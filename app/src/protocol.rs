@@ -53,6 +53,10 @@ pub enum TrainData {
     Table(Box<TableData>),
     /// The bundled digits, fetched from the page's origin.
     Digits,
+    /// A student's share of the digits in a room: only these digits train; the whole
+    /// validation split tests (the bundled digits are public), so a page can say how the
+    /// model does on its own digits and on all ten.
+    DigitsOf { digits: Vec<u8> },
     /// The person's images in this browser's storage: these classes (id, name), in label
     /// order, resampled to the network's input.
     Photos { classes: Vec<(u32, String)> },
@@ -61,7 +65,10 @@ pub enum TrainData {
 impl TrainData {
     /// Whether the samples are images (the image views), not rows (the plane's views).
     pub fn is_images(&self) -> bool {
-        matches!(self, TrainData::Digits | TrainData::Photos { .. })
+        matches!(
+            self,
+            TrainData::Digits | TrainData::DigitsOf { .. } | TrainData::Photos { .. }
+        )
     }
 }
 

@@ -64,15 +64,21 @@ fn orders() -> impl Iterator<Item = f64> {
 /// student's update takes part in every round it sends; no subsampling), at `delta`.
 /// Infinite without noise.
 pub fn epsilon(noise: f64, rounds: usize, delta: f64) -> f64 {
-    if noise <= 0.0 {
+    epsilon_of(&vec![noise; rounds], delta)
+}
+
+/// ε after one release per entry of `noises` (each round's noise multiplier), at `delta`.
+pub fn epsilon_of(noises: &[f64], delta: f64) -> f64 {
+    if noises.iter().any(|&noise| noise <= 0.0) {
         return f64::INFINITY;
     }
-    if rounds == 0 {
+    if noises.is_empty() {
         return 0.0;
     }
+    let per_alpha: f64 = noises.iter().map(|noise| 1.0 / (2.0 * noise * noise)).sum();
     orders()
         .map(|alpha| {
-            let rdp = rounds as f64 * alpha / (2.0 * noise * noise);
+            let rdp = alpha * per_alpha;
             rdp - (delta.ln() + alpha.ln()) / (alpha - 1.0) + ((alpha - 1.0) / alpha).ln()
         })
         .fold(f64::INFINITY, f64::min)

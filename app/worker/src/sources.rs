@@ -92,7 +92,7 @@ impl Sources {
     /// Whether reading `data` takes a while (a fetch, the browser's storage).
     pub fn slow(&self, data: &TrainData) -> bool {
         match data {
-            TrainData::Digits => self.digits.is_none(),
+            TrainData::Digits | TrainData::DigitsOf { .. } => self.digits.is_none(),
             TrainData::Photos { .. } => true,
             TrainData::Points(_) | TrainData::Table(_) => false,
         }
@@ -119,7 +119,7 @@ impl Sources {
                 val: Samples::Rows(table.test.clone()),
                 pictures: None,
             }),
-            (TrainData::Digits, Input::Image(size)) => {
+            (TrainData::Digits | TrainData::DigitsOf { .. }, Input::Image(size)) => {
                 if self.digits.is_none() {
                     self.digits = Some(load_digits().await?);
                 }
@@ -131,7 +131,19 @@ impl Sources {
                         size.describe()
                     ));
                 }
-                Ok(split_images(digits, setup))
+                let mut split = split_images(digits, setup);
+                if let (TrainData::DigitsOf { digits: kept }, Samples::Images(train)) =
+                    (&setup.data, &split.train)
+                {
+                    let indices: Vec<usize> = (0..train.len())
+                        .filter(|&at| kept.contains(&train.labels[at]))
+                        .collect();
+                    if indices.is_empty() {
+                        return Err("Choose at least one digit to hold.".into());
+                    }
+                    split.train = Samples::Images(train.subset(&indices));
+                }
+                Ok(split)
             }
             (TrainData::Photos { classes }, Input::Image(size)) => {
                 let (photos, _) = load_photos(classes, *size).await?;
@@ -167,7 +179,7 @@ impl Sources {
                 match data {
                     TrainData::Points(_) => "points",
                     TrainData::Table(_) => "a table",
-                    TrainData::Digits => "the digits",
+                    TrainData::Digits | TrainData::DigitsOf { .. } => "the digits",
                     TrainData::Photos { .. } => "your images",
                 }
             )),
