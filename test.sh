@@ -39,14 +39,18 @@ rm -rf "$exports"
 cargo run -p agora-engine --release --example export_cases -- "$exports"
 "$AGORA_PY" scripts/check_export.py --torchrun lenet "$exports"/*.zip
 
+step "the room's privacy accountant held to Opacus's"
+cargo run -p agora-federated --release --example epsilon | "$AGORA_PY" scripts/room/check_epsilon.py
+
 step "the pretrained EfficientNet-Lite0 held to PyTorch and to photos (CPU, then wgpu)"
 scripts/pretrained/setup.sh check
 cargo run -p agora-engine --release --example pretrained_check -- "$AGORA_CACHE/pretrained" cpu
 cargo run -p agora-engine --release --example pretrained_check -- "$AGORA_CACHE/pretrained" wgpu
 
-step "build the page"
+step "build the page and the room server"
 trunk build --release
 scripts/sizes.sh
+cargo build -p agora-room --release
 
 step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/links.mjs)
@@ -59,6 +63,7 @@ step "end-to-end in headless Chromium"
 crops="$CARGO_TARGET_DIR/pretrained-crops"
 "$AGORA_PY" scripts/pretrained/crops.py "$AGORA_CACHE"/wheels/scikit_image-0.26.0-*.whl "$crops"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts AGORA_CROPS="$crops" node e2e/pretrained.mjs)
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/room.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/inside.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/playground.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/table.mjs)

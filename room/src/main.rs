@@ -1,4 +1,5 @@
-//! `agora-room [--port 8090] [--host 0.0.0.0] [--dist dist]`: serves the page and its rooms.
+//! `agora-room [--port 8090] [--host 0.0.0.0] [--dist dist]`: serves the page and its rooms
+//! (`--port 0` takes a free port; the start-up line says which).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -53,6 +54,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let port = listener.local_addr().map_or(port, |address| address.port());
     let shown = if host.is_unspecified() {
         lan_address().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
     } else {

@@ -128,6 +128,8 @@ pub enum RoomAction {
     Room(Box<FromRoom>, [u8; 64]),
     /// An event of the room's worker.
     Worker(Box<Event>),
+    /// Something went wrong on this page (a frame it cannot read, no random numbers).
+    Problem(String),
     /// The person read the problem.
     Dismiss,
 }
@@ -318,6 +320,10 @@ impl RoomClient {
             }
             RoomAction::Room(message, random) => self.on_room(*message, random),
             RoomAction::Worker(event) => self.on_worker(*event),
+            RoomAction::Problem(problem) => {
+                self.problem = Some(problem);
+                Vec::new()
+            }
             RoomAction::Dismiss => {
                 self.problem = None;
                 Vec::new()

@@ -19,6 +19,7 @@ mod lab;
 mod offer;
 mod panels;
 mod photos;
+mod room;
 mod runs;
 mod schedule;
 mod speed;
@@ -113,10 +114,25 @@ const KEEP_EVERY_MS: i32 = 30_000;
 /// The fragment that opens the speed test.
 const SPEED_FRAGMENT: &str = "#speed";
 
+/// The fragment of a room's join link: `#room=CODE`.
+const ROOM_FRAGMENT: &str = "#room=";
+
+/// The room code of the link the page was opened with.
+fn room_code() -> Option<String> {
+    location_hash()
+        .strip_prefix(ROOM_FRAGMENT)
+        .map(str::to_owned)
+        .filter(|code| !code.is_empty())
+}
+
 /// The project a link opens, and what the page should say about the link (entries it could
 /// not read, or why an old image link could not be used).
 fn initial_project() -> (Project, Option<String>) {
     let hash = location_hash();
+    if hash.starts_with(ROOM_FRAGMENT) {
+        // A room's link: the image lab, where the room panel is.
+        return (Project::digits(), None);
+    }
     if hash.trim_start_matches('#').is_empty() || hash == SPEED_FRAGMENT {
         return (Project::default(), None);
     }
@@ -141,6 +157,7 @@ fn initial_project() -> (Project, Option<String>) {
 #[function_component(App)]
 pub fn app() -> Html {
     let initial = use_memo((), |()| initial_project());
+    let joining = use_memo((), |()| room_code());
     let project = use_reducer({
         let initial = Rc::clone(&initial);
         move || initial.0.clone()
@@ -308,6 +325,7 @@ pub fn app() -> Html {
                     <keep::ProjectBar editor={editor.clone()} session={session.clone()} />
                 </header>
                 { for link_warning }
+                <room::RoomPanel editor={editor.clone()} code={(*joining).clone()} />
                 <lab::ImageLab doc={project.clone()} session={session.clone()} editor={editor.clone()} album={album.clone()} />
                 <runs::RunsPanel session={session.clone()} editor={editor.clone()} />
                 <footer class="footer">
