@@ -10,7 +10,7 @@ mod settings;
 mod student;
 mod teacher;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -129,6 +129,3 @@ pub(super) fn kilobytes(bytes: usize) -> String {
         format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
     }
 }
-
-/// The room panel's shared borrow of the client, for the views.
-pub(super) type Client = Rc<RefCell<RoomClient>>;
