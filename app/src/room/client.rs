@@ -619,6 +619,12 @@ impl RoomClient {
 
     fn on_worker(&mut self, event: Event) -> Vec<Effect> {
         if self.is_teacher() {
+            if let Event::Failed { message } = &event {
+                self.evaluating = None;
+                self.problem = Some(format!(
+                    "The class model could not be tested on this page: {message}"
+                ));
+            }
             if let Event::Evaluation(report) = &event
                 && let Some(round) = self.evaluating.take()
             {

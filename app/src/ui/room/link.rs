@@ -38,6 +38,8 @@ pub struct RoomLink {
     /// Set while leaving on purpose: a close is then not a dropped connection.
     pub leaving: Rc<Cell<bool>>,
     pub rerender: Callback<()>,
+    /// Counts the client's changes, so the views re-render when it changed.
+    pub version: Rc<Cell<u64>>,
 }
 
 impl PartialEq for RoomLink {
@@ -101,6 +103,7 @@ impl RoomLink {
         for effect in effects {
             self.perform(effect);
         }
+        self.version.set(self.version.get() + 1);
         self.rerender.emit(());
     }
 

@@ -34,7 +34,9 @@ pub fn room_panel(props: &RoomProps) -> Html {
         let socket = use_mut_ref(|| None);
         let worker = use_mut_ref(RoomWorker::default);
         let leaving = use_memo((), |()| Cell::new(false));
+        let version = use_memo((), |()| Cell::new(0_u64));
         RoomLink {
+            version: Rc::clone(&version),
             client,
             socket,
             worker,
@@ -97,10 +99,11 @@ pub fn room_panel(props: &RoomProps) -> Html {
         ),
         _ => None,
     };
+    let version = link.version.get();
     let body = if client.is_teacher() {
-        html! { <teacher::TeacherView link={link.clone()} editor={props.editor.clone()} /> }
+        html! { <teacher::TeacherView link={link.clone()} editor={props.editor.clone()} {version} /> }
     } else if in_room {
-        html! { <student::StudentView link={link.clone()} editor={props.editor.clone()} /> }
+        html! { <student::StudentView link={link.clone()} editor={props.editor.clone()} {version} /> }
     } else {
         html! { <teacher::Begin link={link.clone()} editor={props.editor.clone()} code={props.code.clone()} /> }
     };

@@ -41,6 +41,8 @@ pub fn class_project(client: &RoomClient) -> Option<SavedProject> {
 pub struct StudentProps {
     pub link: RoomLink,
     pub editor: Editor,
+    /// The client's change count: a new one re-renders the view.
+    pub version: u64,
 }
 
 #[function_component(StudentView)]

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::chart::RoundChart;
 use super::link::{RoomLink, origin};
 use super::qr::Qr;
-use super::settings::{SettingsForm, privacy_words};
+use super::settings::SettingsForm;
 use super::{kilobytes, percent};
 use crate::room::{RoomAction, RoomSetup};
 use crate::ui::Editor;
@@ -139,6 +139,8 @@ pub fn digit_picker(props: &DigitProps) -> Html {
 pub struct TeacherProps {
     pub link: RoomLink,
     pub editor: Editor,
+    /// The client's change count: a new one re-renders the view.
+    pub version: u64,
 }
 
 fn stage_words(stage: Stage) -> &'static str {
@@ -233,7 +235,6 @@ pub fn teacher_view(props: &TeacherProps) -> Html {
                 <button onclick={act(RoomAction::Leave)} data-testid="room-leave">{ "Close this page's room view" }</button>
             </div>
             <SettingsForm settings={client.settings} on_change={on_settings} />
-            <p>{ privacy_words(&client.settings, client.history.len().max(1)) }</p>
             <h3>{ "Rounds" }</h3>
             <RoundChart class={client.scores.clone()} local={local} />
             <p class="room-legend"><span class="class-key">{ "━ class model on the teacher's test digits" }</span>{ " " }<span class="local-key">{ "━ students' own models on their data (mean)" }</span></p>
