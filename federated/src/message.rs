@@ -135,6 +135,8 @@ pub enum ToRoom {
     Report { round: u64, report: Report },
     /// Leave the room for good.
     Leave,
+    /// This device cannot finish the round (its training failed): the round goes on without it.
+    SitOut { round: u64 },
 }
 
 /// Room → client.

@@ -44,6 +44,9 @@ struct Round {
     number: u64,
     settings: RoomSettings,
     taking_part: BTreeSet<u32>,
+    /// Members whose connection closed during this round: a page that comes back has lost the
+    /// round's keys, so the round no longer waits for them even once they are connected again.
+    gone: BTreeSet<u32>,
     started: u64,
     running: Running,
 }
@@ -233,7 +236,13 @@ impl Room {
             .filter(|entry| &entry.token == token)
             .ok_or("This device is not a member of this room (or its key is wrong).")?;
         entry.connected = true;
-        if entry.stage == Stage::Dropped || entry.stage == Stage::Away {
+        let out_of_round = self
+            .round
+            .as_ref()
+            .is_some_and(|round| round.gone.contains(&id));
+        if out_of_round {
+            entry.stage = Stage::Dropped;
+        } else if entry.stage == Stage::Dropped || entry.stage == Stage::Away {
             entry.stage = Stage::Waiting;
         }
         let mut out = vec![(id, self.joined(id))];
@@ -260,12 +269,10 @@ impl Room {
             );
             return out;
         }
-        if self
-            .round
-            .as_ref()
-            .is_some_and(|round| round.taking_part.contains(&id))
-            && entry.stage == Stage::Training
+        if let Some(round) = self.round.as_mut()
+            && round.taking_part.contains(&id)
         {
+            round.gone.insert(id);
             entry.stage = Stage::Dropped;
         }
         self.to_teacher(&mut out);
@@ -349,6 +356,22 @@ impl Room {
                 out.extend(self.advance(now, false));
                 out
             }
+            ToRoom::SitOut { round } => {
+                let Some(current) = self.round.as_mut().filter(|r| r.number == round) else {
+                    return refuse(format!("Round {round} is not running."));
+                };
+                if !current.taking_part.contains(&id) {
+                    return refuse(format!("This device is not in round {round}."));
+                }
+                current.gone.insert(id);
+                if let Some(entry) = self.members.get_mut(&id) {
+                    entry.stage = Stage::Dropped;
+                }
+                let mut out = Vec::new();
+                self.to_teacher(&mut out);
+                out.extend(self.advance(now, false));
+                out
+            }
             ToRoom::Create { .. } | ToRoom::Join { .. } | ToRoom::Resume { .. } => {
                 refuse("This device is in a room already.".into())
             }
@@ -424,6 +447,7 @@ impl Room {
             number,
             settings: self.settings,
             taking_part,
+            gone: BTreeSet::new(),
             started: now,
             running,
         });
@@ -502,10 +526,15 @@ impl Room {
     /// (or the teacher closed the round: `force`).
     fn advance(&mut self, now: u64, force: bool) -> Out {
         let mut out = Vec::new();
+        let gone = self
+            .round
+            .as_ref()
+            .map(|round| round.gone.clone())
+            .unwrap_or_default();
         let connected: BTreeSet<u32> = self
             .members
             .iter()
-            .filter(|(_, e)| e.connected)
+            .filter(|(id, e)| e.connected && !gone.contains(id))
             .map(|(&id, _)| id)
             .collect();
         loop {

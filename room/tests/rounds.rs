@@ -17,6 +17,12 @@ struct Student {
     masker: Option<(Masker, PublicKeys)>,
     /// Drops (stops answering and disconnects) once it has the shares.
     drops: bool,
+    /// Comes straight back after dropping (a reloaded page): connected, but without the
+    /// round's keys.
+    comes_back: bool,
+    /// Its training fails once it has the shares: it sits the round out, still connected.
+    sits_out: bool,
+    token: [u8; 16],
 }
 
 /// Delivers messages until nothing is left, the students answering as the page does.
@@ -64,8 +70,13 @@ fn run(
                 FromRoom::Shares { round, sealed } => {
                     let (masker, _) = student.masker.as_mut().expect("keys first");
                     masker.receive(&sealed).expect("opens");
-                    if student.drops {
+                    if student.sits_out {
+                        Some(ToRoom::SitOut { round })
+                    } else if student.drops {
                         next.extend(room.disconnect(to, now));
+                        if student.comes_back {
+                            next.extend(room.resume(to, &student.token).expect("resumes"));
+                        }
                         None
                     } else {
                         let words = masker
@@ -122,6 +133,9 @@ fn room_with(rule: Rule, quorum: u32, deltas: &[Vec<f32>]) -> (Room, BTreeMap<u3
                 delta: delta.clone(),
                 masker: None,
                 drops: false,
+                comes_back: false,
+                sits_out: false,
+                token: [at as u8; 16],
             },
         );
     }
@@ -148,6 +162,46 @@ fn a_secure_round_averages_and_a_student_who_drops_does_not_stall_it() {
     for value in room.model() {
         assert!((value - 0.5 / 3.0).abs() < 1e-5, "{value}");
     }
+}
+
+#[test]
+fn a_student_whose_page_reloads_mid_round_does_not_stall_it() {
+    let deltas: Vec<Vec<f32>> = (0..4).map(|i| vec![i as f32 * 0.1; SIZE]).collect();
+    let (mut room, mut students) = room_with(Rule::SecureMean, 3, &deltas);
+    let student = students.get_mut(&2).expect("student");
+    student.drops = true;
+    student.comes_back = true;
+    let start = room.message(TEACHER, ToRoom::StartRound, 0);
+    // Everything happens at time 0: the round must not wait for a step or the deadline.
+    let teacher = run(&mut room, &mut students, start, 0);
+    let summary = done(&teacher).expect("the round completed without the reloaded student");
+    assert_eq!((summary.counted, summary.dropped), (3, 1));
+    assert!(
+        room.connected(2),
+        "the reloaded student is back in the room"
+    );
+    // The next round includes them again.
+    students.get_mut(&2).expect("student").drops = false;
+    let start = room.message(TEACHER, ToRoom::StartRound, 1);
+    let teacher = run(&mut room, &mut students, start, 1);
+    assert_eq!(done(&teacher).expect("round 2").counted, 4);
+}
+
+#[test]
+fn a_student_whose_training_fails_sits_out_without_stalling_the_round() {
+    let deltas: Vec<Vec<f32>> = (0..4).map(|i| vec![i as f32 * 0.1; SIZE]).collect();
+    let (mut room, mut students) = room_with(Rule::SecureMean, 3, &deltas);
+    students.get_mut(&4).expect("student").sits_out = true;
+    let start = room.message(TEACHER, ToRoom::StartRound, 0);
+    let teacher = run(&mut room, &mut students, start, 0);
+    let summary = done(&teacher).expect("the round completed without student 4");
+    assert_eq!((summary.counted, summary.dropped), (3, 1));
+    for value in room.model() {
+        assert!((value - 0.3 / 3.0).abs() < 1e-5, "{value}");
+    }
+    // Sitting out of a round that is not running is refused.
+    let out = room.message(4, ToRoom::SitOut { round: 1 }, 1);
+    assert!(matches!(&out[..], [(4, FromRoom::Refused(_))]), "{out:?}");
 }
 
 #[test]

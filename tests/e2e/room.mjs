@@ -22,10 +22,10 @@ const ROOM = process.env.AGORA_ROOM_BIN
   || join(process.env.CARGO_TARGET_DIR || join(process.env.HOME, '.cache/agora/target'), 'release/agora-room');
 const testid = (id) => `[data-testid="${id}"]`;
 const STUDENTS = [
-  { name: 'Ada', digits: [0, 1, 2, 3] },
-  { name: 'Ben', digits: [3, 4, 5, 6] },
-  { name: 'Cleo', digits: [6, 7, 8, 9] },
-  { name: 'Dev', digits: [1, 5, 9] },
+  { name: 'Ada', digits: [0, 1, 2, 3, 4] },
+  { name: 'Ben', digits: [3, 4, 5, 6, 7] },
+  { name: 'Cleo', digits: [6, 7, 8, 9, 0] },
+  { name: 'Dev', digits: [1, 2, 5, 8, 9] },
 ];
 // The lab's LeNet (padded first conv): 61,706 numbers in one update (8 bytes each in a masked
 // update, plus the weight).
@@ -105,11 +105,13 @@ async function run() {
   const shots = join(ARTIFACTS, 'room');
   await mkdir(shots, { recursive: true });
   const started = Date.now();
+  const pages = [];
   try {
     // The teacher opens the image lab (LeNet on the digits, CPU backend) and a room for it.
     const teacherContext = await newContext(browser, egress);
     const teacher = await teacherContext.newPage();
     watch(teacher, log);
+    pages.push(['teacher', teacher]);
     await teacher.goto(`${room.url}#lab`);
     await waitFor(teacher, 'the digits', async () => / training and /.test(await teacher.locator(testid('lab-status')).textContent()), 60_000, 300);
     await teacher.locator(testid('lab-backend-choice')).selectOption('cpu');
@@ -134,6 +136,7 @@ async function run() {
       const context = await newContext(browser, egress);
       const page = await context.newPage();
       watch(page, log);
+      pages.push([student.name, page]);
       const frames = [];
       const methods = [];
       page.on('request', (request) => methods.push(request.method()));
@@ -202,7 +205,7 @@ async function run() {
     // What the students sent: control messages and masked updates of the exact size, no images.
     const masked = 1 + 1 + varint(8 * (LENET + 1)).length + 8 * (LENET + 1);
     for (const student of students) {
-      const kinds = { 1: 'join', 2: 'resume', 6: 'keys', 7: 'shares', 8: 'masked', 10: 'reveal', 11: 'report', 12: 'leave' };
+      const kinds = { 1: 'join', 2: 'resume', 6: 'keys', 7: 'shares', 8: 'masked', 10: 'reveal', 11: 'report', 12: 'leave', 13: 'sit-out' };
       let updates = 0;
       for (const frame of student.frames) {
         const kind = kinds[frame[0]];
@@ -224,6 +227,10 @@ async function run() {
   } catch (error) {
     console.error(`room: FAIL — ${error.message}`);
     console.error(log.slice(-30).join('\n'));
+    for (const [name, page] of pages) {
+      await page.screenshot({ path: join(shots, `failed-${name}.png`), fullPage: true }).catch(() => {});
+    }
+    console.error(`screenshots of every page: ${shots}/failed-*.png`);
     process.exitCode = 1;
   } finally {
     await browser.close();

@@ -26,6 +26,9 @@ pub struct Membership {
     pub id: u32,
     pub token: Token,
     pub teacher: bool,
+    /// The digits a student holds, so a reloaded page trains on the same ones.
+    #[serde(default)]
+    pub digits: Vec<u8>,
 }
 
 /// What the page must do.
@@ -268,14 +271,24 @@ impl RoomClient {
                 self.connect()
             }
             RoomAction::Resume(membership) => {
+                if !membership.digits.is_empty() {
+                    self.digits.clone_from(&membership.digits);
+                }
                 self.membership = Some(membership);
                 self.connect()
             }
             RoomAction::Digits(digits) => {
-                if !digits.is_empty() {
-                    self.digits = digits;
+                if digits.is_empty() {
+                    return Vec::new();
                 }
-                Vec::new()
+                self.digits = digits;
+                match &mut self.membership {
+                    Some(membership) => {
+                        membership.digits.clone_from(&self.digits);
+                        vec![Effect::Remember(Some(membership.clone()))]
+                    }
+                    None => Vec::new(),
+                }
             }
             RoomAction::Settings(settings) => vec![Effect::Send(ToRoom::Settings(settings))],
             RoomAction::StartRound => vec![Effect::Send(ToRoom::StartRound)],
@@ -376,6 +389,7 @@ impl RoomClient {
                     id,
                     token,
                     teacher: true,
+                    digits: Vec::new(),
                 };
                 self.membership = Some(membership.clone());
                 self.resuming = false;
@@ -404,6 +418,7 @@ impl RoomClient {
                     id,
                     token,
                     teacher,
+                    digits: self.digits.clone(),
                 };
                 self.membership = Some(membership.clone());
                 self.hello = None;
@@ -461,7 +476,11 @@ impl RoomClient {
                 self.start_local(round, settings, random)
             }
             FromRoom::Roster { round, keys } => {
-                let Some(local) = self.local.as_mut().filter(|l| l.round == round) else {
+                let Some(local) = self
+                    .local
+                    .as_mut()
+                    .filter(|l| l.round == round && l.step != Step::Out)
+                else {
                     return Vec::new();
                 };
                 let Some((masker, own)) = &mut local.masker else {
@@ -477,7 +496,11 @@ impl RoomClient {
                 }
             }
             FromRoom::Shares { round, sealed } => {
-                let Some(local) = self.local.as_mut().filter(|l| l.round == round) else {
+                let Some(local) = self
+                    .local
+                    .as_mut()
+                    .filter(|l| l.round == round && l.step != Step::Out)
+                else {
                     return Vec::new();
                 };
                 let Some((masker, _)) = &mut local.masker else {
@@ -492,7 +515,11 @@ impl RoomClient {
                 self.try_send()
             }
             FromRoom::Unmask { round, survivors } => {
-                let Some(local) = self.local.as_mut().filter(|l| l.round == round) else {
+                let Some(local) = self
+                    .local
+                    .as_mut()
+                    .filter(|l| l.round == round && l.step != Step::Out)
+                else {
                     return Vec::new();
                 };
                 let Some((masker, _)) = &mut local.masker else {
@@ -703,16 +730,18 @@ impl RoomClient {
         }
     }
 
+    /// This device cannot finish the round: it says so, so that the round does not wait for it.
     fn out(&mut self, why: &str) -> Vec<Effect> {
         self.stop_mine(why);
-        if let Some(local) = &mut self.local {
-            local.step = Step::Out;
-            self.problem = Some(format!(
-                "This device sits out round {}: {why}. The round goes on with the others.",
-                local.round
-            ));
-        }
-        Vec::new()
+        let Some(local) = &mut self.local else {
+            return Vec::new();
+        };
+        local.step = Step::Out;
+        self.problem = Some(format!(
+            "This device sits out round {}: {why}. The round goes on with the others.",
+            local.round
+        ));
+        vec![Effect::Send(ToRoom::SitOut { round: local.round })]
     }
 
     /// Sends the update once it is ready (and, for the secure sum, once the shares are in).

@@ -41,6 +41,8 @@ struct FakeWorker {
     shift: f32,
     params: Option<Checkpoint>,
     digits: Vec<u8>,
+    /// Training fails (as when the device runs out of memory).
+    fails: bool,
 }
 
 impl FakeWorker {
@@ -84,6 +86,9 @@ impl FakeWorker {
                     epoch: 0,
                 }))]
             }
+            Command::Play if self.fails => vec![Event::Failed {
+                message: "out of memory".into(),
+            }],
             Command::Play => vec![Event::Running(true), Event::Finished, Event::Running(false)],
             Command::ReadWeights => {
                 let mut trained = self.params.clone().expect("restored first");
@@ -222,6 +227,7 @@ fn class(settings: RoomSettings) -> Class {
             shift,
             params: None,
             digits: (0..10).collect(),
+            fails: false,
         },
         sent: Vec::new(),
     };
@@ -310,6 +316,71 @@ fn a_secure_round_from_the_pages_moves_the_class_model_by_the_mean_update() {
     let summary = &class.pages[&TEACHER].client.history[0];
     assert_eq!((summary.counted, summary.dropped), (3, 0));
     assert_eq!(summary.local_accuracy, Some(1.0));
+}
+
+#[test]
+fn a_page_whose_training_fails_sits_the_round_out_and_the_round_goes_on() {
+    let mut class = class(RoomSettings {
+        quorum: 2,
+        ..RoomSettings::default()
+    });
+    class.pages.get_mut(&3).expect("page").worker.fails = true;
+    let start = class.pages[&TEACHER].client.model.clone();
+    class.act(TEACHER, RoomAction::StartRound);
+    let room = class.room.as_ref().expect("room");
+    assert_eq!(
+        room.history().len(),
+        1,
+        "the round completed without waiting"
+    );
+    let summary = &room.history()[0];
+    assert_eq!((summary.counted, summary.dropped), (2, 1));
+    for (after, before) in room.model().iter().zip(&start) {
+        assert!((after - before - 0.015).abs() < 1e-4, "{after} {before}");
+    }
+    let page = &class.pages[&3];
+    assert!(
+        page.sent
+            .iter()
+            .any(|m| matches!(m, ToRoom::SitOut { round: 1 }))
+    );
+    assert!(
+        page.client
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("sits out round 1") && p.contains("out of memory")),
+        "{:?}",
+        page.client.problem
+    );
+}
+
+#[test]
+fn a_reloaded_page_comes_back_with_the_digits_it_held() {
+    let mut class = class(RoomSettings::default());
+    let remembered = class.pages[&2]
+        .client
+        .membership
+        .clone()
+        .expect("in the room");
+    assert_eq!(remembered.digits, vec![3, 4, 5]);
+    let mut reloaded = RoomClient::default();
+    assert_eq!(
+        reloaded.apply(RoomAction::Resume(remembered)),
+        vec![Effect::Connect]
+    );
+    assert_eq!(reloaded.digits, vec![3, 4, 5]);
+    // Changing the digits is remembered for the next reload.
+    let effects = class
+        .pages
+        .get_mut(&2)
+        .expect("page")
+        .client
+        .apply(RoomAction::Digits(vec![4]));
+    assert!(
+        matches!(&effects[..], [Effect::Remember(Some(m))] if m.digits == vec![4]),
+        "{effects:?}"
+    );
+    class.act(2, RoomAction::Digits(vec![4]));
 }
 
 #[test]
