@@ -37,7 +37,9 @@
 pub mod backend;
 pub mod card;
 pub mod colors;
+pub mod lesson;
 pub mod link;
+pub mod offline;
 pub mod photos;
 pub mod pictures;
 pub mod plane;

@@ -4,7 +4,7 @@
 //! over → new model to everyone) and the server's peak memory (VmHWM).
 //!
 //!   cargo build -p agora-room --release
-//!   cargo run -p agora-room --release --example load -- [students 30] [numbers 44426] [rounds 3]
+//!   cargo run -p agora-room --release --example load -- [students 30] [numbers 61706: LeNet, the digits network] [rounds 3]
 //!
 //! The students do not train: each sends a fixed random update as soon as it can, so the
 //! figures are the server's and the protocol's cost, not training's.
@@ -117,7 +117,7 @@ async fn main() {
         .filter_map(|a| a.parse().ok())
         .collect();
     let students = args.first().copied().unwrap_or(30);
-    let numbers = args.get(1).copied().unwrap_or(44_426);
+    let numbers = args.get(1).copied().unwrap_or(61_706);
     let rounds = args.get(2).copied().unwrap_or(3);
     let dist = std::env::temp_dir().join("agora-room-load");
     std::fs::create_dir_all(&dist).expect("dist");

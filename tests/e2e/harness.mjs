@@ -18,11 +18,13 @@ const TYPES = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.bin': 'application/octet-stream',
+  '.webmanifest': 'application/manifest+json',
 };
 
 /** Serves `root` on 127.0.0.1 at a free port. Records every request path. `mounts` maps a
- * path prefix ('/peer/') to another folder; `headers` are added to every response. */
-export async function serve(root, { mounts = {}, headers = {} } = {}) {
+ * path prefix ('/peer/') to another folder; `headers` are added to every response; `port` 0 is any
+ * free one. */
+export async function serve(root, { mounts = {}, headers = {}, port: wanted = 0 } = {}) {
   const dist = resolve(root);
   if (!existsSync(join(dist, 'index.html'))) {
     throw new Error(`${dist}/index.html is missing: build the app first (trunk build)`);
@@ -48,9 +50,9 @@ export async function serve(root, { mounts = {}, headers = {} } = {}) {
       res.writeHead(404).end('not found');
     }
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise((ok, fail) => { server.once('error', fail); server.listen(wanted, '127.0.0.1', ok); });
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((ok) => server.close(ok)) };
+  return { url: `http://127.0.0.1:${port}/`, requests, close: () => new Promise((ok) => { server.close(() => ok()); server.closeAllConnections(); }) };
 }
 
 /** Launches headless Chromium; nothing can leave the machine. */

@@ -19,6 +19,9 @@ use crate::plane::{
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::part::PartOf;
+use crate::lesson::Part;
+
 use super::Editor;
 use super::canvas::Heatmap;
 use super::drag::start_drag;
@@ -424,11 +427,11 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
     let total = shapes.as_ref().map(|s| s.total_params);
     html! {
         <section class="network-panel" aria-label="Network">
-            <div class="palette" role="toolbar" aria-label="Layer palette">
+            <PartOf part={Part::Network}><div class="palette" role="toolbar" aria-label="Layer palette">
                 <span class="palette-title">{ "Layers" }</span>
                 { for palette }
                 <span class="hint">{ "Drag a layer between columns, or click to append. Focus a layer: ← → move, Delete removes, D duplicates, + − neurons." }</span>
-            </div>
+            </div></PartOf>
             <div class="network-summary">
                 { format!("{} hidden layer{}", layer_count, if layer_count == 1 { "" } else { "s" }) }
                 { for total.map(|t| html! { <span data-testid="total-params">{ format!(" · {t} parameters") }</span> }) }
@@ -437,9 +440,8 @@ pub fn network_panel(props: &NetworkPanelProps) -> Html {
                 style={format!("width: {width}px; height: {height}px;")}>
                 <svg class="links" width={width.to_string()} height={height.to_string()} aria-hidden="true">{ for paths }</svg>
                 <div class="features-title">{ "Features" }</div>
-                { for feature_nodes }
-                { for column_nodes }
-                { for layer_columns }
+                <PartOf part={Part::Features}>{ for feature_nodes }</PartOf>
+                <PartOf part={Part::Network}>{ for column_nodes }{ for layer_columns }</PartOf>
                 { output_header }
                 { for output_nodes }
                 { for drop_marker }

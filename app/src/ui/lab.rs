@@ -13,6 +13,8 @@ use super::canvas::LossChart;
 use super::drag::start_drag;
 pub use super::editor::{Editor, PhotoLink};
 use super::fields::NumberField;
+use super::part::PartOf;
+use crate::lesson::Part;
 use crate::photos::Album;
 use crate::project::BackendChoice;
 use crate::project::{Preset, Project, ProjectAction};
@@ -468,12 +470,13 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
         && editor.setup_revision.get() != album.revision;
     html! {
         <div {class} {onpointermove} {onpointerup} {onpointercancel}>
-            <super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} session={props.session.clone()} />
+            <PartOf part={Part::Data}><super::photos::DataPicker doc={props.doc.clone()} editor={editor.clone()} session={props.session.clone()} /></PartOf>
             // Fixed wrappers: a banner appearing must not re-create the photo panels (and the
             // webcam's <video> with them).
             <div class="photo-area">{ for photo_panels }</div>
             <div class="lab-banners">{ for error_view }</div>
             <div class="lab-columns">
+                <PartOf part={Part::Network}>
                 <section class="panel lab-palette" aria-label="Layers">
                     <h2>{ "Layers" }</h2>
                     <p class="hint">{ "Drag a layer into the network. Add and Concat make skip connections." }</p>
@@ -492,13 +495,14 @@ pub fn image_lab(props: &ImageLabProps) -> Html {
                     </ol>
                     { for totals }
                 </section>
+                </PartOf>
                 <TrainingPanel doc={props.doc.clone()} session={props.session.clone()} editor={editor.clone()} valid={result.is_ok()}
                     photos={photos.then(|| (photos_ready.clone(), album.total_images(), stale))} />
             </div>
-            <div class="inside-area">
+            <PartOf part={Part::Inside}><div class="inside-area">
                 <super::inside::Inside session={props.session.clone()} link={editor.link.clone()}
                     layers={Rc::new(doc.network.layers.clone())} class_names={class_names} />
-            </div>
+            </div></PartOf>
             { for ghost }
         </div>
     }
@@ -655,21 +659,26 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
     html! {
         <section class="panel lab-training" aria-label="Training">
             <h2>{ "Training" }</h2>
+            <PartOf part={Part::Network}>
             <label class="control">{ "Preset" }
                 <select onchange={on_preset} data-testid="lab-preset">
                     <option value="" selected=true disabled=true>{ "Load a network…" }</option>
                     { for Preset::offered(props.doc.data.is_pretrained()).iter().map(|preset| html! { <option value={format!("{preset:?}")}>{ preset.label() }</option> }) }
                 </select>
             </label>
+            </PartOf>
+            <PartOf part={Part::Train}>
             <div class="buttons">
                 <button class="primary" onclick={play} disabled={!ready || !props.valid} data-testid="lab-play">{ play_label }</button>
                 <button onclick={reset} disabled={!props.valid} data-testid="lab-reset" title="Start again from the seed's weights">{ "Reset" }</button>
             </div>
+            </PartOf>
             <p class="status" data-testid="lab-status">{ status }</p>
             { for stale }
             <p class="progress" data-testid="lab-progress">{ progress }</p>
             { for backend }
             { for message }
+            <PartOf part={Part::Recipe}>
             <div class="recipe">
                 <label class="control">{ "Optimizer" }
                     <select data-testid="lab-optimizer" onchange={set_recipe(Rc::new(|r, e| Optimizer::from_key(&select_value(e)).map(|optimizer| Recipe { optimizer, ..r })))}>
@@ -700,6 +709,7 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                 <label class="control">{ "Training share (%)" }
                     <NumberField min="10" max="95" value={doc.train_percent.to_string()} onchange={on_split} />
                 </label>
+                <PartOf part={Part::Backend}>
                 <label class="control">{ "Backend" }
                     <select onchange={on_backend} data-testid="lab-backend-choice">
                         { for [BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu].iter().map(|choice| html! {
@@ -707,7 +717,9 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                         }) }
                     </select>
                 </label>
+                </PartOf>
             </div>
+            </PartOf>
             <LossChart history={history} />
             <table class="epochs" data-testid="lab-epochs-table">
                 <thead><tr>

