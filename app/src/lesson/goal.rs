@@ -201,7 +201,7 @@ impl Goal {
                 },
                 (Some(_), None) => Check {
                     met: false,
-                    now: "pick a class below".to_owned(),
+                    now: "pick the class".to_owned(),
                 },
                 (Some((worst, wrong)), Some(picked)) => {
                     let met = worst.contains(&picked);

