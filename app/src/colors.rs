@@ -4,18 +4,20 @@
 
 use agora_engine::net::Act;
 
-/// Class 0 (orange), class 1 (blue), then further classes.
+/// Class 0 (orange), class 1 (blue), then further classes: Okabe and Ito's colours, chosen so
+/// that people with any of the three colour-vision deficiencies can tell them apart
+/// (`colour_vision.rs` checks it); classes are also named wherever they are drawn.
 pub const CLASS_COLORS: [[u8; 3]; 10] = [
     [245, 147, 34],
     [8, 119, 189],
-    [44, 160, 44],
-    [148, 103, 189],
-    [214, 39, 40],
-    [23, 190, 207],
-    [140, 86, 75],
-    [188, 189, 34],
-    [227, 119, 194],
+    [0, 158, 115],
+    [204, 121, 167],
+    [86, 180, 233],
+    [213, 94, 0],
+    [240, 228, 66],
+    [0, 0, 0],
     [127, 127, 127],
+    [140, 86, 75],
 ];
 
 pub const WHITE: [u8; 3] = [255, 255, 255];

@@ -34,9 +34,11 @@
 //! assert_eq!(decode::<Command>(&encode(&setup)).unwrap(), setup);
 //! ```
 
+pub mod announce;
 pub mod backend;
 pub mod card;
 pub mod colors;
+pub mod colour_vision;
 pub mod lesson;
 pub mod link;
 pub mod offline;

@@ -13,7 +13,7 @@ const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const FIXTURES = resolve(HERE, '../../app/tests/fixtures/links-f1d84a4.txt');
 
 const testid = (id) => `[data-testid="${id}"]`;
-const pressed = async (page, id) => (await page.locator(testid(id)).getAttribute('aria-pressed')) === 'true';
+const pressed = async (page, id) => (await page.locator(testid(id)).getAttribute('aria-selected')) === 'true';
 const labRows = async (page) => page.locator('[data-testid^="lab-row-"]').count();
 const cards = async (page) => page.locator('[data-testid^="layer-"]').count();
 const hash = (page) => new URL(page.url()).hash;

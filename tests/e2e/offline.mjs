@@ -49,7 +49,7 @@ async function run() {
     const servedBefore = server.requests.length;
     await page.reload();
     await expectSoon(page, 'the page opens offline in the image classifier', async () =>
-      (await page.locator(testid('tab-lab')).getAttribute('aria-pressed').catch(() => null)) === 'true', 30_000);
+      (await page.locator(testid('tab-lab')).getAttribute('aria-selected').catch(() => null)) === 'true', 30_000);
     await expectSoon(page, 'the digits load offline', async () =>
       /^\d+ training and \d+ validation digits$/.test(await page.locator(testid('lab-status')).textContent().catch(() => '')), 60_000);
     await expectSoon(page, 'ready to train offline', async () => !(await page.locator(testid('lab-play')).isDisabled()), 60_000);

@@ -13,10 +13,12 @@ pub mod file;
 mod graph;
 mod legacy;
 mod preset;
+mod undo;
 
 pub use data::{DIGIT_CLASSES, DIGITS, Data, TableSetup, table_name};
 pub use fields::is_images_link;
 pub use preset::Preset;
+pub use undo::Undo;
 
 use agora_engine::data::{DatasetConfig, DatasetKind, MAX_DATASET_CLASSES};
 use agora_engine::net::{

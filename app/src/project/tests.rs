@@ -585,3 +585,50 @@ fn changing_between_images_and_rows_gives_each_its_own_network() {
     assert_eq!(rows.recipe, Recipe::playground());
     assert!(rows.shapes().is_ok());
 }
+
+#[test]
+fn undo_and_redo_bring_back_networks_only() {
+    let start = Project::default();
+    let mut undo = Undo::default();
+    assert!(undo.undo(&start).is_none(), "nothing to undo yet");
+    let wider = start
+        .clone()
+        .apply(ProjectAction::SetUnits { index: 0, units: 7 });
+    undo.record(&start, &wider);
+    // A recipe change is not a network edit: nothing remembered.
+    let faster = wider.clone().apply(ProjectAction::Load(Box::new(Project {
+        recipe: agora_engine::recipe::Recipe {
+            learning_rate: 0.3,
+            ..wider.recipe
+        },
+        ..wider.clone()
+    })));
+    undo.record(&wider, &faster);
+    assert!(undo.can_undo(false) && !undo.can_redo(false) && !undo.can_undo(true));
+    let back = undo.undo(&faster).expect("one edit to undo");
+    assert_eq!(back.network, start.network, "the network before the edit");
+    assert_eq!(
+        back.recipe.learning_rate, 0.3,
+        "the recipe stays as it is now"
+    );
+    assert!(undo.undo(&back).is_none(), "only one network edit was made");
+    let again = undo.redo(&back).expect("the undone edit");
+    assert_eq!(again.network, wider.network);
+    assert!(undo.redo(&again).is_none());
+    // A new edit after an undo forgets the redo.
+    let back = undo.undo(&again).expect("undo");
+    let other = back.clone().apply(ProjectAction::RemoveCard { index: 0 });
+    undo.record(&back, &other);
+    assert!(!undo.can_redo(false));
+    // The image project has its own history.
+    let digits = Project::digits();
+    let fewer = digits.clone().apply(ProjectAction::Remove { at: 1 });
+    undo.record(&digits, &fewer);
+    assert!(undo.can_undo(true));
+    assert_eq!(undo.undo(&fewer).map(|p| p.network), Some(digits.network));
+    assert_eq!(
+        undo.undo(&other).map(|p| p.network),
+        Some(start.network),
+        "the playground's is untouched"
+    );
+}

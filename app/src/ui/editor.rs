@@ -103,6 +103,8 @@ pub struct Editor {
     pub include_images: Rc<Cell<bool>>,
     /// The person's images as the page shows them (read again after a file brings others).
     pub album: UseReducerDispatcher<crate::photos::Album>,
+    /// Network edits to undo and redo, per project.
+    pub undo: Rc<RefCell<crate::project::Undo>>,
 }
 
 impl PartialEq for Editor {
@@ -117,6 +119,10 @@ impl Editor {
     pub fn edit(&self, action: ProjectAction) {
         let before = self.mirror.borrow().clone();
         let after = before.clone().apply(action.clone());
+        // Opening a link, a file or a lesson step is not an edit to undo.
+        if !matches!(action, ProjectAction::Load(_)) {
+            self.undo.borrow_mut().record(&before, &after);
+        }
         *self.mirror.borrow_mut() = after.clone();
         self.projects.dispatch(action);
         write_fragment(&after);
@@ -134,6 +140,24 @@ impl Editor {
         }
         if after.backend != before.backend {
             self.link.send(&Command::SetBackend(after.backend));
+        }
+    }
+
+    /// Brings back the network before the last edit (Ctrl+Z).
+    pub fn undo(&self) {
+        let current = self.mirror.borrow().clone();
+        let earlier = self.undo.borrow_mut().undo(&current);
+        if let Some(project) = earlier {
+            self.edit(ProjectAction::Load(Box::new(project)));
+        }
+    }
+
+    /// Brings back the network of the last undone edit (Ctrl+Shift+Z).
+    pub fn redo(&self) {
+        let current = self.mirror.borrow().clone();
+        let later = self.undo.borrow_mut().redo(&current);
+        if let Some(project) = later {
+            self.edit(ProjectAction::Load(Box::new(project)));
         }
     }
 

@@ -25,8 +25,10 @@ mod photos;
 mod room;
 mod runs;
 mod schedule;
+mod shortcuts;
 mod speed;
 mod table;
+mod tablist;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -220,6 +222,7 @@ pub fn app() -> Html {
         runs: use_mut_ref(crate::runs::RunBook::default),
         include_images: Rc::clone(&use_memo((), |()| Cell::new(false))),
         album: album.dispatcher(),
+        undo: use_mut_ref(crate::project::Undo::default),
     };
     let on_table = {
         let table = table.clone();
@@ -242,6 +245,7 @@ pub fn app() -> Html {
                     .dispatch(SessionAction::WorkerCrashed(message)),
             }
             keep::accept_drops(editor.clone());
+            shortcuts::install(editor.clone());
             let hash = location_hash();
             if let Some(value) = hash.strip_prefix(LESSON_FRAGMENT) {
                 open_lesson_link(&lessons_start, value);
@@ -341,14 +345,20 @@ pub fn app() -> Html {
         <lesson::LessonPanel lessons={lessons.clone()} session={session.clone()} editor={editor.clone()} class_names={class_names} />
     };
     let lesson_menu = html! { <lesson::LessonMenu lessons={lessons.clone()} /> };
+    // Training's progress for screen readers, in steps a listener can follow.
+    let announce = html! {
+        <div class="sr-only" role="status" aria-live="polite" data-testid="announce">
+            { crate::announce::announcement(&session, project.data.is_images()) }
+        </div>
+    };
     let playground_shown = !images && !*in_speed;
     let lab_shown = images && !*in_speed;
     let tabs = html! {
-        <PartOf part={Part::Views}><nav class="tabs" aria-label="Views">
-            <button class={classes!("tab", playground_shown.then_some("active"))} onclick={show(false)} data-testid="tab-playground" aria-pressed={playground_shown.to_string()}>{ "Playground" }</button>
-            <button class={classes!("tab", lab_shown.then_some("active"))} onclick={show(true)} data-testid="tab-lab" aria-pressed={lab_shown.to_string()}>{ "Image classifier" }</button>
-            <button class={classes!("tab", (*in_speed).then_some("active"))} onclick={show_speed} data-testid="tab-speed" aria-pressed={in_speed.to_string()}>{ "Speed test" }</button>
-        </nav></PartOf>
+        <PartOf part={Part::Views}><nav class="tabs" aria-label="Views"><div class="tablist" role="tablist" aria-label="Views" onkeydown={tablist::on_tab_keys()}>
+            <button class={classes!("tab", playground_shown.then_some("active"))} onclick={show(false)} data-testid="tab-playground" role="tab" aria-selected={playground_shown.to_string()} tabindex={if playground_shown { "0" } else { "-1" }}>{ "Playground" }</button>
+            <button class={classes!("tab", lab_shown.then_some("active"))} onclick={show(true)} data-testid="tab-lab" role="tab" aria-selected={lab_shown.to_string()} tabindex={if lab_shown { "0" } else { "-1" }}>{ "Image classifier" }</button>
+            <button class={classes!("tab", (*in_speed).then_some("active"))} onclick={show_speed} data-testid="tab-speed" role="tab" aria-selected={in_speed.to_string()} tabindex={if *in_speed { "0" } else { "-1" }}>{ "Speed test" }</button>
+        </div></nav></PartOf>
     };
     if *in_speed {
         return html! {
@@ -377,6 +387,7 @@ pub fn app() -> Html {
                     <PartOf part={Part::Project}><keep::ProjectBar editor={editor.clone()} session={session.clone()} /></PartOf>
                 </header>
                 <offline::UpdateBanner />
+                { announce.clone() }
                 { for link_warning }
                 { lesson_panel }
                 <PartOf part={Part::Room}><room::RoomPanel editor={editor.clone()} code={(*joining).clone()} /></PartOf>
@@ -424,6 +435,7 @@ pub fn app() -> Html {
                 <panels::Controls project={project.clone()} session={session.clone()} link={editor.link.clone()} editor={editor.clone()} valid={shapes.is_ok()} />
             </header>
             <offline::UpdateBanner />
+            { announce.clone() }
             { for link_warning }
             { for banner }
             { lesson_panel }

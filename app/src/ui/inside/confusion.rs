@@ -46,7 +46,12 @@ pub(super) fn confusion_view(props: &ReportProps) -> Html {
                 Callback::from(move |_| cell.set(Some((actual, guess))))
             };
             let selected = *cell == Some((actual, guess));
-            html! { <td class={classes!("cell", selected.then_some("selected"))} {style} {onclick} data-testid={format!("confusion-{actual}-{guess}")}>{ n }</td> }
+            let label = format!("{n} {} taken for {}: show them", name(names, actual), name(names, guess));
+            html! {
+                <td class={classes!("cell", selected.then_some("selected"))} {style} data-testid={format!("confusion-{actual}-{guess}")}>
+                    <button class="cell-button" {onclick} aria-label={label} aria-pressed={selected.to_string()}>{ n }</button>
+                </td>
+            }
         });
         let acc = accuracy[actual].map_or_else(|| "—".to_owned(), |a| format!("{:.0} %", a * 100.0));
         html! { <tr><th scope="row">{ name(names, actual) }</th>{ for cells }<td class="per-class" data-testid={format!("class-accuracy-{actual}")}>{ acc }</td></tr> }
@@ -62,8 +67,10 @@ pub(super) fn confusion_view(props: &ReportProps) -> Html {
                     Callback::from(move |_| pick.emit(index))
                 };
                 Some(html! {
-                    <figure class="example" {onclick} title="Click to see it layer by layer">
-                        <img {src} alt={caption.clone()} />
+                    <figure class="example">
+                        <button class="example-open" {onclick} title="See it layer by layer">
+                            <img {src} alt={format!("{caption}: see it layer by layer")} />
+                        </button>
                         <figcaption>{ caption }</figcaption>
                     </figure>
                 })

@@ -76,6 +76,40 @@ pub(super) fn embedding_view(props: &ReportProps) -> Html {
             }
         })
     };
+    // The keyboard: arrows move between the points (in the order of the validation set),
+    // Enter follows the one shown.
+    let onkeydown = {
+        let hover = hover.clone();
+        let pick = props.pick.clone();
+        let count = report.points.len();
+        Callback::from(move |event: KeyboardEvent| {
+            let step = match event.key().as_str() {
+                "ArrowRight" | "ArrowDown" => Some(1),
+                "ArrowLeft" | "ArrowUp" => Some(count - 1),
+                "Home" => {
+                    event.prevent_default();
+                    hover.set(Some(0));
+                    None
+                }
+                "Enter" | " " => {
+                    event.prevent_default();
+                    if let Some(index) = *hover {
+                        pick.emit(index);
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(step) = step {
+                event.prevent_default();
+                hover.set(Some(hover.map_or(0, |i| (i + step) % count)));
+            }
+        })
+    };
+    let marker = hover.and_then(|index| report.points.get(index)).map(|p| {
+        let (x, y) = place(p);
+        html! { <circle class="focus-ring" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" /> }
+    });
     let detail = hover.and_then(|index| {
         let label = *report.labels.get(index)?;
         let predicted = predictions(report.logits.get(index * report.classes..(index + 1) * report.classes)?, report.classes, 1.0).first().copied()?;
@@ -93,11 +127,14 @@ pub(super) fn embedding_view(props: &ReportProps) -> Html {
         <div class="embedding-view">
             <p class="hint">{ format!("The penultimate layer's outputs for {} validation images, projected on their two main directions (PCA), after epoch {}. Classes pull apart as the network learns; hover a point to see its image, click to follow it layer by layer.", report.points.len(), report.epoch) }</p>
             <div class="embedding-columns">
-                <svg class="embedding" viewBox="0 0 400 400" width="400" height="400" {onmousemove} {onclick} data-testid="embedding" data-points={report.points.len().to_string()} role="img" aria-label="Embedding">
+                <svg class="embedding" viewBox="0 0 400 400" width="400" height="400" {onmousemove} {onclick} {onkeydown} tabindex="0"
+                    data-testid="embedding" data-points={report.points.len().to_string()} role="group"
+                    aria-label={format!("Embedding of {} validation images: arrow keys move between them, Enter follows one layer by layer", report.points.len())}>
                     <rect x="0" y="0" width="400" height="400" class="frame" />
                     { for dots }
+                    { for marker }
                 </svg>
-                <div>{ for detail }<div class="legend">{ for legend }</div></div>
+                <div><div aria-live="polite">{ for detail }</div><div class="legend">{ for legend }</div></div>
             </div>
         </div>
     }

@@ -159,7 +159,13 @@ pub(super) fn maps_html(
                 enlarged.set(if *enlarged == Some((tap, channel)) { None } else { Some((tap, channel)) });
             })
         };
-        html! { <img class="map" src={src} alt={format!("Map {}", channel + 1)} title={format!("Map {} — click to enlarge", channel + 1)} {onclick} /> }
+        let open = **enlarged == Some((tap, channel));
+        html! {
+            <button class="map-button" {onclick} aria-pressed={open.to_string()} title={format!("Map {} — click to enlarge", channel + 1)}
+                data-testid={format!("map-{tap}-{channel}")}>
+                <img class="map" src={src} alt={format!("Map {}", channel + 1)} />
+            </button>
+        }
     });
     let big = enlarged.filter(|(t, c)| *t == tap && *c < shown).map(|(_, channel)| {
         let values = &tensor.values[channel * plane..((channel + 1) * plane).min(tensor.values.len())];

@@ -159,7 +159,8 @@ pub fn inside(props: &InsideProps) -> Html {
             Callback::from(move |_| view.set(v))
         };
         html! {
-            <button class={classes!("tab-button", (*view == v).then_some("active"))} aria-pressed={(*view == v).to_string()}
+            <button class={classes!("tab-button", (*view == v).then_some("active"))} role="tab" aria-selected={(*view == v).to_string()}
+                tabindex={if *view == v { "0" } else { "-1" }} aria-controls="inside-body"
                 {onclick} data-testid={format!("inside-tab-{}", v.key())}>{ v.label() }</button>
         }
     });
@@ -204,13 +205,13 @@ pub fn inside(props: &InsideProps) -> Html {
     html! {
         <section class="panel inside" aria-label="Inside the network" data-testid="inside">
             <h2>{ "Inside the network" }</h2>
-            <div class="tab-row" role="group">
-                { for tabs }
+            <div class="tab-row">
+                <div class="tablist" role="tablist" aria-label="Views inside the network" onkeydown={super::tablist::on_tab_keys()}>{ for tabs }</div>
                 <label class="check live-toggle" title="Refresh the layer view every 8 s (less often on a slow device) while training (the other views refresh after each epoch)">
                     <input type="checkbox" checked={*live} onchange={toggle_live} data-testid="inside-live" />{ "follow training live" }
                 </label>
             </div>
-            <div class="inside-body" data-view={view.key()}>{ body }</div>
+            <div class="inside-body" id="inside-body" role="tabpanel" data-view={view.key()}>{ body }</div>
         </section>
     }
 }
