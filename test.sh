@@ -56,6 +56,7 @@ step "end-to-end in headless Chromium"
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/links.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/offline.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/lessons.mjs)
+(cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/a11y.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/project.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/runs.mjs)
 (cd tests && AGORA_DIST=../dist AGORA_ARTIFACTS=artifacts node e2e/export.mjs)

