@@ -95,8 +95,10 @@ mod tests {
 
     #[test]
     fn the_playground_is_announced_every_fifty_epochs() {
-        let mut session = Session::default();
-        session.status = Status::Running;
+        let mut session = Session {
+            status: Status::Running,
+            ..Session::default()
+        };
         session.epochs.push(epoch(73, 0.5));
         assert_eq!(announcement(&session, false), "Training: epoch 50.");
         session.epochs.push(epoch(99, 0.5));

@@ -37,6 +37,7 @@
 pub mod announce;
 pub mod backend;
 pub mod card;
+pub mod chart;
 pub mod colors;
 pub mod colour_vision;
 pub mod lesson;

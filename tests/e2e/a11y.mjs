@@ -113,6 +113,11 @@ async function run() {
     await page.keyboard.press('Space');
     await waitFor(page, 'an epoch trained from the keyboard', async () => (await page.locator(testid('lab-epoch-row')).count()) === 1, 120_000, 500);
     await expectSoon(page, 'the live region says so', async () => /epoch 1/.test(await page.locator(testid('announce')).textContent()), 10_000);
+    for (const chart of ['lab-loss-chart', 'lab-accuracy-chart']) {
+      assert(await page.locator(`${testid(chart)} polyline.series`).count() === 2 && await page.locator(testid(chart)).getAttribute('data-points') === '2',
+        `${chart} has its training and validation curves`);
+    }
+    await page.locator('.lab-charts').screenshot({ path: join(ARTIFACTS, 'chart-lab.png') });
     const toMap = await tabTo('a feature map', (f) => f.classes.includes('map-button'));
     await page.keyboard.press('Enter');
     await expectSoon(page, 'Enter enlarges the map', async () => (await page.locator(testid('map-enlarged')).count()) === 1, 5_000);

@@ -211,8 +211,15 @@ async function run(backend) {
       const stats = await canvasStats(page, `${testid(neuron)} canvas`);
       assert(stats && stats.distinct > 10, `${neuron} heatmap is not blank: ${JSON.stringify(stats)}`);
     }
-    const chart = await canvasStats(page, testid('loss-chart'));
-    assert(chart && chart.distinct > 2, 'the loss chart is drawn');
+    // The loss chart: both curves drawn, axes with ticks, and the values under the pointer.
+    const curves = await page.locator(`${testid('loss-chart')} polyline.series`).evaluateAll((lines) => lines.map((l) => l.getAttribute('points').split(' ').length));
+    assert(curves.length === 2 && curves.every((n) => n > 2), `the loss chart draws training and test: ${curves}`);
+    assert(await page.locator(`${testid('loss-chart')} text.tick`).count() >= 5, 'the loss chart has ticks');
+    const box = await page.locator(`${testid('loss-chart')} svg.chart-svg`).boundingBox();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+    await expectSoon(page, 'the chart reads the values under the pointer', async () =>
+      /^epoch \d+: training \d\.\d{4} · test \d\.\d{4}$/.test(await text(page, 'loss-chart-readout')), 3_000);
+    await page.locator(testid('loss-chart')).screenshot({ path: join(ARTIFACTS, 'chart-loss.png') });
     await page.hover(testid('neuron-1-0'));
     await page.locator(testid('neuron-zoom')).waitFor({ timeout: 5_000 });
     const zoom = await canvasStats(page, `${testid('neuron-zoom')} canvas`);

@@ -1,4 +1,4 @@
-//! Canvas drawings: heatmaps (with data points on top) and the loss chart.
+//! Canvas drawings: heatmaps (with data points on top). The line charts are SVG (`chart.rs`).
 
 use std::rc::Rc;
 
@@ -6,8 +6,6 @@ use agora_engine::data::DOMAIN;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use yew::prelude::*;
-
-use crate::session::LossPoint;
 
 /// A data point to draw over a heatmap.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,67 +133,5 @@ fn draw_heatmap(
             context.set_stroke_style_str(if point.test { "#000000" } else { "#ffffff" });
             context.stroke();
         }
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct LossChartProps {
-    pub history: Rc<Vec<LossPoint>>,
-}
-
-/// Train (grey) and test (black) loss over epochs.
-#[function_component(LossChart)]
-pub fn loss_chart(props: &LossChartProps) -> Html {
-    let canvas_ref = use_node_ref();
-    {
-        let canvas_ref = canvas_ref.clone();
-        use_effect_with(props.history.clone(), move |history| {
-            if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
-                draw_losses(&canvas, history);
-            }
-        });
-    }
-    html! { <canvas ref={canvas_ref} class="loss-chart" width="300" height="80" data-testid="loss-chart"
-    role="img" aria-label="Training and test loss over epochs" /> }
-}
-
-fn draw_losses(canvas: &HtmlCanvasElement, history: &[LossPoint]) {
-    let Some(context) = context_2d(canvas) else {
-        return;
-    };
-    let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
-    context.clear_rect(0.0, 0.0, width, height);
-    if history.len() < 2 {
-        return;
-    }
-    let top = history
-        .iter()
-        .flat_map(|p| [p.train_loss, p.test_loss])
-        .filter(|v| v.is_finite())
-        .fold(0.0_f32, f32::max)
-        .max(1e-6);
-    let first = history[0].epoch;
-    let span = history.last().map_or(1, |p| p.epoch - first).max(1);
-    #[allow(clippy::cast_precision_loss)]
-    let x_of = |epoch: usize| (epoch - first) as f64 / span as f64 * (width - 4.0) + 2.0;
-    let y_of = |loss: f32| height - 2.0 - f64::from(loss / top) * (height - 6.0);
-    for (color, pick) in [("#9e9e9e", true), ("#111111", false)] {
-        context.begin_path();
-        context.set_stroke_style_str(color);
-        context.set_line_width(1.5);
-        for (index, point) in history.iter().enumerate() {
-            let loss = if pick {
-                point.train_loss
-            } else {
-                point.test_loss
-            };
-            let (x, y) = (x_of(point.epoch), y_of(loss));
-            if index == 0 {
-                context.move_to(x, y);
-            } else {
-                context.line_to(x, y);
-            }
-        }
-        context.stroke();
     }
 }

@@ -9,7 +9,7 @@ use agora_engine::recipe::{Optimizer, Recipe};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::canvas::LossChart;
+use super::chart::LineChart;
 use super::drag::start_drag;
 pub use super::editor::{Editor, PhotoLink};
 use super::fields::NumberField;
@@ -638,6 +638,26 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
             })
             .collect(),
     );
+    let accuracy = Rc::new(vec![
+        crate::chart::Series {
+            name: "training".to_owned(),
+            points: lab
+                .epochs
+                .iter()
+                .map(|r| (r.metrics.epoch as f64, f64::from(r.metrics.train_accuracy)))
+                .collect(),
+            dashed: true,
+        },
+        crate::chart::Series {
+            name: "validation".to_owned(),
+            points: lab
+                .epochs
+                .iter()
+                .map(|r| (r.metrics.epoch as f64, f64::from(r.metrics.val_accuracy)))
+                .collect(),
+            dashed: false,
+        },
+    ]);
     let reason = if lab.status == Status::Measuring {
         "timing both backends…"
     } else {
@@ -720,7 +740,12 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                 </PartOf>
             </div>
             </PartOf>
-            <LossChart history={history} />
+            <div class="lab-charts">
+                <LineChart series={crate::chart::loss_series(&history, "validation")} x_label="epoch" y_label="loss" testid="lab-loss-chart"
+                    label="Training loss (dashed) and validation loss per epoch" />
+                <LineChart series={accuracy} x_label="epoch" y_label="accuracy" percent=true testid="lab-accuracy-chart"
+                    label="Training accuracy (dashed) and validation accuracy per epoch" />
+            </div>
             <table class="epochs" data-testid="lab-epochs-table">
                 <thead><tr>
                     <th>{ "Epoch" }</th><th>{ "Train loss" }</th><th>{ "Train acc." }</th><th>{ "Val. loss" }</th>

@@ -8,6 +8,7 @@
 mod builder;
 mod canvas;
 mod card;
+mod chart;
 mod chosen;
 mod drag;
 mod editor;

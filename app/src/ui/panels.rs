@@ -16,7 +16,8 @@ use yew::prelude::*;
 
 use super::Editor;
 use super::WorkerLink;
-use super::canvas::{Heatmap, LossChart, PlotPoint};
+use super::canvas::{Heatmap, PlotPoint};
+use super::chart::LineChart;
 use super::fields::NumberField;
 use super::table::{LoadedTable, TablePanel};
 use crate::colors::{self, CLASS_COLORS};
@@ -553,7 +554,8 @@ pub fn output_panel(props: &OutputPanelProps) -> Html {
                 }) }
             </dl>
             { for snapshot.filter(|s| outputs > 1 && !s.test_labels.is_empty()).map(|s| test_views(s, outputs, &class_names)) }
-            <LossChart history={history} />
+            <LineChart series={crate::chart::loss_series(&history, "test")} x_label="epoch" y_label="loss" testid="loss-chart"
+                label="Training loss (dashed) and test loss over epochs" />
             if plane {
                 <Heatmap pixels={(*pixels).clone()} resolution={GRID} size={300} points={Some(Rc::clone(&points))}
                     testid="decision-boundary" label="The network's output over the input plane, with the data points" />
