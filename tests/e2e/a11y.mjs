@@ -118,6 +118,8 @@ async function run() {
         `${chart} has its training and validation curves`);
     }
     await page.locator('.lab-charts').screenshot({ path: join(ARTIFACTS, 'chart-lab.png') });
+    const bar = page.locator(testid('lab-epoch-progress'));
+    assert(await bar.getAttribute('max') === '63' && await bar.getAttribute('value') === '63', 'the epoch\'s progress bar counts its 63 batches');
     const toMap = await tabTo('a feature map', (f) => f.classes.includes('map-button'));
     await page.keyboard.press('Enter');
     await expectSoon(page, 'Enter enlarges the map', async () => (await page.locator(testid('map-enlarged')).count()) === 1, 5_000);

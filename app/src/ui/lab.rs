@@ -693,9 +693,16 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
                 <button onclick={reset} disabled={!props.valid} data-testid="lab-reset" title="Start again from the seed's weights">{ "Reset" }</button>
             </div>
             </PartOf>
-            <p class="status" data-testid="lab-status">{ status }</p>
+            <p class="status" data-testid="lab-status">
+                if matches!(lab.status, Status::Loading | Status::Starting | Status::Measuring) {
+                    <progress class="busy" aria-label={status.clone()} data-testid="lab-busy"></progress>{ " " }
+                }
+                { status }
+            </p>
             { for stale }
             <p class="progress" data-testid="lab-progress">{ progress }</p>
+            <progress class="epoch-progress" aria-label="This epoch's batches" data-testid="lab-epoch-progress"
+                value={lab.progress.0.to_string()} max={lab.progress.1.max(1).to_string()}></progress>
             { for backend }
             { for message }
             <PartOf part={Part::Recipe}>

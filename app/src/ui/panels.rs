@@ -204,7 +204,11 @@ pub fn controls(props: &ControlsProps) -> Html {
             <label class="control">{ "Backend" }
                 <select onchange={on_backend} data-testid="backend">{ for backend_options }</select>
                 <span class="backend-status" data-testid="backend-status" data-active={active_key}
-                    data-cpu-ms={cpu_ms} data-webgpu-ms={webgpu_ms}>{ backend_status }</span></label>
+                    data-cpu-ms={cpu_ms} data-webgpu-ms={webgpu_ms}>
+                    if session.status == Status::Measuring {
+                        <progress class="busy" aria-label="Timing both backends"></progress>{ " " }
+                    }
+                    { backend_status }</span></label>
             </PartOf>
             <PartOf part={Part::Recipe}>
             <details class="more-settings" data-testid="more-settings">

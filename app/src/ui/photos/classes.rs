@@ -281,7 +281,10 @@ pub fn photo_panel(props: &PhotoPanelProps) -> Html {
     });
 
     let adding = project.adding.map(|adding| html! {
-        <p class="status" role="status" data-testid="photo-adding">{ format!("Adding images… {} of {}", adding.done, adding.total) }</p>
+        <p class="status" role="status" data-testid="photo-adding">
+            <progress value={adding.done.to_string()} max={adding.total.max(1).to_string()} aria-label="Adding images" data-testid="photo-adding-progress"></progress>
+            { format!(" Adding images… {} of {}", adding.done, adding.total) }
+        </p>
     });
     let notices = (!project.notices.is_empty()).then(|| {
         let dismiss = {

@@ -31,7 +31,7 @@ fn pretrained_status(session: &Session) -> Html {
         }
         Some(PretrainedStatus::Loading { loaded, total }) => html! {
             <p class="pretrained-status" data-testid="pretrained-status">
-                <progress data-testid="pretrained-progress" value={loaded.to_string()} max={total.unwrap_or(4_000_000).to_string()}></progress>
+                <progress data-testid="pretrained-progress" aria-label="Downloading the pretrained network" value={loaded.to_string()} max={total.unwrap_or(4_000_000).to_string()}></progress>
                 { format!(" Downloading the pretrained network: {} of {}", mb(*loaded), total.map_or_else(|| "about 4 MB".to_owned(), mb)) }
             </p>
         },
@@ -50,7 +50,7 @@ fn pretrained_status(session: &Session) -> Html {
     let features = match &session.features {
         Some(PretrainedStatus::Embedding { done, total }) => html! {
             <p class="pretrained-status" data-testid="features-status">
-                <progress value={done.to_string()} max={total.to_string()}></progress>
+                <progress aria-label="Computing the images' features" value={done.to_string()} max={total.to_string()}></progress>
                 { format!(" Computing what the pretrained network sees in your images: {done} of {total}") }
             </p>
         },
