@@ -85,6 +85,9 @@ pub struct Session {
     pub pretrained: Option<PretrainedStatus>,
     /// Its work on the person's images (embedding, embedded).
     pub features: Option<PretrainedStatus>,
+    /// A long task under way (saving the project, exporting the model), for its progress bar;
+    /// cleared by the notice that says how it went.
+    pub working: Option<String>,
     /// What the pretrained network saw in the latest "try it" image: ImageNet's top five.
     pub seen: Option<Vec<(String, f32)>>,
 }
@@ -114,6 +117,8 @@ pub enum SessionAction {
     Switch,
     /// Say what saving, opening or keeping the project did (or clear it).
     Notice(Option<Notice>),
+    /// A long task started (its words, for the progress bar); its notice ends it.
+    Working(String),
     /// A saved run is being restored: its curves and epochs come back with its data.
     Resume(RunHistory),
     /// Something for the run book (a run began, a label, a deletion…).
@@ -191,7 +196,11 @@ impl Session {
             }
             SessionAction::SpeedStarted => self.speed = std::mem::take(&mut self.speed).started(),
             SessionAction::Switch => return self.switched(),
-            SessionAction::Notice(notice) => self.notice = notice,
+            SessionAction::Notice(notice) => {
+                self.notice = notice;
+                self.working = None;
+            }
+            SessionAction::Working(what) => self.working = Some(what),
             SessionAction::Resume(history) => self.resuming = Some(history),
             SessionAction::Runs(action) => self.runs = std::mem::take(&mut self.runs).apply(action),
             SessionAction::Clock(now) => self.now_ms = now,
@@ -381,6 +390,19 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_task_shows_until_its_notice() {
+        let working =
+            Session::default().apply(SessionAction::Working("Saving the project…".into()));
+        assert_eq!(working.working.as_deref(), Some("Saving the project…"));
+        let done = working.apply(SessionAction::Notice(Some(Notice {
+            text: "Saved".into(),
+            problem: false,
+        })));
+        assert_eq!(done.working, None);
+        assert_eq!(done.notice.map(|n| n.text).as_deref(), Some("Saved"));
+    }
 
     fn snapshot(epoch: usize, loss: f32) -> Event {
         Event::Snapshot(Box::new(Snapshot {

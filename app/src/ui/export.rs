@@ -44,7 +44,14 @@ pub fn export_button(props: &ExportProps) -> Html {
     let export = {
         let editor = props.editor.clone();
         let with_data = *with_data;
-        Callback::from(move |_: MouseEvent| editor.export(with_data))
+        Callback::from(move |_: MouseEvent| {
+            if editor.ready.get() {
+                editor.sessions.dispatch(SessionAction::Working(
+                    "Exporting the model (ONNX, safetensors, PyTorch)…".to_owned(),
+                ));
+            }
+            editor.export(with_data);
+        })
     };
     let on_data = {
         let with_data = with_data.clone();

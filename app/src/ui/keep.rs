@@ -382,7 +382,12 @@ pub fn project_bar(props: &ProjectBarProps) -> Html {
         .clone_from(&props.session.runs);
     let save = {
         let editor = props.editor.clone();
-        Callback::from(move |_: MouseEvent| editor.request_weights(true))
+        Callback::from(move |_: MouseEvent| {
+            editor
+                .sessions
+                .dispatch(SessionAction::Working("Saving the project…".to_owned()));
+            editor.request_weights(true);
+        })
     };
     let open = {
         let editor = props.editor.clone();
@@ -439,6 +444,11 @@ pub fn project_bar(props: &ProjectBarProps) -> Html {
                 <input type="file" accept=".agora,application/zip" class="hidden-input" onchange={open} data-testid="open-project" />
             </label>
             <span class="project-kept" data-testid="project-kept">{ kept }</span>
+            { for props.session.working.as_ref().map(|what| html! {
+                <div class="project-notice" role="status" data-testid="project-working">
+                    <progress class="busy" aria-label={what.clone()}></progress>{ format!(" {what}") }
+                </div>
+            }) }
             { for notice }
         </div>
     }

@@ -701,6 +701,11 @@ fn training_panel(props: &TrainingPanelProps) -> Html {
             </p>
             { for stale }
             <p class="progress" data-testid="lab-progress">{ progress }</p>
+            if lab.running() && lab.epochs.is_empty() && lab.progress.0 == 0
+                && lab.backend == Some(crate::protocol::BackendKind::WebGpu) {
+                <p class="status" data-testid="lab-compiling"><progress class="busy" aria-label="Compiling the GPU's kernels"></progress>
+                    { " Compiling the GPU's kernels (the first batches only; later ones are fast)…" }</p>
+            }
             <progress class="epoch-progress" aria-label="This epoch's batches" data-testid="lab-epoch-progress"
                 value={lab.progress.0.to_string()} max={lab.progress.1.max(1).to_string()}></progress>
             { for backend }
