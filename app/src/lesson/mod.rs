@@ -5,21 +5,23 @@
 //!
 //! A lesson is a small JSON file a teacher can write (`app/lessons/README.md` documents it),
 //! open from a file or a link, and share: the six that ship are in `app/lessons/`. Plain Rust,
-//! tested natively: reading a file (`file.rs`), the goals (`goal.rs`), where a person is in a
+//! tested natively: reading a file (`file.rs`), a lesson in a link (`link.rs`), the goals (`goal.rs`), where a person is in a
 //! lesson (`state.rs`), the shipped lessons (`builtin.rs`).
 
 mod base64url;
 mod builtin;
 mod file;
 mod goal;
+mod link;
 mod state;
 
 #[cfg(test)]
 mod tests;
 
 pub use builtin::{BUILTIN, builtin};
-pub use file::{Lesson, LessonError, MAX_LESSON_BYTES, Part, Step, from_link, read, to_link};
+pub use file::{Lesson, LessonError, MAX_LESSON_BYTES, Part, Step, read};
 pub use goal::{Check, Goal, Reading};
+pub use link::{from_link, to_link};
 pub use state::{LessonAction, LessonState, Lessons, LessonsAction};
 
 /// The fragment that opens a lesson: `#lesson=ID` (a shipped one) or `#lesson=j.…` (a whole

@@ -4,6 +4,7 @@
 //! `crate::room`; the wires are [`link`].
 
 mod chart;
+mod digits;
 mod link;
 mod qr;
 mod settings;

@@ -3,8 +3,8 @@
 
 use yew::prelude::*;
 
+use super::digits::DigitPicker;
 use super::link::RoomLink;
-use super::teacher::DigitPicker;
 use super::{kilobytes, percent};
 use crate::project::file::SavedProject;
 use crate::project::{Data, Project};
