@@ -119,7 +119,10 @@ async function run() {
     }
     await page.locator('.lab-charts').screenshot({ path: join(ARTIFACTS, 'chart-lab.png') });
     const bar = page.locator(testid('lab-epoch-progress'));
-    assert(await bar.getAttribute('max') === '63' && await bar.getAttribute('value') === '63', 'the epoch\'s progress bar counts its 63 batches');
+    const said = (await page.locator(testid('lab-progress')).textContent()).match(/batch (\d+) of (\d+)/);
+    const drawn = [await bar.getAttribute('value'), await bar.getAttribute('max')];
+    assert(said && said[2] === '63' && drawn[0] === said[1] && drawn[1] === '63',
+      `the epoch's progress bar shows the batches the text says (${said?.[0]}): ${drawn.join(' of ')}`);
     const toMap = await tabTo('a feature map', (f) => f.classes.includes('map-button'));
     await page.keyboard.press('Enter');
     await expectSoon(page, 'Enter enlarges the map', async () => (await page.locator(testid('map-enlarged')).count()) === 1, 5_000);
