@@ -146,6 +146,14 @@ async function run() {
     await expectSoon(page, 'Ctrl+Shift+Z removes it again', async () => await rows() === before - 1, 5_000);
     await page.keyboard.press('Control+z');
     await expectSoon(page, 'and Ctrl+Z once more', async () => await rows() === before, 5_000);
+    // A high-density screen: the boundary with its points is drawn at two device pixels per CSS pixel.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1500, height: 1000, deviceScaleFactor: 2, mobile: false });
+    await visit('');
+    await expectSoon(page, 'the playground at 2× density', async () => (await page.locator(testid('decision-boundary')).count()) === 1, 30_000);
+    const size = await page.locator(testid('decision-boundary')).evaluate((c) => [c.width, c.getBoundingClientRect().width, devicePixelRatio]);
+    assert(size[2] === 2 && size[0] === 2 * size[1], `the boundary is drawn at the screen's density: ${size}`);
+    await cdp.send('Emulation.clearDeviceMetricsOverride');
     assert(egress.length === 0, `no request left 127.0.0.1: ${egress.join(', ')}`);
     console.log(`a11y: ok (${checked.length} views without a WCAG 2.2 A/AA violation; a map ${toMap} Tab presses in; ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   } catch (error) {

@@ -43,8 +43,12 @@ fn context_2d(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 pub fn heatmap(props: &HeatmapProps) -> Html {
     let canvas_ref = use_node_ref();
     let with_points = props.points.is_some();
+    // With points, drawn at the screen's own density so they stay sharp on high-DPI screens.
+    let density = device_pixel_ratio();
     let pixel_size = if with_points {
-        props.size
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 1..=3 × a few hundred
+        let pixels = (f64::from(props.size) * density).round() as u32;
+        pixels
     } else {
         u32::try_from(props.resolution).unwrap_or(1)
     };
@@ -63,6 +67,7 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
                         resolution,
                         points.as_deref(),
                         *size,
+                        density,
                     );
                 }
             },
@@ -75,12 +80,20 @@ pub fn heatmap(props: &HeatmapProps) -> Html {
     }
 }
 
+/// The screen's device pixels per CSS pixel, between 1 and 3.
+fn device_pixel_ratio() -> f64 {
+    web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0)
+}
+
 fn draw_heatmap(
     canvas: &HtmlCanvasElement,
     pixels: Option<&Vec<u8>>,
     resolution: usize,
     points: Option<&Vec<PlotPoint>>,
     size: u32,
+    density: f64,
 ) {
     let Some(context) = context_2d(canvas) else {
         return;
@@ -126,10 +139,10 @@ fn draw_heatmap(
             let y = (f64::from(DOMAIN) - f64::from(point.x2)) * scale;
             let [r, g, b] = point.rgb;
             context.begin_path();
-            let _ = context.arc(x, y, 3.0, 0.0, std::f64::consts::TAU);
+            let _ = context.arc(x, y, 3.0 * density, 0.0, std::f64::consts::TAU);
             context.set_fill_style_str(&format!("rgb({r},{g},{b})"));
             context.fill();
-            context.set_line_width(1.0);
+            context.set_line_width(density);
             context.set_stroke_style_str(if point.test { "#000000" } else { "#ffffff" });
             context.stroke();
         }
