@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { watch, assert, waitFor, expectSoon, ARTIFACTS } from './harness.mjs';
+import { violations, describe } from './axe.mjs';
 
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
 const ROOM = process.env.AGORA_ROOM_BIN
@@ -155,6 +156,7 @@ async function run() {
     }
     await expectSoon(teacher, 'four students on the projector', async () => await teacher.locator(testid('room-member')).count() === 4, 10_000);
     await teacher.screenshot({ path: join(shots, 'projector-joined.png'), fullPage: true });
+    { const found = await violations(teacher); assert(found.length === 0, `WCAG 2.2 A/AA violations on the projector view:\n${describe(found)}`); }
 
     const roundDone = async (round) => {
       await waitFor(teacher, `round ${round}`, async () => await teacher.locator(testid('room-round')).count() >= round, 240_000, 500);
@@ -222,6 +224,8 @@ async function run() {
     }
     await students[0].page.screenshot({ path: join(shots, 'student.png'), fullPage: true });
     await teacher.screenshot({ path: join(shots, 'projector-rounds.png'), fullPage: true });
+    { const found = await violations(students[0].page); assert(found.length === 0, `WCAG 2.2 A/AA violations on a student's rounds:\n${describe(found)}`); }
+    { const found = await violations(teacher); assert(found.length === 0, `WCAG 2.2 A/AA violations on the projector after rounds:\n${describe(found)}`); }
     assert(egress.length === 0, `nothing left 127.0.0.1: ${egress.join(', ')}`);
     console.log(`room: PASS (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   } catch (error) {

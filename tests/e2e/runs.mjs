@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+import { violations, describe } from './axe.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
@@ -114,6 +115,7 @@ async function run() {
     await page.locator(`${testid('run-row')}[data-run="1"] ${testid('run-label')}`).press('Tab');
     await page.locator(testid('runs')).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, 'runs.png'), fullPage: true });
+    { const found = await violations(page); assert(found.length === 0, `WCAG 2.2 A/AA violations on the runs view:\n${describe(found)}`); }
 
     // Restore run 1: its learning rate and its epoch back, as the current run.
     await page.locator(`${testid('run-row')}[data-run="1"] ${testid('run-restore')}`).click();
@@ -152,6 +154,7 @@ async function run() {
     assert((await page.locator(`${testid('model-card')} .card-mistakes img`).count()) > 0, 'mistakes have thumbnails');
     await page.locator(testid('model-card')).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, 'model-card.png'), fullPage: true });
+    { const found = await violations(page); assert(found.length === 0, `WCAG 2.2 A/AA violations on the model card:\n${describe(found)}`); }
     const html = await download(page, shots, 'card-html');
     const md = await download(page, shots, 'card-markdown');
     for (const [id, heading] of SECTIONS.map((id, i) => [id, HEADINGS[i]])) {

@@ -10,6 +10,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { serve, launch, watch, assert, expectSoon, waitFor, ARTIFACTS } from './harness.mjs';
+import { violations, describe } from './axe.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = resolve(process.env.AGORA_DIST || '../dist');
@@ -62,6 +63,7 @@ async function run() {
     assert(last >= TARGET, `the accuracy shown after pausing is the last one and still ≥ ${TARGET}: ${last}`);
     console.log(`[table] iris, 4 features: test accuracy ${(reached * 100).toFixed(1)} % (${(last * 100).toFixed(1)} % when paused), epoch ${await text(page, 'epoch')}`);
     await page.screenshot({ path: join(shots, '1-iris-four-features.png'), fullPage: true });
+    { const found = await violations(page); assert(found.length === 0, `WCAG 2.2 A/AA violations on a table in the playground:\n${describe(found)}`); }
 
     // Bad files: each says which line and what to do; the open table stays.
     const summary = await text(page, 'table-summary');
