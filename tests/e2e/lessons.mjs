@@ -2,7 +2,7 @@
 // that set up the project, hide and lock controls, goals met by training and by answering,
 // each acknowledged), presenter mode with the keyboard, a lesson file of one's own (and a
 // broken one refused with a message, losing nothing), the same lesson opened from its shared
-// link; then a screenshot of every step of every shipped lesson. CPU only.
+// link, a reload mid-lesson; then a screenshot of every step of every shipped lesson. CPU only.
 import { mkdir, writeFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -68,6 +68,14 @@ async function run() {
     await page.locator(testid('lesson-answer-1')).check();
     await expectSoon(page, 'the right answer meets the goal', goalMet);
     await page.locator(testid('lesson-ack')).click();
+
+    // A reload mid-lesson comes back to the same step and goals, the project as the person left it.
+    await page.reload();
+    await expectSoon(page, 'the reloaded tab is back in the lesson at step 2', async () =>
+      (await page.locator(testid('lesson-title')).textContent().catch(() => '')) === 'What one neuron computes' && await stepIs(1), 30_000);
+    assert((await page.locator(testid('dataset-xor')).getAttribute('aria-pressed')) === 'true', 'its project is still XOR');
+    assert(await goalMet() && await page.locator(testid('lesson-answer-1')).isChecked(), 'the answer and the met goal are kept');
+    assert(await page.locator(testid('lesson-dot-0')).evaluate((el) => el.classList.contains('done')), 'step 1 is still done');
 
     // Presenter mode: large type, the keyboard between steps, Esc back.
     await page.locator(testid('lesson-present')).click();

@@ -22,7 +22,7 @@ pub use builtin::{BUILTIN, builtin};
 pub use file::{Lesson, LessonError, MAX_LESSON_BYTES, Part, Step, read};
 pub use goal::{Check, Goal, Reading};
 pub use link::{from_link, to_link};
-pub use state::{LessonAction, LessonState, Lessons, LessonsAction};
+pub use state::{LessonAction, LessonState, Lessons, LessonsAction, Progress};
 
 /// The fragment that opens a lesson: `#lesson=ID` (a shipped one) or `#lesson=j.…` (a whole
 /// lesson carried by the link).

@@ -3,6 +3,8 @@
 
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
+
 use super::file::Lesson;
 use super::goal::Reading;
 
@@ -22,6 +24,17 @@ pub struct LessonState {
     /// How many times the step has been (re)entered: a change asks the page to set up the
     /// step's project again.
     pub entered: u64,
+    /// Resumed after a reload: the project on screen is the person's, kept until they move.
+    pub keep_project: bool,
+}
+
+/// Where a person is in a lesson, as a tab keeps it across a reload.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub step: usize,
+    pub answers: Vec<Option<usize>>,
+    pub met: Vec<bool>,
+    pub acknowledged: Vec<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +63,17 @@ impl LessonState {
             acknowledged: vec![false; steps],
             presenting: false,
             entered: 0,
+            keep_project: false,
+        }
+    }
+
+    /// Where the person is, to keep.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            step: self.step,
+            answers: self.answers.clone(),
+            met: self.met.clone(),
+            acknowledged: self.acknowledged.clone(),
         }
     }
 
@@ -81,7 +105,10 @@ impl LessonState {
             LessonAction::Next => self.go(self.step.saturating_add(1).min(last)),
             LessonAction::Previous => self.go(self.step.saturating_sub(1)),
             LessonAction::Go(step) => self.go(step.min(last)),
-            LessonAction::Restart => self.entered += 1,
+            LessonAction::Restart => {
+                self.entered += 1;
+                self.keep_project = false;
+            }
             LessonAction::Answer(choice) => {
                 let limit = self.choice_count();
                 if choice < limit {
@@ -110,6 +137,7 @@ impl LessonState {
         if step != self.step {
             self.step = step;
             self.entered += 1;
+            self.keep_project = false;
         }
     }
 
@@ -134,6 +162,11 @@ pub struct Lessons {
 #[derive(Clone, Debug, PartialEq)]
 pub enum LessonsAction {
     Open(Lesson),
+    /// The lesson this tab had open before a reload, at its step, the project left as it is.
+    Resume {
+        lesson: Lesson,
+        progress: Progress,
+    },
     /// A lesson file or link that could not be read, and why.
     Failed(String),
     /// The person read the message about a file or link that could not be opened.
@@ -148,6 +181,24 @@ impl Lessons {
         match action {
             LessonsAction::Open(lesson) => {
                 self.open = Some(LessonState::new(lesson));
+                self.error = None;
+                self.opened += 1;
+            }
+            LessonsAction::Resume { lesson, progress } => {
+                let mut state = LessonState::new(lesson);
+                let steps = state.steps();
+                state.step = progress.step.min(steps - 1);
+                // What was kept counts only if it fits this lesson (the same number of steps).
+                if progress.met.len() == steps
+                    && progress.answers.len() == steps
+                    && progress.acknowledged.len() == steps
+                {
+                    state.answers = progress.answers;
+                    state.met = progress.met;
+                    state.acknowledged = progress.acknowledged;
+                }
+                state.keep_project = true;
+                self.open = Some(state);
                 self.error = None;
                 self.opened += 1;
             }

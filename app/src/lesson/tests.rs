@@ -275,3 +275,40 @@ fn a_bad_file_keeps_the_open_lesson() {
     lessons = lessons.apply(LessonsAction::Close);
     assert!(lessons.open.is_none());
 }
+
+#[test]
+fn a_reloaded_tab_resumes_its_lesson_without_resetting_the_project() {
+    let lesson = builtin("one-neuron").expect("shipped");
+    let before = LessonState::new(lesson.clone())
+        .apply(LessonAction::Read(reading(Some(0.99), &[(0.1, 0.1)])))
+        .apply(LessonAction::Acknowledge)
+        .apply(LessonAction::Next)
+        .apply(LessonAction::Answer(1));
+    let lessons = Lessons::default().apply(LessonsAction::Resume {
+        lesson: lesson.clone(),
+        progress: before.progress(),
+    });
+    let state = lessons.open.as_ref().expect("open");
+    assert_eq!((state.step, state.keep_project), (1, true));
+    assert_eq!(state.met, vec![true, false, false]);
+    assert!(state.acknowledged[0]);
+    assert_eq!(state.answer(), Some(1));
+    let state = state.clone().apply(LessonAction::Next);
+    assert_eq!(
+        (state.step, state.keep_project),
+        (2, false),
+        "moving on sets the next step up"
+    );
+    // Kept progress of another shape is not used; the step is held to the lesson.
+    let odd = Progress {
+        step: 99,
+        met: vec![true],
+        ..Progress::default()
+    };
+    let past_end = Lessons::default().apply(LessonsAction::Resume {
+        lesson,
+        progress: odd,
+    });
+    let state = past_end.open.expect("open");
+    assert_eq!((state.step, state.met), (2, vec![false, false, false]));
+}

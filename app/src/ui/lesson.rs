@@ -25,6 +25,44 @@ impl Reducible for Lessons {
     }
 }
 
+/// Where this tab keeps its open lesson (sessionStorage: this tab only, gone when it closes).
+const REMEMBERED: &str = "agora-lesson";
+
+/// Whether this page was loaded by reloading the tab (not by opening a link in it).
+fn reloaded() -> bool {
+    let navigation = || -> Option<String> {
+        let window: JsValue = web_sys::window()?.into();
+        let performance = js_sys::Reflect::get(&window, &"performance".into()).ok()?;
+        let entries = js_sys::Reflect::get(&performance, &"getEntriesByType".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?
+            .call1(&performance, &"navigation".into())
+            .ok()?;
+        let first = js_sys::Reflect::get(&entries, &0.into()).ok()?;
+        js_sys::Reflect::get(&first, &"type".into())
+            .ok()?
+            .as_string()
+    };
+    navigation().as_deref() == Some("reload")
+}
+
+/// The lesson this tab had open before it was reloaded, where the person was in it.
+pub fn remembered() -> Option<(crate::lesson::Lesson, crate::lesson::Progress)> {
+    if !reloaded() {
+        return None;
+    }
+    let storage = web_sys::window()?.session_storage().ok()??;
+    let text = storage.get_item(REMEMBERED).ok()??;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let link = value.get("link")?.as_str()?;
+    let progress: crate::lesson::Progress =
+        serde_json::from_value(value.get("progress")?.clone()).ok()?;
+    crate::lesson::from_link(link)
+        .ok()
+        .map(|lesson| (lesson, progress))
+}
+
 /// The link (`#lesson=…`) that opens the lesson: a shipped one by its id, any other whole.
 fn share_link(lesson: &crate::lesson::Lesson) -> String {
     let id = BUILTIN
@@ -144,6 +182,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         use_effect_with(key, move |key| {
             if key.is_some()
                 && let Some(state) = &state
+                && !state.keep_project
             {
                 match state.current().project() {
                     Ok(Some(project)) => {
@@ -155,6 +194,22 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                         "This step's project could not be set up: {error}."
                     ))),
                 }
+            }
+        });
+    }
+    // This tab remembers its lesson and step, so a reload comes back to them.
+    {
+        let remembered = lessons
+            .open
+            .as_ref()
+            .map(|state| (Rc::clone(&state.lesson), state.progress()));
+        // Nothing open (the first render): what a reload left stays until the page has read
+        // it; closing the lesson forgets it.
+        use_effect_with(remembered, |remembered| {
+            let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+            if let (Some(storage), Some((lesson, progress))) = (storage, remembered) {
+                let value = serde_json::json!({ "link": to_link(lesson), "progress": progress });
+                let _ = storage.set_item(REMEMBERED, &value.to_string());
             }
         });
     }
@@ -336,7 +391,14 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     });
     let close = {
         let lessons = lessons.clone();
-        Callback::from(move |_: MouseEvent| lessons.dispatch(LessonsAction::Close))
+        Callback::from(move |_: MouseEvent| {
+            if let Some(storage) =
+                web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+            {
+                let _ = storage.remove_item(REMEMBERED);
+            }
+            lessons.dispatch(LessonsAction::Close);
+        })
     };
     html! {
         <>

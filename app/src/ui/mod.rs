@@ -250,6 +250,8 @@ pub fn app() -> Html {
             let hash = location_hash();
             if let Some(value) = hash.strip_prefix(LESSON_FRAGMENT) {
                 open_lesson_link(&lessons_start, value);
+            } else if let Some((lesson, progress)) = lesson::remembered() {
+                lessons_start.dispatch(LessonsAction::Resume { lesson, progress });
             }
             keep::resume(
                 editor.clone(),
