@@ -62,8 +62,15 @@
 
   self.agoraOffline = {
     state: () => state,
-    // Calls `listener(state)` now and on every change.
-    watch(listener) { listeners.push(listener); listener(state); },
+    // Calls `listener(state)` now and on every change; returns the function that stops it.
+    watch(listener) {
+      listeners.push(listener);
+      listener(state);
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
+    },
     // Switches to the waiting version; the page reloads when it takes over.
     reload() {
       if (waiting) waiting.postMessage('agora-update');

@@ -213,14 +213,15 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
         });
     }
-    let reading = Reading::of(&props.session, &props.class_names);
-    let check = lessons.open.as_ref().and_then(|state| {
-        state
-            .current()
-            .goal
-            .as_ref()
-            .map(|goal| goal.check(&reading, state.answer()))
-    });
+    // Read the run only while a step has a goal (this renders on every training tick).
+    let goal = lessons
+        .open
+        .as_ref()
+        .and_then(|state| state.current().goal.as_ref().map(|goal| (state, goal)));
+    let reading = goal.map(|_| Reading::of(&props.session, &props.class_names));
+    let check = goal
+        .zip(reading.as_ref())
+        .map(|((state, goal), reading)| goal.check(reading, state.answer()));
     // A goal met now is recorded (and stays met).
     {
         let lessons = lessons.clone();
@@ -229,9 +230,11 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             .open
             .as_ref()
             .is_some_and(|s| s.met.get(s.step).copied().unwrap_or(false));
-        let reading = reading.clone();
         use_effect_with((met_now, recorded), move |(met_now, recorded)| {
-            if *met_now && !*recorded {
+            if *met_now
+                && !*recorded
+                && let Some(reading) = reading
+            {
                 lessons.dispatch(LessonsAction::Step(LessonAction::Read(reading)));
             }
         });

@@ -9,7 +9,7 @@ use crate::offline::Offline;
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = agoraOffline, js_name = watch)]
-    fn watch(listener: &Closure<dyn Fn(String)>) -> Result<(), JsValue>;
+    fn watch(listener: &Closure<dyn Fn(String)>) -> Result<js_sys::Function, JsValue>;
     #[wasm_bindgen(catch, js_namespace = agoraOffline, js_name = reload)]
     fn reload() -> Result<(), JsValue>;
 }
@@ -24,7 +24,8 @@ fn use_offline() -> Offline {
             let listener = Closure::<dyn Fn(String)>::new(move |text: String| {
                 state.set(Offline::parse(&text));
             });
-            if watch(&listener).is_err() {
+            let stop = watch(&listener).ok();
+            if stop.is_none() {
                 // agora-offline.js did not load: say so rather than claim anything.
                 listener
                     .as_ref()
@@ -35,8 +36,13 @@ fn use_offline() -> Offline {
                     )
                     .ok();
             }
-            // The listener lives as long as the page (agoraOffline keeps calling it).
-            listener.forget();
+            // Unmounted (the view changed): stop listening, then let the closure go.
+            move || {
+                if let Some(stop) = stop {
+                    let _ = stop.call0(&JsValue::NULL);
+                }
+                drop(listener);
+            }
         });
     }
     (*state).clone()

@@ -22,7 +22,8 @@ fn press(testids: &[&str]) {
         if let Ok(Some(element)) = document.query_selector(&format!("[data-testid=\"{id}\"]"))
             && let Ok(button) = element.dyn_into::<HtmlElement>()
             && !button.has_attribute("disabled")
-            && button.closest("[inert]").ok().flatten().is_none()
+            // Not where a lesson step hid or locked it.
+            && button.closest("[inert], [hidden]").ok().flatten().is_none()
         {
             button.click();
             return;
